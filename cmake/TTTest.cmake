@@ -1,0 +1,27 @@
+# tt_add_tests(NAME SOURCES... [LIBS libs...]): one executable, one ctest
+# entry per TEST(x) found in its sources, named NAME.x.
+add_library(tt-test-harness STATIC ${CMAKE_SOURCE_DIR}/tests/harness/tt_test.c)
+target_include_directories(tt-test-harness PUBLIC ${CMAKE_SOURCE_DIR}/tests/harness)
+
+function(tt_add_tests name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  add_executable(test-${name} ${T_SOURCES})
+  set_target_properties(test-${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  target_link_libraries(test-${name} PRIVATE tt-test-harness ${T_LIBS})
+  foreach(src ${T_SOURCES})
+    file(READ ${src} content)
+    string(REGEX MATCHALL "\nTEST\\(([A-Za-z0-9_]+)\\)" found "${content}")
+    foreach(m ${found})
+      string(REGEX REPLACE "\nTEST\\(([A-Za-z0-9_]+)\\)" "\\1" tname "${m}")
+      add_test(NAME ${name}.${tname} COMMAND test-${name} ${tname})
+      set_tests_properties(${name}.${tname} PROPERTIES TIMEOUT ${T_TIMEOUT}
+        ENVIRONMENT "TT_BIN_DIR=${CMAKE_BINARY_DIR}/bin;TT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+      if(T_LABELS)
+        set_tests_properties(${name}.${tname} PROPERTIES LABELS "${T_LABELS}")
+      endif()
+    endforeach()
+  endforeach()
+endfunction()

@@ -1,0 +1,62 @@
+/* The TASKTRACE_* environment variables of the runtime. A bad value is a
+ * one-line error naming the variable, never a silent default. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+tt__config tt__cfg = {.slow_ns = 100 * 1000000LL};
+
+/* Parse an unsigned decimal integer that fills the whole string. */
+static int parse_u64(const char *s, uint64_t *out) {
+  if (*s == '\0' || strlen(s) > 20)
+    return -EINVAL;
+  uint64_t v = 0;
+  for (const char *p = s; *p; p++) {
+    if (*p < '0' || *p > '9')
+      return -EINVAL;
+    uint64_t d = (uint64_t)(*p - '0');
+    if (v > (UINT64_MAX - d) / 10)
+      return -ERANGE;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return 0;
+}
+
+int tt__config_load(void) {
+  const char *v;
+  uint64_t n;
+  tt__config c = {.slow_ns = 100 * 1000000LL};
+
+  if ((v = getenv("TASKTRACE_DEBUG")) != NULL && *v != '\0') {
+    if (strcmp(v, "1") == 0)
+      c.debug = true;
+    else if (strcmp(v, "0") != 0) {
+      fprintf(stderr, "tasktrace: TASKTRACE_DEBUG='%s': expected 0 or 1\n", v);
+      return -EINVAL;
+    }
+  }
+  if ((v = getenv("TASKTRACE_SLOW_MS")) != NULL) {
+    if (parse_u64(v, &n) < 0 || n == 0 || n > 86400000) {
+      fprintf(stderr,
+              "tasktrace: TASKTRACE_SLOW_MS='%s': expected a whole number of milliseconds "
+              "from 1 to 86400000\n",
+              v);
+      return -EINVAL;
+    }
+    c.slow_ns = (int64_t)n * 1000000;
+  }
+  if ((v = getenv("TASKTRACE_SCHED_SEED")) != NULL) {
+    if (parse_u64(v, &n) < 0) {
+      fprintf(stderr,
+              "tasktrace: TASKTRACE_SCHED_SEED='%s': expected an unsigned decimal integer\n", v);
+      return -EINVAL;
+    }
+    c.seeded = true;
+    c.seed = n;
+  }
+  tt__cfg = c;
+  return 0;
+}

@@ -1,0 +1,17 @@
+/* tt_strerror: errno text, with the meaning tasktrace gives a few codes. */
+#include <string.h>
+
+#include "internal.h"
+
+const char *tt_strerror(int err) {
+  switch (err) {
+  case 0: return "success";
+  case -ETIMEDOUT: return "deadline passed";
+  case -ECANCELED: return "cancelled";
+  case -EDEADLK: return "deadlock: no task can run";
+  case -EPERM: return "not allowed here (outside a task, wrong thread, or not the holder)";
+  case -EAGAIN: return "would block";
+  case -EOVERFLOW: return "released more than acquired";
+  default: return err < 0 ? strerror(-err) : "unknown error";
+  }
+}

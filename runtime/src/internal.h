@@ -1,0 +1,198 @@
+/* Private to the runtime: the loop, the task, the scheduler and the
+ * wait/wake machinery every primitive is built on. */
+#ifndef TT_RUNTIME_INTERNAL_H
+#define TT_RUNTIME_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctx.h"
+#include "tasktrace/tasktrace.h"
+
+#define TT__HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- Intrusive doubly linked lists -------------------------------------- */
+
+static inline void tt__list_init(tt__list *l) { l->next = l->prev = l; }
+static inline bool tt__list_empty(const tt__list *l) { return l->next == l; }
+static inline void tt__list_push(tt__list *l, tt__list *n) {
+  n->prev = l->prev;
+  n->next = l;
+  l->prev->next = n;
+  l->prev = n;
+}
+static inline void tt__list_remove(tt__list *n) {
+  n->prev->next = n->next;
+  n->next->prev = n->prev;
+  n->next = n->prev = n;
+}
+#define tt__container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
+/* ---- Tasks -------------------------------------------------------------- */
+
+enum tt__task_state {
+  TT__T_FREE = 0, /* in the pool; any handle to it is stale */
+  TT__T_READY,    /* in the ready queue (maybe without a stack yet) */
+  TT__T_RUNNING,
+  TT__T_PARKED,   /* blocked in tt__park */
+  TT__T_DONE,     /* finished; waits for its handle to be given back */
+};
+
+/* One record per blocked task on an object's wait list. Lives on the
+ * waiting task's stack for the duration of the wait. */
+typedef struct tt__waiter {
+  tt__list link;
+  tt_task *task;
+  void *data; /* per primitive: the queue item, the cond's... */
+} tt__waiter;
+
+struct tt_task {
+  tt__ctx ctx;           /* saved registers while not running */
+  tt_loop *loop;
+  uint64_t id;
+  tt_fn fn;
+  void *arg;
+  int result;            /* fn's return value once DONE */
+  uint8_t state;         /* enum tt__task_state */
+  uint8_t handle_out;    /* the spawner's handle is not given back yet */
+  uint8_t cancel_pending; /* deliver -ECANCELED at the next yield point */
+  uint8_t cancelled;     /* a cancellation was delivered */
+  uint8_t retrieved;     /* someone got the result (join) */
+  uint8_t stack_kind;    /* enum tt__stack_kind */
+  uint8_t block_state;   /* enum tt_state: why it is parked */
+  uint8_t uncancellable; /* this park ignores cancellation */
+  int wake_result;       /* what tt__park returns */
+  uint64_t block_obj;    /* id of the object it is parked on */
+  const void *block_ptr; /* that object (lock, task) for the wait-for graph */
+  tt__waiter *waiter;    /* its record on a wait list, NULL if none */
+  tt_task *joiner;       /* the task blocked in tt_join on this one */
+  int64_t deadline;      /* of the current park, TT_FOREVER if none */
+  size_t heap_idx;       /* position in the loop's timer heap, or SIZE_MAX */
+  int64_t parked_at;     /* when the current park began */
+  int64_t step_start;    /* when the current step began (slow steps) */
+  void *stack;           /* lowest usable address, NULL until first run */
+  size_t stack_size;
+  uint64_t parent;       /* id of the spawning task, 0 for none */
+  const char *site;      /* spawn site, file:line (static string) */
+  tt__list all;          /* in loop->tasks while not FREE */
+  tt_task *next_free;    /* in the pool while FREE */
+  char name[32];
+};
+
+/* ---- The loop ----------------------------------------------------------- */
+
+/* The scheduling policy: FIFO, or seeded random (TASKTRACE_SCHED_SEED). */
+typedef struct tt__rng {
+  uint64_t s;
+} tt__rng;
+
+struct tt_loop {
+  uv_loop_t uv;          /* the libuv loop underneath */
+  uv_check_t check;      /* drains the ready queue once per iteration */
+  uv_idle_t idle;        /* active while tasks are ready: poll must not block */
+  uv_timer_t timer;      /* fires at the earliest task deadline */
+  uv_async_t async;      /* wakes the loop for tt_loop_call_threadsafe */
+  uv_thread_t thread;    /* the owner */
+  tt__ctx sched_ctx;     /* the loop's own context (the thread's stack) */
+  tt_task *current;      /* the running task, NULL in the scheduler */
+  /* Ready queue: a ring of task pointers. */
+  tt_task **ready;
+  size_t ready_cap, ready_head, ready_count;
+  size_t batch_left;     /* tasks of this iteration's batch still to run */
+  /* Timer heap of parked tasks with a deadline, earliest first. */
+  tt_task **heap;
+  size_t heap_len, heap_cap;
+  int64_t timer_due;     /* when `timer` is set to fire, or -1 */
+  tt__list tasks;        /* every live task */
+  size_t ntasks;
+  tt_task *dead;         /* finished task whose stack is still to release */
+  tt_task *main;
+  bool stopping;         /* main finished: uv_stop was called */
+  bool seeded;
+  tt__rng rng;
+  /* Cross-thread calls. */
+  uv_mutex_t tsq_lock;
+  struct tt__tscall *tsq;
+  bool closing;
+};
+
+/* Per thread: the loop it runs, if any. */
+extern __thread tt_loop *tt__loop;
+
+/* ---- Scheduler (sched.c) ------------------------------------------------ */
+
+TT__HIDDEN int tt__ready_push(tt_loop *loop, tt_task *t);
+TT__HIDDEN void tt__drain(uv_check_t *h);
+/* Stop running the current task (already queued or parked) and run the next
+ * one of the batch, or return to the loop. Returns when it runs again. */
+TT__HIDDEN void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj);
+
+/* ---- Parking (park.c): the one way a task blocks -------------------------
+ *
+ * A primitive puts a waiter on its list (or not: sleep, I/O) and calls
+ * tt__park. The task stays parked until exactly one of: tt__wake() by a
+ * waker, its deadline, a cancellation. The waker removes the waiter from
+ * its list itself; on timeout or cancellation park removes it. Whoever
+ * comes first wins; the others find the task no longer parked and do
+ * nothing, so a wake-up can never be lost or given twice.
+ */
+TT__HIDDEN int tt__park(tt_task *self, unsigned why, uint64_t obj, const void *ptr,
+                        tt__waiter *w, tt_deadline deadline);
+/* Make a parked task ready; tt__park returns result. Returns false if the
+ * task was not parked (nothing done). */
+TT__HIDDEN bool tt__wake(tt_task *t, int result, tt_task *waker, uint64_t obj);
+/* The common entry of every blocking call: the current task, or NULL with
+ * *err = -EPERM. Delivers a pending cancellation (-ECANCELED) and, under a
+ * seeded scheduler, may yield first to shake out races. */
+TT__HIDDEN tt_task *tt__enter(int *err);
+TT__HIDDEN void tt__heap_remove(tt_loop *loop, tt_task *t);
+TT__HIDDEN void tt__timer_cb(uv_timer_t *h);
+
+/* Wake the first waiter of list l (FIFO): returns its task or NULL. */
+TT__HIDDEN tt__waiter *tt__wake_first(tt__list *l, int result, uint64_t obj);
+
+/* ---- Objects ------------------------------------------------------------ */
+
+TT__HIDDEN uint64_t tt__next_id(void);
+/* Give obj an id and a name; emit object_name. */
+TT__HIDDEN void tt__obj_init(tt__obj *o, unsigned kind, const char *name);
+
+/* ---- Stacks (stack.c) --------------------------------------------------- */
+
+enum tt__stack_kind { TT__STACK_NONE = 0, TT__STACK_GUARDED, TT__STACK_DENSE };
+#define TT__DEFAULT_STACK (64 * 1024)
+TT__HIDDEN int tt__stack_alloc(tt_task *t);
+TT__HIDDEN void tt__stack_free(tt_task *t);
+TT__HIDDEN void tt__stack_trim(void);
+/* If addr is in the guard page of a task's stack: that task, else NULL. */
+TT__HIDDEN tt_task *tt__stack_guard_owner(tt_loop *loop, const void *addr);
+
+/* ---- Tasks (task.c) ----------------------------------------------------- */
+
+TT__HIDDEN void tt__task_release(tt_task *t); /* back to the pool */
+/* The task is over (also for tasks that never ran: cancelled before their
+ * first step, or no stack to be had). */
+TT__HIDDEN void tt__task_finish(tt_task *t, int result);
+/* Release what the task that stopped for good left: its stack (we are off
+ * it now) and, if its handle was given back, the task itself. */
+TT__HIDDEN void tt__reap(tt_loop *loop);
+TT__HIDDEN void tt__task_entry(void *arg);
+TT__HIDDEN void tt__pool_trim(void);
+TT__HIDDEN bool tt__task_valid(const tt_task *t);
+
+/* ---- Environment (env.c) ------------------------------------------------- */
+
+typedef struct tt__config {
+  bool debug;        /* TASKTRACE_DEBUG */
+  int64_t slow_ns;   /* TASKTRACE_SLOW_MS */
+  bool seeded;       /* TASKTRACE_SCHED_SEED given */
+  uint64_t seed;
+} tt__config;
+extern tt__config tt__cfg;
+TT__HIDDEN int tt__config_load(void);
+
+/* ---- Random (sched.c) ---------------------------------------------------- */
+TT__HIDDEN uint64_t tt__rng_next(tt__rng *r);
+
+#endif

@@ -1,0 +1,277 @@
+/* The loop: tt_run (asyncio.run), cross-thread calls, deadlock detection
+ * and teardown. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+__thread tt_loop *tt__loop __attribute__((tls_model("initial-exec")));
+
+typedef struct tt__tscall {
+  struct tt__tscall *next;
+  void (*fn)(void *);
+  void *arg;
+} tt__tscall;
+
+tt_loop *tt_loop_current(void) { return tt__loop; }
+uv_loop_t *tt_loop_uv(tt_loop *loop) { return loop ? &loop->uv : NULL; }
+
+static void async_cb(uv_async_t *h) {
+  tt_loop *loop = tt__container_of(h, tt_loop, async);
+  uv_mutex_lock(&loop->tsq_lock);
+  tt__tscall *list = loop->tsq;
+  loop->tsq = NULL;
+  uv_mutex_unlock(&loop->tsq_lock);
+  /* The list was pushed at the front: reverse it to run in call order. */
+  tt__tscall *rev = NULL;
+  while (list != NULL) {
+    tt__tscall *n = list->next;
+    list->next = rev;
+    rev = list;
+    list = n;
+  }
+  while (rev != NULL) {
+    tt__tscall *n = rev->next;
+    rev->fn(rev->arg);
+    free(rev);
+    rev = n;
+  }
+}
+
+int tt_loop_call_threadsafe(tt_loop *loop, void (*fn)(void *), void *arg) {
+  if (loop == NULL || fn == NULL)
+    return -EINVAL;
+  tt__tscall *c = malloc(sizeof *c);
+  if (c == NULL)
+    return -ENOMEM;
+  c->fn = fn;
+  c->arg = arg;
+  uv_mutex_lock(&loop->tsq_lock);
+  if (loop->closing) {
+    uv_mutex_unlock(&loop->tsq_lock);
+    free(c);
+    return -ESHUTDOWN;
+  }
+  c->next = loop->tsq;
+  loop->tsq = c;
+  /* Under the lock: the loop cannot close the async handle meanwhile. */
+  uv_async_send(&loop->async);
+  uv_mutex_unlock(&loop->tsq_lock);
+  return 0;
+}
+
+/* ---- Reports ------------------------------------------------------------ */
+
+static const char *state_word(unsigned why) {
+  switch (why) {
+  case TT_STATE_lock: return "lock";
+  case TT_STATE_event: return "event";
+  case TT_STATE_queue_put: return "queue (put)";
+  case TT_STATE_queue_get: return "queue (get)";
+  case TT_STATE_sem: return "semaphore";
+  case TT_STATE_cond: return "condition";
+  case TT_STATE_join: return "task";
+  case TT_STATE_io: return "I/O";
+  case TT_STATE_sleep: return "sleep";
+  default: return tt_state_name(why);
+  }
+}
+
+/* The name of the object a parked task waits on. Every primitive starts
+ * with its tt__obj, and join parks on the task itself. */
+static const char *blocked_on_name(const tt_task *t) {
+  if (t->block_ptr == NULL)
+    return "?";
+  if (t->block_state == TT_STATE_join)
+    return ((const tt_task *)t->block_ptr)->name;
+  return ((const tt__obj *)t->block_ptr)->name;
+}
+
+/* The task that must act for t to go on, when there is one. */
+static const tt_task *waits_for(const tt_task *t) {
+  if (t->state != TT__T_PARKED || t->block_ptr == NULL)
+    return NULL;
+  if (t->block_state == TT_STATE_lock)
+    return ((const tt_lock *)t->block_ptr)->holder;
+  if (t->block_state == TT_STATE_join)
+    return (const tt_task *)t->block_ptr;
+  return NULL;
+}
+
+void tt__describe_task(FILE *f, const tt_task *t) {
+  fprintf(f, "task '%s' (id %llu, spawned at %s)", t->name, (unsigned long long)t->id,
+          t->site ? t->site : "?");
+}
+
+static void report_deadlock(tt_loop *loop) {
+  fprintf(stderr,
+          "tasktrace: deadlock: %zu task(s) blocked, none can run and nothing is pending on "
+          "the loop; wait-for graph:\n",
+          loop->ntasks);
+  for (tt__list *n = loop->tasks.next; n != &loop->tasks; n = n->next) {
+    tt_task *t = tt__container_of(n, tt_task, all);
+    if (t->state != TT__T_PARKED)
+      continue;
+    fprintf(stderr, "  ");
+    tt__describe_task(stderr, t);
+    if (t->block_state == TT_STATE_sleep) {
+      fprintf(stderr, " sleeps until cancelled\n");
+      continue;
+    }
+    fprintf(stderr, " waits for %s '%s'", state_word(t->block_state), blocked_on_name(t));
+    const tt_task *h = waits_for(t);
+    if (h != NULL && t->block_state == TT_STATE_lock)
+      fprintf(stderr, " held by task '%s' (id %llu)", h->name, (unsigned long long)h->id);
+    else if (t->block_state != TT_STATE_join && t->block_state != TT_STATE_lock)
+      fprintf(stderr, " that no task can signal");
+    fputc('\n', stderr);
+  }
+  /* Print one cycle, if the graph has one: follow waits_for edges. */
+  for (tt__list *n = loop->tasks.next; n != &loop->tasks; n = n->next) {
+    const tt_task *start = tt__container_of(n, tt_task, all);
+    const tt_task *slow = start, *fast = start;
+    while (fast != NULL && waits_for(fast) != NULL) {
+      slow = waits_for(slow);
+      fast = waits_for(waits_for(fast));
+      if (slow == fast && slow != NULL) {
+        fprintf(stderr, "  cycle: '%s'", slow->name);
+        const tt_task *c = waits_for(slow);
+        while (c != slow) {
+          fprintf(stderr, " -> '%s'", c->name);
+          c = waits_for(c);
+        }
+        fprintf(stderr, " -> '%s'\n", slow->name);
+        return;
+      }
+    }
+  }
+}
+
+/* ---- Set-up and teardown ------------------------------------------------ */
+
+static size_t unfinished(tt_loop *loop) {
+  size_t n = 0;
+  for (tt__list *l = loop->tasks.next; l != &loop->tasks; l = l->next)
+    if (tt__container_of(l, tt_task, all)->state != TT__T_DONE)
+      n++;
+  return n;
+}
+
+/* asyncio.run's ending: cancel what is left and let it unwind, a few
+ * rounds; tasks that still will not finish are abandoned (their stacks are
+ * freed without unwinding) and reported. */
+static void cancel_leftovers(tt_loop *loop) {
+  for (int round = 0; round < 3 && unfinished(loop) > 0; round++) {
+    for (tt__list *l = loop->tasks.next; l != &loop->tasks; l = l->next) {
+      tt_task *t = tt__container_of(l, tt_task, all);
+      if (t->state != TT__T_DONE)
+        tt_cancel(t);
+    }
+    while (unfinished(loop) > 0) {
+      if (uv_run(&loop->uv, UV_RUN_ONCE) == 0 && loop->ready_count == 0)
+        break;
+    }
+  }
+  size_t left = unfinished(loop);
+  if (left > 0)
+    fprintf(stderr, "tasktrace: %zu task(s) would not finish after cancellation; abandoned\n",
+            left);
+}
+
+static void close_walk_cb(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+int tt_run(tt_fn main, void *arg) {
+  if (main == NULL)
+    return -EINVAL;
+  if (tt__loop != NULL)
+    return -EBUSY; /* one loop per thread, and tt_run does not nest */
+  int r = tt__config_load();
+  if (r < 0)
+    return r;
+  r = tt_tracer_init();
+  if (r < 0)
+    return r;
+  tt_loop *loop = calloc(1, sizeof *loop);
+  if (loop == NULL)
+    return -ENOMEM;
+  r = uv_loop_init(&loop->uv);
+  if (r < 0) {
+    free(loop);
+    return r;
+  }
+  loop->thread = uv_thread_self();
+  loop->timer_due = -1;
+  tt__list_init(&loop->tasks);
+  uv_mutex_init(&loop->tsq_lock);
+  uv_check_init(&loop->uv, &loop->check);
+  uv_check_start(&loop->check, tt__drain);
+  uv_unref((uv_handle_t *)&loop->check);
+  uv_idle_init(&loop->uv, &loop->idle);
+  uv_timer_init(&loop->uv, &loop->timer);
+  uv_async_init(&loop->uv, &loop->async, async_cb);
+  uv_unref((uv_handle_t *)&loop->async);
+  if (tt__cfg.seeded) {
+    loop->seeded = true;
+    loop->rng.s = tt__cfg.seed;
+    fprintf(stderr, "tasktrace: seeded scheduler: TASKTRACE_SCHED_SEED=%llu\n",
+            (unsigned long long)tt__cfg.seed);
+  }
+  tt__loop = loop;
+  tt__emit_object_name(0, TT_KIND_loop, "loop");
+
+  int result;
+  tt_task *mt;
+  r = tt__spawn(&mt, main, arg, "main", 0, "tt_run");
+  if (r < 0) {
+    result = r;
+  } else {
+    loop->main = mt;
+    uv_run(&loop->uv, UV_RUN_DEFAULT);
+    if (mt->state == TT__T_DONE) {
+      result = mt->result;
+    } else {
+      report_deadlock(loop);
+      result = -EDEADLK;
+    }
+    loop->stopping = true;
+    cancel_leftovers(loop);
+    /* Give back every handle nobody joined, main's included. */
+    for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
+      next = l->next;
+      tt_task *t = tt__container_of(l, tt_task, all);
+      if (t->state == TT__T_DONE) {
+        tt__stack_free(t);
+        tt__task_release(t);
+      }
+    }
+    /* Abandoned tasks: their stacks go without unwinding. */
+    for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
+      next = l->next;
+      tt_task *t = tt__container_of(l, tt_task, all);
+      tt__stack_free(t);
+      tt__task_release(t);
+    }
+  }
+
+  uv_mutex_lock(&loop->tsq_lock);
+  loop->closing = true;
+  uv_mutex_unlock(&loop->tsq_lock);
+  async_cb(&loop->async); /* calls that arrived before closing still run */
+  uv_walk(&loop->uv, close_walk_cb, NULL);
+  uv_run(&loop->uv, UV_RUN_DEFAULT);
+  uv_loop_close(&loop->uv);
+  uv_mutex_destroy(&loop->tsq_lock);
+  tt_tracer_flush();
+  tt__loop = NULL;
+  free(loop->ready);
+  free(loop->heap);
+  free(loop);
+  tt__pool_trim();
+  tt__stack_trim();
+  return result;
+}

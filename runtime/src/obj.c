@@ -1,0 +1,23 @@
+/* Object ids and names: every task, lock, queue... has a process-wide id,
+ * the key the trace uses, and a name for reports. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static _Atomic uint64_t next_id = 1;
+
+uint64_t tt__next_id(void) { return atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed); }
+
+void tt__obj_init(tt__obj *o, unsigned kind, const char *name) {
+  o->id = tt__next_id();
+  o->loop = tt__loop;
+  if (name != NULL)
+    snprintf(o->name, sizeof o->name, "%s", name);
+  else
+    snprintf(o->name, sizeof o->name, "%s-%llu", tt_kind_name(kind), (unsigned long long)o->id);
+  tt__emit_object_name(o->id, kind, o->name);
+}
+
+int64_t tt_now(void) { return (int64_t)tt_now_ns(); }

@@ -1,0 +1,140 @@
+/* The scheduler: a ring of ready tasks, drained once per loop iteration.
+ *
+ * The check handle runs after libuv's poll phase, when timers and I/O have
+ * made tasks ready. It takes the tasks ready at that moment as this
+ * iteration's batch; whatever becomes ready while the batch runs waits for
+ * the next iteration, as in asyncio's _run_once, so a task that keeps
+ * yielding cannot starve I/O. A task that stops switches straight to the next
+ * task of the batch (one switch, not two through the loop); the last one
+ * switches back to the loop.
+ *
+ * Under TASKTRACE_SCHED_SEED the batch is shuffled with a seeded generator,
+ * and tt__enter may insert an extra yield at a yield point: the same seed and
+ * program give the same interleaving.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* splitmix64: tiny, fast, and the same sequence on every machine. */
+uint64_t tt__rng_next(tt__rng *r) {
+  uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static void idle_cb(uv_idle_t *h) { (void)h; }
+
+static int ready_grow(tt_loop *loop) {
+  size_t cap = loop->ready_cap ? loop->ready_cap * 2 : 256;
+  tt_task **r = malloc(cap * sizeof *r);
+  if (r == NULL)
+    return -ENOMEM;
+  for (size_t i = 0; i < loop->ready_count; i++)
+    r[i] = loop->ready[(loop->ready_head + i) & (loop->ready_cap - 1)];
+  free(loop->ready);
+  loop->ready = r;
+  loop->ready_cap = cap;
+  loop->ready_head = 0;
+  return 0;
+}
+
+int tt__ready_push(tt_loop *loop, tt_task *t) {
+  if (TT_UNLIKELY(loop->ready_count == loop->ready_cap) && ready_grow(loop) < 0)
+    return -ENOMEM;
+  loop->ready[(loop->ready_head + loop->ready_count) & (loop->ready_cap - 1)] = t;
+  if (loop->ready_count++ == 0)
+    uv_idle_start(&loop->idle, idle_cb);
+  t->state = TT__T_READY;
+  return 0;
+}
+
+static inline tt_task *ready_pop(tt_loop *loop) {
+  tt_task *t = loop->ready[loop->ready_head];
+  loop->ready_head = (loop->ready_head + 1) & (loop->ready_cap - 1);
+  loop->ready_count--;
+  return t;
+}
+
+/* Release what the task that just stopped for good left behind: its stack
+ * (we are off it now) and, if its handle was given back, the task itself. */
+void tt__reap(tt_loop *loop) {
+  tt_task *t = loop->dead;
+  if (t != NULL) {
+    loop->dead = NULL;
+    tt__stack_free(t);
+    if (!t->handle_out)
+      tt__task_release(t);
+  }
+}
+
+/* The next task of this batch that can run, with a stack, or NULL. */
+static tt_task *pick_next(tt_loop *loop) {
+  while (loop->batch_left > 0) {
+    loop->batch_left--;
+    tt_task *t = ready_pop(loop);
+    if (TT_LIKELY(t->stack != NULL))
+      return t;
+    if (t->cancel_pending) {
+      t->cancel_pending = 0;
+      t->cancelled = 1;
+      tt__task_finish(t, -ECANCELED);
+      continue;
+    }
+    int r = tt__stack_alloc(t);
+    if (r < 0) {
+      tt__task_finish(t, r);
+      continue;
+    }
+    tt__ctx_make(&t->ctx, t->stack, t->stack_size, tt__task_entry, t);
+    return t;
+  }
+  return NULL;
+}
+
+void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
+  tt_task *next = pick_next(loop);
+  tt__emit_task_switch(self->id, next ? next->id : 0, why, obj);
+  if (next != NULL) {
+    loop->current = next;
+    next->state = TT__T_RUNNING;
+    tt__ctx_switch(&self->ctx, &next->ctx);
+  } else {
+    loop->current = NULL;
+    tt__ctx_switch(&self->ctx, &loop->sched_ctx);
+  }
+  /* Running again (loop->current == self was set by whoever resumed us). */
+  tt__reap(loop);
+}
+
+void tt__drain(uv_check_t *h) {
+  tt_loop *loop = tt__container_of(h, tt_loop, check);
+  size_t n = loop->ready_count;
+  if (n == 0) {
+    uv_idle_stop(&loop->idle);
+    return;
+  }
+  if (loop->seeded) {
+    /* Fisher-Yates over this batch, in place in the ring. */
+    size_t mask = loop->ready_cap - 1, head = loop->ready_head;
+    for (size_t i = n - 1; i > 0; i--) {
+      size_t j = (size_t)(tt__rng_next(&loop->rng) % (i + 1));
+      tt_task *tmp = loop->ready[(head + i) & mask];
+      loop->ready[(head + i) & mask] = loop->ready[(head + j) & mask];
+      loop->ready[(head + j) & mask] = tmp;
+    }
+  }
+  loop->batch_left = n;
+  tt_task *next;
+  while ((next = pick_next(loop)) != NULL) {
+    tt__emit_task_switch(0, next->id, TT_STATE_start, 0);
+    loop->current = next;
+    next->state = TT__T_RUNNING;
+    tt__ctx_switch(&loop->sched_ctx, &next->ctx);
+    tt__reap(loop);
+  }
+  if (loop->ready_count == 0)
+    uv_idle_stop(&loop->idle);
+}

@@ -1,0 +1,256 @@
+/* Tasks: spawn, finish, join, cancel, yield, sleep.
+ *
+ * Task structs come from a per-thread pool and are never given back to
+ * malloc while the loop lives, so a stale handle still points at a task
+ * struct: tt__task_valid() can refuse a double join instead of reading freed
+ * memory (until the struct is reused by a later spawn).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define POOL_CHUNK 1024
+
+typedef struct pool_chunk {
+  struct pool_chunk *next;
+  tt_task tasks[POOL_CHUNK];
+} pool_chunk;
+
+static __thread tt_task *pool_free;
+static __thread pool_chunk *pool_chunks;
+
+static tt_task *task_alloc(void) {
+  if (pool_free == NULL) {
+    pool_chunk *c = malloc(sizeof *c);
+    if (c == NULL)
+      return NULL;
+    c->next = pool_chunks;
+    pool_chunks = c;
+    for (size_t i = POOL_CHUNK; i-- > 0;) {
+      c->tasks[i].state = TT__T_FREE;
+      c->tasks[i].next_free = pool_free;
+      pool_free = &c->tasks[i];
+    }
+  }
+  tt_task *t = pool_free;
+  pool_free = t->next_free;
+  return t;
+}
+
+void tt__task_release(tt_task *t) {
+  tt_loop *loop = t->loop;
+  tt__list_remove(&t->all);
+  loop->ntasks--;
+  t->state = TT__T_FREE;
+  t->next_free = pool_free;
+  pool_free = t;
+}
+
+void tt__pool_trim(void) {
+  for (pool_chunk *c = pool_chunks, *next; c != NULL; c = next) {
+    next = c->next;
+    free(c);
+  }
+  pool_chunks = NULL;
+  pool_free = NULL;
+}
+
+bool tt__task_valid(const tt_task *t) {
+  return t != NULL && t->state != TT__T_FREE && t->handle_out && t->loop == tt__loop;
+}
+
+int tt__spawn(tt_task **out, tt_fn fn, void *arg, const char *name, size_t stack_size,
+              const char *site) {
+  tt_loop *loop = tt__loop;
+  if (out == NULL || fn == NULL)
+    return -EINVAL;
+  *out = NULL;
+  if (loop == NULL || loop->closing)
+    return -EPERM;
+  if (stack_size != 0 && (stack_size < 16 * 1024 || stack_size > (1u << 30)))
+    return -EINVAL;
+  tt_task *t = task_alloc();
+  if (t == NULL)
+    return -ENOMEM;
+  /* Only what is not set below needs clearing; the name is written below. */
+  memset(t, 0, offsetof(tt_task, name));
+  t->loop = loop;
+  t->id = tt__next_id();
+  t->fn = fn;
+  t->arg = arg;
+  t->handle_out = 1;
+  t->heap_idx = SIZE_MAX;
+  t->deadline = TT_FOREVER;
+  t->stack_size = stack_size;
+  t->site = site;
+  t->parent = loop->current ? loop->current->id : 0;
+  if (name != NULL)
+    snprintf(t->name, sizeof t->name, "%s", name);
+  else
+    snprintf(t->name, sizeof t->name, "task-%llu", (unsigned long long)t->id);
+  tt__list_push(&loop->tasks, &t->all);
+  loop->ntasks++;
+  if (tt__ready_push(loop, t) < 0) {
+    tt__task_release(t);
+    return -ENOMEM;
+  }
+  tt__emit_task_create(t->id, t->parent, t->name, site);
+  *out = t;
+  return 0;
+}
+
+int tt__spawn_o(tt_task **out, tt_fn fn, void *arg, const tt_spawn_opts *opts, const char *site) {
+  return tt__spawn(out, fn, arg, opts ? opts->name : NULL, opts ? opts->stack_size : 0, site);
+}
+
+/* The task is over: record the result, wake its joiner, stop the loop when
+ * it is main. Its stack (if any) is released by whoever runs next. */
+void tt__task_finish(tt_task *t, int result) {
+  tt_loop *loop = t->loop;
+  t->result = result;
+  t->state = TT__T_DONE;
+  unsigned status = TT_EXIT_OK;
+  if (result == -ECANCELED && t->cancelled)
+    status = TT_EXIT_CANCELLED;
+  else if (result < 0)
+    status = TT_EXIT_ERROR;
+  tt__emit_task_exit(t->id, status, result);
+  if (t->joiner != NULL) {
+    tt_task *j = t->joiner;
+    t->joiner = NULL;
+    tt__wake(j, 0, t, t->id);
+  }
+  if (t == loop->main && !loop->stopping) {
+    loop->stopping = true;
+    uv_stop(&loop->uv);
+  }
+  if (t->stack == NULL && !t->handle_out)
+    tt__task_release(t);
+}
+
+void tt__task_entry(void *arg) {
+  tt_task *t = arg;
+  tt_loop *loop = t->loop;
+  /* First run: a task that just finished may have switched here directly. */
+  tt__reap(loop);
+  int result = t->fn(t->arg);
+  tt__task_finish(t, result);
+  loop->dead = t;
+  tt__switch_out(loop, t, TT_STATE_done, 0);
+  abort(); /* a finished task is never resumed */
+}
+
+int tt_join(tt_task *t, int *result, tt_deadline deadline) {
+  int err;
+  if (!tt__task_valid(t))
+    return -EINVAL;
+  tt_task *self = tt__enter(&err);
+  if (self == NULL)
+    return err;
+  if (!tt__task_valid(t))
+    return -EINVAL; /* joined by someone else while we yielded */
+  if (t == self)
+    return -EDEADLK;
+  if (t->joiner != NULL)
+    return -EINVAL;
+  if (t->state != TT__T_DONE) {
+    t->joiner = self;
+    int r = tt__park(self, TT_STATE_join, t->id, t, NULL, deadline);
+    if (t->joiner == self)
+      t->joiner = NULL;
+    if (r < 0)
+      return r;
+  }
+  if (result != NULL)
+    *result = t->result;
+  t->retrieved = 1;
+  t->handle_out = 0;
+  if (t->loop->dead != t)
+    tt__task_release(t); /* the stack went back when it finished */
+  return 0;
+}
+
+int tt_detach(tt_task *t) {
+  if (!tt__task_valid(t))
+    return -EINVAL;
+  if (t->joiner != NULL)
+    return -EINVAL;
+  t->handle_out = 0;
+  if (t->state == TT__T_DONE && t->loop->dead != t)
+    tt__task_release(t);
+  return 0;
+}
+
+int tt_cancel(tt_task *t) {
+  if (t == NULL || t->state == TT__T_FREE || t->loop != tt__loop)
+    return -EINVAL;
+  if (t->state == TT__T_DONE)
+    return -EALREADY;
+  if (t->state == TT__T_PARKED && !t->uncancellable) {
+    t->cancelled = 1;
+    tt__wake(t, -ECANCELED, t->loop->current, 0);
+  } else {
+    t->cancel_pending = 1;
+  }
+  return 0;
+}
+
+int tt_gather(tt_task **tasks, size_t n, int *results, tt_deadline deadline) {
+  if (n > 0 && tasks == NULL)
+    return -EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if (tasks[i] != NULL && !tt__task_valid(tasks[i]))
+      return -EINVAL;
+  for (size_t i = 0; i < n; i++) {
+    if (tasks[i] == NULL)
+      continue;
+    int r = tt_join(tasks[i], results ? &results[i] : NULL, deadline);
+    if (r < 0)
+      return r;
+    tasks[i] = NULL;
+  }
+  return 0;
+}
+
+int tt_yield(void) {
+  tt_loop *loop = tt__loop;
+  tt_task *self = loop ? loop->current : NULL;
+  if (self == NULL)
+    return -EPERM;
+  if (TT_UNLIKELY(self->cancel_pending)) {
+    self->cancel_pending = 0;
+    self->cancelled = 1;
+    return -ECANCELED;
+  }
+  int r = tt__ready_push(loop, self);
+  if (r < 0)
+    return r;
+  tt__switch_out(loop, self, TT_STATE_yield, 0);
+  return 0;
+}
+
+int tt_sleep_until(tt_deadline deadline) {
+  int err;
+  tt_task *self = tt__enter(&err);
+  if (self == NULL)
+    return err;
+  if (deadline != TT_FOREVER && deadline <= tt_now())
+    return tt_yield(); /* asyncio.sleep(0): yield once */
+  return tt__park(self, TT_STATE_sleep, 0, NULL, NULL, deadline);
+}
+
+tt_task *tt_self(void) { return tt__loop ? tt__loop->current : NULL; }
+uint64_t tt_task_id(const tt_task *t) { return t ? t->id : 0; }
+const char *tt_task_name(const tt_task *t) { return t ? t->name : "(none)"; }
+int tt_task_done(const tt_task *t) {
+  if (t == NULL || t->state == TT__T_FREE)
+    return -EINVAL;
+  return t->state == TT__T_DONE;
+}
+
+static uint64_t self_id(void) { return tt__loop && tt__loop->current ? tt__loop->current->id : 0; }
+void tt_mark(const char *name) { tt__emit_mark(self_id(), name ? name : ""); }
+void tt_region_begin(const char *name) { tt__emit_region_begin(self_id(), name ? name : ""); }
+void tt_region_end(const char *name) { tt__emit_region_end(self_id(), name ? name : ""); }

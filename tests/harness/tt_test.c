@@ -1,0 +1,130 @@
+#include "tt_test.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_TESTS 512
+
+static struct {
+  const char *name;
+  tt_test_fn fn;
+} tests[MAX_TESTS];
+static int ntests;
+
+void tt_test_register(const char *name, tt_test_fn fn) {
+  if (ntests == MAX_TESTS) {
+    fprintf(stderr, "tt_test: more than %d tests in one program\n", MAX_TESTS);
+    exit(2);
+  }
+  tests[ntests].name = name;
+  tests[ntests].fn = fn;
+  ntests++;
+}
+
+void tt_test_fail(const char *file, int line, const char *fmt, ...) {
+  va_list ap;
+  fflush(stdout);
+  fprintf(stderr, "FAIL %s:%d: ", file, line);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  _exit(1);
+}
+
+static int run_forked(int i, int timeout_s) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("fork");
+    return 1;
+  }
+  if (pid == 0) {
+    alarm((unsigned)timeout_s);
+    tests[i].fn();
+    fflush(NULL);
+    _exit(0);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(st))
+    return WEXITSTATUS(st);
+  fprintf(stderr, "FAIL %s: killed by signal %d%s\n", tests[i].name, WTERMSIG(st),
+          WTERMSIG(st) == SIGALRM ? " (timeout)" : "");
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--list") == 0) {
+    for (int i = 0; i < ntests; i++)
+      printf("%s\n", tests[i].name);
+    return 0;
+  }
+  if (argc > 1) {
+    for (int i = 0; i < ntests; i++)
+      if (strcmp(tests[i].name, argv[1]) == 0) {
+        tests[i].fn();
+        fflush(NULL);
+        return 0;
+      }
+    fprintf(stderr, "tt_test: no test named '%s' (--list lists them)\n", argv[1]);
+    return 2;
+  }
+  int passed = 0, failed = 0;
+  for (int i = 0; i < ntests; i++) {
+    if (run_forked(i, 120) == 0) {
+      passed++;
+      printf("ok   %s\n", tests[i].name);
+    } else {
+      failed++;
+      printf("FAIL %s\n", tests[i].name);
+    }
+  }
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
+
+const char *tt_test_bin(const char *name) {
+  static char buf[4096];
+  const char *dir = getenv("TT_BIN_DIR");
+  snprintf(buf, sizeof buf, "%s/%s", dir ? dir : ".", name);
+  return buf;
+}
+
+int tt_test_spawn(char *const argv[], char *const env[], char **out, int timeout_s) {
+  char tmpl[] = "/tmp/tt_test_outXXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0)
+    tt_test_fail(__FILE__, __LINE__, "mkstemp: %s", strerror(errno));
+  unlink(tmpl);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (env != NULL)
+      for (int i = 0; env[i] != NULL; i++)
+        putenv(env[i]);
+    alarm((unsigned)timeout_s);
+    execvp(argv[0], argv);
+    fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  off_t len = lseek(fd, 0, SEEK_END);
+  char *buf = malloc((size_t)len + 1);
+  if (pread(fd, buf, (size_t)len, 0) != len)
+    len = 0;
+  buf[len] = '\0';
+  close(fd);
+  if (out != NULL)
+    *out = buf;
+  else
+    free(buf);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

@@ -1,0 +1,101 @@
+/* The test harness: typed assertions with file:line, one ctest entry per
+ * TEST (see cmake/TTTest.cmake). `prog NAME` runs one test in-process (ctest
+ * enforces the timeout); `prog` alone runs each test in a forked child with a
+ * timeout and prints "N passed, N failed"; `prog --list` lists them. */
+#ifndef TT_TEST_H
+#define TT_TEST_H
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*tt_test_fn)(void);
+void tt_test_register(const char *name, tt_test_fn fn);
+/* Called on failure: prints and exits the test process with status 1. */
+void tt_test_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
+
+#define TEST(name)                                                                                 \
+  static void test_##name(void);                                                                   \
+  __attribute__((constructor)) static void tt_register_##name(void) {                             \
+    tt_test_register(#name, test_##name);                                                          \
+  }                                                                                                \
+  static void test_##name(void)
+
+#define ASSERT_TRUE(x)                                                                             \
+  do {                                                                                             \
+    if (!(x))                                                                                      \
+      tt_test_fail(__FILE__, __LINE__, "expected true: %s", #x);                                   \
+  } while (0)
+
+#define ASSERT_EQ(a, b)                                                                            \
+  do {                                                                                             \
+    long long tt_a_ = (long long)(a), tt_b_ = (long long)(b);                                      \
+    if (tt_a_ != tt_b_)                                                                            \
+      tt_test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, tt_a_, tt_b_);            \
+  } while (0)
+
+#define ASSERT_NE(a, b)                                                                            \
+  do {                                                                                             \
+    long long tt_a_ = (long long)(a), tt_b_ = (long long)(b);                                      \
+    if (tt_a_ == tt_b_)                                                                            \
+      tt_test_fail(__FILE__, __LINE__, "%s != %s: both %lld", #a, #b, tt_a_);                      \
+  } while (0)
+
+#define ASSERT_GE(a, b)                                                                            \
+  do {                                                                                             \
+    long long tt_a_ = (long long)(a), tt_b_ = (long long)(b);                                      \
+    if (!(tt_a_ >= tt_b_))                                                                         \
+      tt_test_fail(__FILE__, __LINE__, "%s >= %s: %lld < %lld", #a, #b, tt_a_, tt_b_);             \
+  } while (0)
+
+#define ASSERT_LE(a, b)                                                                            \
+  do {                                                                                             \
+    long long tt_a_ = (long long)(a), tt_b_ = (long long)(b);                                      \
+    if (!(tt_a_ <= tt_b_))                                                                         \
+      tt_test_fail(__FILE__, __LINE__, "%s <= %s: %lld > %lld", #a, #b, tt_a_, tt_b_);             \
+  } while (0)
+
+/* x must return 0 (or >= 0); on failure the errno's text is printed. */
+#define ASSERT_OK(x)                                                                               \
+  do {                                                                                             \
+    long long tt_r_ = (long long)(x);                                                              \
+    if (tt_r_ < 0)                                                                                 \
+      tt_test_fail(__FILE__, __LINE__, "%s failed: %lld (%s)", #x, tt_r_, strerror((int)-tt_r_)); \
+  } while (0)
+
+/* x must return exactly the negative errno e. */
+#define ASSERT_ERR(x, e)                                                                           \
+  do {                                                                                             \
+    long long tt_r_ = (long long)(x);                                                              \
+    if (tt_r_ != (long long)(e))                                                                   \
+      tt_test_fail(__FILE__, __LINE__, "%s: expected %s (%d), got %lld", #x, #e, (int)(e), tt_r_); \
+  } while (0)
+
+#define ASSERT_STR_EQ(a, b)                                                                        \
+  do {                                                                                             \
+    const char *tt_a_ = (a), *tt_b_ = (b);                                                         \
+    if (tt_a_ == NULL || tt_b_ == NULL || strcmp(tt_a_, tt_b_) != 0)                               \
+      tt_test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b,                       \
+                   tt_a_ ? tt_a_ : "(null)", tt_b_ ? tt_b_ : "(null)");                            \
+  } while (0)
+
+#define ASSERT_CONTAINS(hay, needle)                                                               \
+  do {                                                                                             \
+    const char *tt_h_ = (hay), *tt_n_ = (needle);                                                  \
+    if (tt_h_ == NULL || strstr(tt_h_, tt_n_) == NULL)                                             \
+      tt_test_fail(__FILE__, __LINE__, "%s does not contain \"%s\":\n%s", #hay, tt_n_,             \
+                   tt_h_ ? tt_h_ : "(null)");                                                      \
+  } while (0)
+
+/* Helpers for tests that drive programs. */
+/* Run argv (NULL-terminated) with extra environment entries ("K=V", NULL
+ * terminated, may be NULL), capture stdout+stderr (malloc'ed, NUL
+ * terminated) into *out. Returns the exit status, or 128+signal. */
+int tt_test_spawn(char *const argv[], char *const env[], char **out, int timeout_s);
+/* Path of a built binary: $TT_BIN_DIR/name (set by CMake for every test). */
+const char *tt_test_bin(const char *name);
+
+#endif
