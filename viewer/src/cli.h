@@ -1,0 +1,20 @@
+/* Private: the subcommands of `tasktrace`. Each lives in cmd_NAME.c as
+ * int tt_cmd_NAME(int argc, char **argv), argv[0] being the subcommand's
+ * name; it handles --help itself. Exit codes: 0 success, 1 the work failed
+ * (bad or cut trace, I/O error), 2 bad usage. */
+#ifndef TT_VIEWER_CLI_H
+#define TT_VIEWER_CLI_H
+
+#define TT_EXIT_OK 0
+#define TT_EXIT_FAIL 1
+#define TT_EXIT_USAGE 2
+
+/* X(name, one-line help): add a line per command, keep the last without a
+ * backslash. */
+#define TT_COMMANDS(X)
+
+#define TT__CMD_DECL(name, help) int tt_cmd_##name(int argc, char **argv);
+TT_COMMANDS(TT__CMD_DECL)
+#undef TT__CMD_DECL
+
+#endif
