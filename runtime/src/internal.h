@@ -157,6 +157,10 @@ TT__HIDDEN tt__waiter *tt__wake_first(tt__list *l, int result, uint64_t obj);
 TT__HIDDEN uint64_t tt__next_id(void);
 /* Give obj an id and a name; emit object_name. */
 TT__HIDDEN void tt__obj_init(tt__obj *o, unsigned kind, const char *name);
+/* 0 if the calling thread owns o's loop; else -EPERM, reported on stderr in
+ * debug mode naming fn (the public call) and the object. Every public call
+ * on a primitive starts with it. */
+TT__HIDDEN int tt__check_owner(const tt__obj *o, const char *fn);
 
 /* ---- Stacks (stack.c) --------------------------------------------------- */
 

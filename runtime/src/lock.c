@@ -32,6 +32,8 @@ int tt_lock_acquire(tt_lock *l, tt_deadline deadline) {
   int err;
   if (l == NULL)
     return -EINVAL;
+  if ((err = tt__check_owner(&l->obj, "tt_lock_acquire")) < 0)
+    return err;
   tt_task *self = tt__enter(&err);
   if (self == NULL)
     return err;
@@ -59,6 +61,9 @@ int tt_lock_acquire(tt_lock *l, tt_deadline deadline) {
 int tt_lock_release(tt_lock *l) {
   if (l == NULL)
     return -EINVAL;
+  int err = tt__check_owner(&l->obj, "tt_lock_release");
+  if (err < 0)
+    return err;
   tt_loop *loop = tt__loop;
   tt_task *self = loop ? loop->current : NULL;
   if (self == NULL || l->holder != self)
