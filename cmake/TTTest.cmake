@@ -1,5 +1,8 @@
 # tt_add_tests(NAME SOURCES... [LIBS libs...]): one executable, one ctest
 # entry per TEST(x) found in its sources, named NAME.x.
+# TT_TEST_LAUNCHER runs every such test under a tool, e.g.
+#   -DTT_TEST_LAUNCHER="valgrind;-q;--error-exitcode=1" (scripts/test.sh --valgrind)
+set(TT_TEST_LAUNCHER "" CACHE STRING "Command prefix for test programs (e.g. valgrind)")
 add_library(tt-test-harness STATIC ${CMAKE_SOURCE_DIR}/tests/harness/tt_test.c)
 target_include_directories(tt-test-harness PUBLIC ${CMAKE_SOURCE_DIR}/tests/harness)
 
@@ -16,7 +19,7 @@ function(tt_add_tests name)
     string(REGEX MATCHALL "\nTEST\\(([A-Za-z0-9_]+)\\)" found "${content}")
     foreach(m ${found})
       string(REGEX REPLACE "\nTEST\\(([A-Za-z0-9_]+)\\)" "\\1" tname "${m}")
-      add_test(NAME ${name}.${tname} COMMAND test-${name} ${tname})
+      add_test(NAME ${name}.${tname} COMMAND ${TT_TEST_LAUNCHER} $<TARGET_FILE:test-${name}> ${tname})
       set_tests_properties(${name}.${tname} PROPERTIES TIMEOUT ${T_TIMEOUT}
         ENVIRONMENT "TT_BIN_DIR=${CMAKE_BINARY_DIR}/bin;TT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
       if(T_LABELS)

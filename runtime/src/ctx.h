@@ -22,4 +22,16 @@ void tt__ctx_make(tt__ctx *ctx, void *stack, size_t size, void (*entry)(void *),
 /* Save the current context in from, resume to. */
 void tt__ctx_switch(tt__ctx *from, tt__ctx *to);
 
+/* Sanitizer annotations of a switch: AddressSanitizer must be told when
+ * the stack changes, so that its fake stacks and shadow follow the task.
+ * They compile to nothing in a normal build. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define tt__asan_start(fake, bottom, size) __sanitizer_start_switch_fiber((fake), (bottom), (size))
+#define tt__asan_finish(fake, bottom, size) __sanitizer_finish_switch_fiber((fake), (bottom), (size))
+#else
+#define tt__asan_start(fake, bottom, size) ((void)(fake), (void)(bottom), (void)(size))
+#define tt__asan_finish(fake, bottom, size) ((void)(fake), (void)(bottom), (void)(size))
+#endif
+
 #endif

@@ -73,6 +73,7 @@ struct tt_task {
   int64_t step_start;    /* when the current step began (slow steps) */
   void *stack;           /* lowest usable address, NULL until first run */
   size_t stack_size;
+  unsigned vg_stack;     /* valgrind's id for the stack */
   uint64_t parent;       /* id of the spawning task, 0 for none */
   const char *site;      /* spawn site, file:line (static string) */
   tt__list all;          /* in loop->tasks while not FREE */
@@ -95,6 +96,8 @@ struct tt_loop {
   uv_async_t async;      /* wakes the loop for tt_loop_call_threadsafe */
   uv_thread_t thread;    /* the owner */
   tt__ctx sched_ctx;     /* the loop's own context (the thread's stack) */
+  const void *sched_stack; /* that stack's bounds, for the sanitizers */
+  size_t sched_stack_size;
   tt_task *current;      /* the running task, NULL in the scheduler */
   /* Ready queue: a ring of task pointers. */
   tt_task **ready;

@@ -1,5 +1,6 @@
 /* The loop: tt_run (asyncio.run), cross-thread calls, deadlock detection
  * and teardown. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,20 @@ int tt_run(tt_fn main, void *arg) {
     return r;
   }
   loop->thread = uv_thread_self();
+#if defined(__SANITIZE_ADDRESS__)
+  {
+    /* The loop context runs on the thread's own stack: ASan wants its bounds. */
+    pthread_attr_t attr;
+    size_t size = 0;
+    void *addr = NULL;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      pthread_attr_getstack(&attr, &addr, &size);
+      pthread_attr_destroy(&attr);
+    }
+    loop->sched_stack = addr;
+    loop->sched_stack_size = size;
+  }
+#endif
   loop->timer_due = -1;
   tt__list_init(&loop->tasks);
   uv_mutex_init(&loop->tsq_lock);

@@ -97,14 +97,19 @@ static tt_task *pick_next(tt_loop *loop) {
 void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
   tt_task *next = pick_next(loop);
   tt__emit_task_switch(self->id, next ? next->id : 0, why, obj);
+  /* A finished task's fake stack (ASan) is destroyed: it never resumes. */
+  void *fake = NULL, **fakep = why == TT_STATE_done ? NULL : &fake;
   if (next != NULL) {
     loop->current = next;
     next->state = TT__T_RUNNING;
+    tt__asan_start(fakep, next->stack, next->stack_size);
     tt__ctx_switch(&self->ctx, &next->ctx);
   } else {
     loop->current = NULL;
+    tt__asan_start(fakep, loop->sched_stack, loop->sched_stack_size);
     tt__ctx_switch(&self->ctx, &loop->sched_ctx);
   }
+  tt__asan_finish(fake, NULL, NULL);
   /* Running again (loop->current == self was set by whoever resumed us). */
   tt__reap(loop);
 }
@@ -132,7 +137,10 @@ void tt__drain(uv_check_t *h) {
     tt__emit_task_switch(0, next->id, TT_STATE_start, 0);
     loop->current = next;
     next->state = TT__T_RUNNING;
+    void *fake = NULL;
+    tt__asan_start(&fake, next->stack, next->stack_size);
     tt__ctx_switch(&loop->sched_ctx, &next->ctx);
+    tt__asan_finish(fake, NULL, NULL);
     tt__reap(loop);
   }
   if (loop->ready_count == 0)

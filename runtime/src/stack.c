@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <valgrind/valgrind.h>
 
 #include "internal.h"
 
@@ -145,12 +146,14 @@ int tt__stack_alloc(tt_task *t) {
   }
   t->stack = stack;
   t->stack_size = size;
+  t->vg_stack = VALGRIND_STACK_REGISTER(stack, (char *)stack + size);
   return 0;
 }
 
 void tt__stack_free(tt_task *t) {
   if (t->stack == NULL)
     return;
+  VALGRIND_STACK_DEREGISTER(t->vg_stack);
   stack_class *c = class_for(t->stack_size);
   if (t->stack_kind == TT__STACK_GUARDED) {
     guarded_live--;

@@ -133,6 +133,7 @@ void tt__task_finish(tt_task *t, int result) {
 void tt__task_entry(void *arg) {
   tt_task *t = arg;
   tt_loop *loop = t->loop;
+  tt__asan_finish(NULL, NULL, NULL);
   /* First run: a task that just finished may have switched here directly. */
   tt__reap(loop);
   int result = t->fn(t->arg);
