@@ -7,9 +7,10 @@ PKGS=(build-essential cmake pkg-config libuv1-dev zlib1g-dev
       liblttng-ust-dev lttng-tools babeltrace2 libbabeltrace2-dev
       clang valgrind)
 # Extra packages for the test suite and benchmarks, by purpose:
-#   chromium: the HTML page is tested in a real headless browser;
+#   chromium: the HTML page is tested in a real headless browser (python3
+#   checks its screenshot and the Perfetto JSON);
 #   golang-go, python3: the benchmark baselines (Go, asyncio).
-[ "${TT_SETUP_TEST:-0}" = 1 ] && PKGS+=(chromium)
+[ "${TT_SETUP_TEST:-0}" = 1 ] && PKGS+=(chromium python3)
 [ "${TT_SETUP_BENCH:-0}" = 1 ] && PKGS+=(golang-go python3)
 
 missing=()

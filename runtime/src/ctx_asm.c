@@ -24,6 +24,8 @@ void tt__ctx_make(tt__ctx *ctx, void *stack, size_t size, void (*entry)(void *),
   *--sp = 0;                                       /* r15 */
   ctx->sp = sp;
 #elif defined(__aarch64__)
+  /* tt__ctx_switch's 160-byte frame: x19..x30 at [0..11], d8..d15 after.
+   * x29 = 0 ends the frame-pointer chain; after the ret, sp == top. */
   uint64_t *frame = (uint64_t *)(top - 160);
   memset(frame, 0, 160);
   frame[0] = (uint64_t)(uintptr_t)entry;              /* x19 */

@@ -24,11 +24,17 @@ tt__ctx_switch:
         movq    %rsp, (%rdi)
         movq    (%rsi), %rsp
         popq    %r15
+        .cfi_adjust_cfa_offset -8
         popq    %r14
+        .cfi_adjust_cfa_offset -8
         popq    %r13
+        .cfi_adjust_cfa_offset -8
         popq    %r12
+        .cfi_adjust_cfa_offset -8
         popq    %rbx
+        .cfi_adjust_cfa_offset -8
         popq    %rbp
+        .cfi_adjust_cfa_offset -8
         ret
         .cfi_endproc
         .size   tt__ctx_switch, .-tt__ctx_switch
@@ -38,9 +44,10 @@ tt__ctx_switch:
         .globl  tt__ctx_trampoline
         .hidden tt__ctx_trampoline
         .type   tt__ctx_trampoline, @function
-tt__ctx_trampoline:
         .cfi_startproc
         .cfi_undefined rip
+        nop     /* gdb looks up return address - 1: it must fall in this entry */
+tt__ctx_trampoline:
         movq    %r13, %rdi
         callq   *%r12
         ud2

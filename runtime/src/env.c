@@ -6,7 +6,7 @@
 
 #include "internal.h"
 
-tt__config tt__cfg = {.slow_ns = 100 * 1000000LL};
+tt__config tt__cfg = {.slow_ns = 100 * 1000000LL, .lock_ns = 1000 * 1000000LL};
 
 /* Parse an unsigned decimal integer that fills the whole string. */
 static int parse_u64(const char *s, uint64_t *out) {
@@ -28,7 +28,7 @@ static int parse_u64(const char *s, uint64_t *out) {
 int tt__config_load(void) {
   const char *v;
   uint64_t n;
-  tt__config c = {.slow_ns = 100 * 1000000LL};
+  tt__config c = {.slow_ns = 100 * 1000000LL, .lock_ns = 1000 * 1000000LL};
 
   if ((v = getenv("TASKTRACE_DEBUG")) != NULL && *v != '\0') {
     if (strcmp(v, "1") == 0)
@@ -47,6 +47,16 @@ int tt__config_load(void) {
       return -EINVAL;
     }
     c.slow_ns = (int64_t)n * 1000000;
+  }
+  if ((v = getenv("TASKTRACE_LOCK_MS")) != NULL) {
+    if (parse_u64(v, &n) < 0 || n == 0 || n > 86400000) {
+      fprintf(stderr,
+              "tasktrace: TASKTRACE_LOCK_MS='%s': expected a whole number of milliseconds "
+              "from 1 to 86400000\n",
+              v);
+      return -EINVAL;
+    }
+    c.lock_ns = (int64_t)n * 1000000;
   }
   if ((v = getenv("TASKTRACE_SCHED_SEED")) != NULL) {
     if (parse_u64(v, &n) < 0) {

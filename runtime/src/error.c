@@ -12,6 +12,10 @@ const char *tt_strerror(int err) {
   case -EPERM: return "not allowed here (outside a task, wrong thread, or not the holder)";
   case -EAGAIN: return "would block";
   case -EOVERFLOW: return "released more than acquired";
-  default: return err < 0 ? strerror(-err) : "unknown error";
+  default:
+    /* getaddrinfo's failures are libuv's UV_EAI_* codes (-3000...), not errnos. */
+    if (err <= UV_EAI_ADDRFAMILY && err > UV_EAI_ADDRFAMILY - 100)
+      return uv_strerror(err);
+    return err < 0 ? strerror(-err) : "unknown error";
   }
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ctx.h"
 #include "tasktrace/tasktrace.h"
@@ -71,6 +72,7 @@ struct tt_task {
   size_t heap_idx;       /* position in the loop's timer heap, or SIZE_MAX */
   int64_t parked_at;     /* when the current park began */
   int64_t step_start;    /* when the current step began (slow steps) */
+  const char *wait_site; /* debug mode: file:line of the blocking call it is in (NULL: unknown) */
   void *stack;           /* lowest usable address, NULL until first run */
   size_t stack_size;
   unsigned vg_stack;     /* valgrind's id for the stack */
@@ -118,6 +120,10 @@ struct tt_loop {
   uv_mutex_t tsq_lock;
   struct tt__tscall *tsq;
   bool closing;
+  /* Observability (poll.c, debug.c). */
+  uv_prepare_t prepare;  /* before each poll: LTTng state, loop_poll_begin, debug checks */
+  bool poll_traced;      /* loop_poll_begin was emitted: loop_poll_end is due */
+  struct tt__loop_debug *dbg; /* debug mode state, NULL otherwise */
 };
 
 /* Per thread: the loop it runs, if any. */
@@ -155,6 +161,11 @@ TT__HIDDEN void tt__timer_cb(uv_timer_t *h);
 /* Wake the first waiter of list l (FIFO): returns its task or NULL. */
 TT__HIDDEN tt__waiter *tt__wake_first(tt__list *l, int result, uint64_t obj);
 
+/* Take l for self (which does not hold it), waiting as long as it takes,
+ * with cancellation held off: a cancel meanwhile stays pending. For
+ * tt_cond_wait, which must hold the lock again whatever happened (lock.c). */
+TT__HIDDEN void tt__lock_reacquire(tt_lock *l, tt_task *self);
+
 /* ---- Objects ------------------------------------------------------------ */
 
 TT__HIDDEN uint64_t tt__next_id(void);
@@ -188,11 +199,45 @@ TT__HIDDEN void tt__task_entry(void *arg);
 TT__HIDDEN void tt__pool_trim(void);
 TT__HIDDEN bool tt__task_valid(const tt_task *t);
 
+/* ---- Loop observability (poll.c) and debug mode (debug.c) ---------------
+ *
+ * tt__step_switch runs on every switch when debug mode or tracing is on
+ * (one clock read: it ends prev's step and starts next's; either may be
+ * NULL, the loop itself): slow steps, how long each task has waited. */
+TT__HIDDEN void tt__poll_init(tt_loop *loop);
+TT__HIDDEN void tt__step_clock_init(void); /* pick the step clock for tt__cfg.slow_ns */
+TT__HIDDEN void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next);
+#define TT__STEP_SWITCH(loop, prev, next)                                                          \
+  do {                                                                                             \
+    if (TT_UNLIKELY(tt__cfg.debug | tt__trace_on))                                                 \
+      tt__step_switch((loop), (prev), (next));                                                     \
+  } while (0)
+/* Debug mode only, each guarded by TT_UNLIKELY(tt__cfg.debug) at its call. */
+TT__HIDDEN int tt__debug_start(tt_loop *loop);  /* SIGQUIT dump, guard-page handler */
+TT__HIDDEN void tt__debug_stop(tt_loop *loop);  /* after the libuv loop closed */
+TT__HIDDEN void tt__debug_iteration(tt_loop *loop); /* before each poll */
+TT__HIDDEN void tt__debug_pending(tt_loop *loop); /* main returned: last iteration, who is left */
+TT__HIDDEN void tt__debug_released(const tt_task *t); /* failure nobody retrieved */
+TT__HIDDEN void tt__debug_wrong_thread(const tt__obj *o, const char *fn);
+TT__HIDDEN void tt__debug_callback(void (*fn)(void *), const char *site, int64_t ns);
+TT__HIDDEN void tt__debug_lock_held(const tt_lock *l, const tt_task *holder, int64_t ns);
+TT__HIDDEN void tt__debug_lock_waited(const tt_lock *l, const tt_task *self, uint64_t holder,
+                                      int64_t ns, int result);
+/* "task 'name' (id N, spawned at file:line)" */
+TT__HIDDEN void tt__describe_task(FILE *f, const tt_task *t);
+
+/* ---- I/O (io_stream.c) -------------------------------------------------- */
+
+/* tt_run's end, before its uv_walk: close and free the streams left open
+ * (named on stderr in debug mode). */
+TT__HIDDEN void tt__io_close_all(tt_loop *loop);
+
 /* ---- Environment (env.c) ------------------------------------------------- */
 
 typedef struct tt__config {
   bool debug;        /* TASKTRACE_DEBUG */
   int64_t slow_ns;   /* TASKTRACE_SLOW_MS */
+  int64_t lock_ns;   /* TASKTRACE_LOCK_MS: lock held / waited for longer (debug mode) */
   bool seeded;       /* TASKTRACE_SCHED_SEED given */
   uint64_t seed;
 } tt__config;

@@ -28,6 +28,8 @@ static inline void took(tt_lock *l, tt_task *t, int64_t wait_ns) {
   }
 }
 
+static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline);
+
 int tt_lock_acquire(tt_lock *l, tt_deadline deadline) {
   int err;
   if (l == NULL)
@@ -37,6 +39,22 @@ int tt_lock_acquire(tt_lock *l, tt_deadline deadline) {
   tt_task *self = tt__enter(&err);
   if (self == NULL)
     return err;
+  return acquire(l, self, deadline);
+}
+
+/* For tt_cond_wait: take the lock back, waiting as long as it takes, and
+ * let no cancellation interrupt it (one that arrives meanwhile stays
+ * pending for the next yield point). Skips tt__enter on purpose: it would
+ * deliver a pending cancellation instead of taking the lock. */
+void tt__lock_reacquire(tt_lock *l, tt_task *self) {
+  uint8_t saved = self->uncancellable;
+  self->uncancellable = 1;
+  int r = acquire(l, self, TT_FOREVER);
+  self->uncancellable = saved;
+  (void)r; /* 0: no deadline, no cancellation, and the caller released it */
+}
+
+static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline) {
   if (l->holder == NULL && tt__list_empty(&l->waiters)) {
     took(l, self, -1);
     return 0;
@@ -45,17 +63,21 @@ int tt_lock_acquire(tt_lock *l, tt_deadline deadline) {
     return -EDEADLK;
   if (deadline == TT_NOWAIT)
     return -ETIMEDOUT;
-  tt__emit_lock_contended(l->obj.id, self->id, l->holder ? l->holder->id : 0);
+  uint64_t holder0 = l->holder ? l->holder->id : 0;
+  tt__emit_lock_contended(l->obj.id, self->id, holder0);
   int64_t t0 = TT_UNLIKELY(tt__trace_on | tt__cfg.debug) ? tt_now() : 0;
   tt__waiter w = {.task = self};
   tt__list_push(&l->waiters, &w.link);
   int r = tt__park(self, TT_STATE_lock, l->obj.id, l, &w, deadline);
-  if (r < 0)
-    return r; /* not woken, so not the holder: nothing to pass on */
-  /* Woken by release(): the lock was handed to us. */
-  if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug))
-    tt__emit_lock_acquired(l->obj.id, self->id, (uint64_t)(tt_now() - t0));
-  return 0;
+  if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
+    int64_t waited = tt_now() - t0;
+    if (tt__cfg.debug)
+      tt__debug_lock_waited(l, self, holder0, waited, r);
+    /* Woken by release(): the lock was handed to us. */
+    if (r == 0)
+      tt__emit_lock_acquired(l->obj.id, self->id, (uint64_t)waited);
+  }
+  return r; /* < 0: not woken, so not the holder: nothing to pass on */
 }
 
 int tt_lock_release(tt_lock *l) {
@@ -71,6 +93,8 @@ int tt_lock_release(tt_lock *l) {
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
     int64_t now = tt_now();
     tt__emit_lock_released(l->obj.id, self->id, (uint64_t)(now - l->acquired_at));
+    if (tt__cfg.debug)
+      tt__debug_lock_held(l, self, now - l->acquired_at);
     l->acquired_at = now;
   }
   tt__waiter *w = tt__wake_first(&l->waiters, 0, l->obj.id);
@@ -83,6 +107,9 @@ int tt_lock_locked(const tt_lock *l) { return l != NULL && l->holder != NULL; }
 int tt_lock_close(tt_lock *l) {
   if (l == NULL)
     return -EINVAL;
+  int err = tt__check_owner(&l->obj, "tt_lock_close");
+  if (err < 0)
+    return err;
   if (!tt__list_empty(&l->waiters))
     return -EBUSY;
   return 0;

@@ -13,6 +13,7 @@ typedef struct tt__tscall {
   struct tt__tscall *next;
   void (*fn)(void *);
   void *arg;
+  const char *site; /* where tt_loop_call_threadsafe was called (debug mode) */
 } tt__tscall;
 
 tt_loop *tt_loop_current(void) { return tt__loop; }
@@ -34,7 +35,13 @@ static void async_cb(uv_async_t *h) {
   }
   while (rev != NULL) {
     tt__tscall *n = rev->next;
-    rev->fn(rev->arg);
+    if (TT_UNLIKELY(tt__cfg.debug)) {
+      int64_t t0 = tt_now();
+      rev->fn(rev->arg);
+      tt__debug_callback(rev->fn, rev->site, tt_now() - t0);
+    } else {
+      rev->fn(rev->arg);
+    }
     free(rev);
     rev = n;
   }
@@ -48,6 +55,7 @@ int tt_loop_call_threadsafe(tt_loop *loop, void (*fn)(void *), void *arg) {
     return -ENOMEM;
   c->fn = fn;
   c->arg = arg;
+  c->site = tt__call_site;
   uv_mutex_lock(&loop->tsq_lock);
   if (loop->closing) {
     uv_mutex_unlock(&loop->tsq_lock);
@@ -100,11 +108,6 @@ static const tt_task *waits_for(const tt_task *t) {
   return NULL;
 }
 
-void tt__describe_task(FILE *f, const tt_task *t) {
-  fprintf(f, "task '%s' (id %llu, spawned at %s)", t->name, (unsigned long long)t->id,
-          t->site ? t->site : "?");
-}
-
 static void report_deadlock(tt_loop *loop) {
   fprintf(stderr,
           "tasktrace: deadlock: %zu task(s) blocked, none can run and nothing is pending on "
@@ -117,10 +120,13 @@ static void report_deadlock(tt_loop *loop) {
     fprintf(stderr, "  ");
     tt__describe_task(stderr, t);
     if (t->block_state == TT_STATE_sleep) {
-      fprintf(stderr, " sleeps until cancelled\n");
+      fprintf(stderr, " sleeps until cancelled%s%s\n", t->wait_site ? " at " : "",
+              t->wait_site ? t->wait_site : "");
       continue;
     }
     fprintf(stderr, " waits for %s '%s'", state_word(t->block_state), blocked_on_name(t));
+    if (t->wait_site != NULL)
+      fprintf(stderr, " at %s", t->wait_site);
     const tt_task *h = waits_for(t);
     if (h != NULL && t->block_state == TT_STATE_lock)
       fprintf(stderr, " held by task '%s' (id %llu)", h->name, (unsigned long long)h->id);
@@ -230,6 +236,9 @@ int tt_run(tt_fn main, void *arg) {
   uv_timer_init(&loop->uv, &loop->timer);
   uv_async_init(&loop->uv, &loop->async, async_cb);
   uv_unref((uv_handle_t *)&loop->async);
+  tt__poll_init(loop);
+  if (TT_UNLIKELY(tt__cfg.debug))
+    tt__debug_start(loop);
   if (tt__cfg.seeded) {
     loop->seeded = true;
     loop->rng.s = tt__cfg.seed;
@@ -254,6 +263,8 @@ int tt_run(tt_fn main, void *arg) {
       result = -EDEADLK;
     }
     loop->stopping = true;
+    if (TT_UNLIKELY(tt__cfg.debug) && result != -EDEADLK)
+      tt__debug_pending(loop);
     cancel_leftovers(loop);
     /* Give back every handle nobody joined, main's included. */
     for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
@@ -277,9 +288,11 @@ int tt_run(tt_fn main, void *arg) {
   loop->closing = true;
   uv_mutex_unlock(&loop->tsq_lock);
   async_cb(&loop->async); /* calls that arrived before closing still run */
+  tt__io_close_all(loop); /* streams left open: freed with their handles */
   uv_walk(&loop->uv, close_walk_cb, NULL);
   uv_run(&loop->uv, UV_RUN_DEFAULT);
   uv_loop_close(&loop->uv);
+  tt__debug_stop(loop);
   uv_mutex_destroy(&loop->tsq_lock);
   tt_tracer_flush();
   tt__loop = NULL;

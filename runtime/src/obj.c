@@ -26,9 +26,6 @@ int tt__check_owner(const tt__obj *o, const char *fn) {
   if (TT_LIKELY(o->loop == tt__loop && o->loop != NULL))
     return 0;
   if (tt__cfg.debug)
-    fprintf(stderr,
-            "tasktrace: %s('%s') called from a thread that does not own its loop: refused "
-            "(-EPERM); use tt_loop_call_threadsafe()\n",
-            fn, o->name);
+    tt__debug_wrong_thread(o, fn);
   return -EPERM;
 }

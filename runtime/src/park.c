@@ -125,8 +125,6 @@ int tt__park(tt_task *self, unsigned why, uint64_t obj, const void *ptr, tt__wai
       tt__list_remove(&w->link);
     return -ENOMEM;
   }
-  if (TT_UNLIKELY(tt__cfg.debug))
-    self->parked_at = tt_now();
   tt__switch_out(loop, self, why, obj);
   self->block_ptr = NULL;
   return self->wake_result;

@@ -41,6 +41,8 @@ static tt_task *task_alloc(void) {
 
 void tt__task_release(tt_task *t) {
   tt_loop *loop = t->loop;
+  if (TT_UNLIKELY(tt__cfg.debug))
+    tt__debug_released(t);
   tt__list_remove(&t->all);
   loop->ntasks--;
   t->state = TT__T_FREE;

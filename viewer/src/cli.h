@@ -11,7 +11,15 @@
 
 /* X(name, one-line help): add a line per command, keep the last without a
  * backslash. */
-#define TT_COMMANDS(X)
+#define TT_COMMANDS(X)                                                                             \
+  X(record, "run a program and record its events to a .ttrace file")                              \
+  X(dump, "print the events of a .ttrace file, one a line")                                       \
+  X(summary, "per-task busy/runnable/blocked time, locks, slow steps, latency")                   \
+  X(timeline, "swimlanes in the terminal: one row per task, a character per slice")              \
+  X(locks, "lock contention, per lock: waits, holds, who held it")                               \
+  X(slow, "the slow steps, longest first")                                                       \
+  X(export, "write a Perfetto (Chrome JSON) trace or a self-contained HTML timeline")           \
+  X(import, "compress an LTTng trace of tasktrace events into a .ttrace file")
 
 #define TT__CMD_DECL(name, help) int tt_cmd_##name(int argc, char **argv);
 TT_COMMANDS(TT__CMD_DECL)

@@ -161,9 +161,11 @@ typedef struct tt_event {
 } tt_event;
 
 TT_EXTERN int tt_event_init(tt_event *e, const char *name);
+/* set wakes every waiter (each returns 0, even if cleared before it runs).
+ * set/clear called from another thread do nothing (reported in debug mode). */
 TT_EXTERN void tt_event_set(tt_event *e); /* wakes every waiter */
 TT_EXTERN void tt_event_clear(tt_event *e);
-TT_EXTERN int tt_event_is_set(const tt_event *e);
+TT_EXTERN int tt_event_is_set(const tt_event *e); /* 1, 0, or -EPERM */
 /* Returns 0 once set, -ETIMEDOUT, -ECANCELED. */
 TT_EXTERN int tt_event_wait(tt_event *e, tt_deadline deadline);
 TT_EXTERN int tt_event_close(tt_event *e);
@@ -189,7 +191,7 @@ TT_EXTERN int tt_queue_get_nowait(tt_queue *q, void **item); /* -EAGAIN when emp
 TT_EXTERN int tt_queue_task_done(tt_queue *q);
 /* Wait until every item put has been task_done. */
 TT_EXTERN int tt_queue_join(tt_queue *q, tt_deadline deadline);
-TT_EXTERN size_t tt_queue_size(const tt_queue *q);
+TT_EXTERN size_t tt_queue_size(const tt_queue *q); /* 0 from another thread */
 TT_EXTERN int tt_queue_close(tt_queue *q);
 
 /* ---- Semaphore / BoundedSemaphore --------------------------------------- */
@@ -205,7 +207,7 @@ TT_EXTERN int tt_sem_init(tt_sem *s, long value, const char *name);
 TT_EXTERN int tt_bsem_init(tt_sem *s, long value, const char *name);
 TT_EXTERN int tt_sem_acquire(tt_sem *s, tt_deadline deadline);
 TT_EXTERN int tt_sem_release(tt_sem *s); /* -EOVERFLOW: bounded and full */
-TT_EXTERN long tt_sem_value(const tt_sem *s);
+TT_EXTERN long tt_sem_value(const tt_sem *s); /* or -EPERM from another thread */
 TT_EXTERN int tt_sem_close(tt_sem *s);
 
 /* ---- Condition ---------------------------------------------------------- */
@@ -223,27 +225,37 @@ TT_EXTERN tt_lock *tt_cond_lock(tt_cond *c);
 /* Release the lock, wait for a notify, hold the lock again, in every case
  * (also on -ETIMEDOUT and -ECANCELED). -EPERM if the caller does not hold it. */
 TT_EXTERN int tt_cond_wait(tt_cond *c, tt_deadline deadline);
-TT_EXTERN int tt_cond_notify(tt_cond *c, int n); /* -EPERM without the lock */
+/* Wake the first n waiters (FIFO); returns how many it woke, -EINVAL for
+ * n < 0, -EPERM when the caller does not hold the lock. */
+TT_EXTERN int tt_cond_notify(tt_cond *c, int n);
 TT_EXTERN int tt_cond_notify_all(tt_cond *c);
 TT_EXTERN int tt_cond_close(tt_cond *c);
 
 /* ---- I/O on libuv ------------------------------------------------------- */
 
-typedef struct tt_stream tt_stream; /* a TCP or Unix-domain stream */
+/* A TCP or Unix-domain stream. One task may read (or accept) while another
+ * writes or shuts down; a second concurrent reader or writer gets -EBUSY.
+ * Streams ignore SIGPIPE (unless the program set a handler), so a write to
+ * a peer that has gone returns -EPIPE. */
+typedef struct tt_stream tt_stream;
 
 /* TCP. host is a numeric address ("127.0.0.1", "::1"); port 0 picks one. */
 TT_EXTERN int tt_tcp_listen(tt_stream **out, const char *host, int port, int backlog);
 TT_EXTERN int tt_tcp_connect(tt_stream **out, const char *host, int port, tt_deadline deadline);
 /* The local port of a TCP stream, or a negative errno. */
 TT_EXTERN int tt_tcp_port(tt_stream *s);
-/* Unix-domain stream sockets. */
+/* Unix-domain stream sockets. listen: an existing path (even a stale
+ * socket) is -EADDRINUSE; closing the listener removes the path. A path
+ * longer than sockaddr_un allows is -ENAMETOOLONG. */
 TT_EXTERN int tt_pipe_listen(tt_stream **out, const char *path, int backlog);
 TT_EXTERN int tt_pipe_connect(tt_stream **out, const char *path, tt_deadline deadline);
-/* Adopt an open file descriptor (socket or pipe end). */
+/* Adopt an open file descriptor (socket or pipe end): on success the
+ * stream owns it (tt_stream_close closes it); on failure it stays yours. */
 TT_EXTERN int tt_pipe_open(tt_stream **out, int fd);
 
 TT_EXTERN int tt_stream_accept(tt_stream *server, tt_stream **client, tt_deadline deadline);
-/* Read up to len bytes: returns the count, 0 at end of stream, or <0. */
+/* Read up to len bytes: returns the count, 0 at end of stream, or <0.
+ * Data already there is returned without waiting (TT_NOWAIT works). */
 TT_EXTERN ssize_t tt_stream_read(tt_stream *s, void *buf, size_t len, tt_deadline deadline);
 /* Write all len bytes. Returns 0 or <0. On timeout or cancel the stream is
  * left in an unknown state: close it. */
@@ -255,22 +267,69 @@ TT_EXTERN int tt_stream_close(tt_stream *s);
 /* The fd underneath, or a negative errno. */
 TT_EXTERN int tt_stream_fd(tt_stream *s);
 
-/* Files through libuv's fs (on its thread pool). */
+/* Files through libuv's fs (on its thread pool). offset < 0: the current
+ * position. read goes on until len bytes, end of file, or a short read (a
+ * pipe has no more for now); write writes all len bytes. After some
+ * progress a failure returns the count so far; -ETIMEDOUT / -ECANCELED
+ * leave the amount done unknown. The thread pool never touches buf after
+ * the call returns. */
 TT_EXTERN int tt_fs_open(const char *path, int flags, int mode, tt_deadline deadline);
 TT_EXTERN ssize_t tt_fs_read(int fd, void *buf, size_t len, int64_t offset, tt_deadline deadline);
 TT_EXTERN ssize_t tt_fs_write(int fd, const void *buf, size_t len, int64_t offset,
                               tt_deadline deadline);
 TT_EXTERN int tt_fs_close(int fd, tt_deadline deadline);
 
-/* getaddrinfo on the thread pool. *res is freed with uv_freeaddrinfo. */
+/* getaddrinfo on the thread pool. *res is freed with uv_freeaddrinfo.
+ * Resolver failures are libuv's UV_EAI_* codes (tt_strerror names them). */
 struct addrinfo;
 TT_EXTERN int tt_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
                              struct addrinfo **res, tt_deadline deadline);
 
 /* Run fn(arg) on libuv's thread pool and wait for it; returns fn's result.
- * On -ETIMEDOUT / -ECANCELED fn may still be running: arg must outlive it
- * (use a heap arg and let fn free it, or pass TT_FOREVER). */
+ * fn always runs, to the end. On -ETIMEDOUT / -ECANCELED it may still be
+ * running: arg must outlive it (use a heap arg and let fn free it, or pass
+ * TT_FOREVER). */
 TT_EXTERN int tt_run_in_thread(int (*fn)(void *), void *arg, tt_deadline deadline);
+
+/* ---- Call sites ----------------------------------------------------------
+ *
+ * Debug mode names the file:line of the call a task waits in (and of a
+ * wrong-thread call, a slow cross-thread callback). These macros record it
+ * with one thread-local store and call the function of the same name, so
+ * names, signatures and function pointers are unchanged ((tt_yield)()
+ * bypasses the macro). The runtime's own sources build without them
+ * (TT__IN_RUNTIME), so a call made inside the runtime keeps its caller's site.
+ */
+TT_EXTERN extern __thread const char *tt__call_site __attribute__((tls_model("initial-exec")));
+#ifndef TT__IN_RUNTIME
+#define TT__AT(call) (tt__call_site = TT_SITE, call)
+#define tt_yield() TT__AT(tt_yield())
+#define tt_sleep_until(d) TT__AT(tt_sleep_until(d))
+#define tt_sleep_ms(ms) TT__AT(tt_sleep_ms(ms))
+#define tt_join(t, r, d) TT__AT(tt_join(t, r, d))
+#define tt_gather(ts, n, rs, d) TT__AT(tt_gather(ts, n, rs, d))
+#define tt_lock_acquire(l, d) TT__AT(tt_lock_acquire(l, d))
+#define tt_lock_release(l) TT__AT(tt_lock_release(l))
+#define tt_event_wait(e, d) TT__AT(tt_event_wait(e, d))
+#define tt_queue_put(q, i, d) TT__AT(tt_queue_put(q, i, d))
+#define tt_queue_get(q, i, d) TT__AT(tt_queue_get(q, i, d))
+#define tt_queue_join(q, d) TT__AT(tt_queue_join(q, d))
+#define tt_sem_acquire(s, d) TT__AT(tt_sem_acquire(s, d))
+#define tt_cond_wait(c, d) TT__AT(tt_cond_wait(c, d))
+#define tt_tcp_connect(o, h, p, d) TT__AT(tt_tcp_connect(o, h, p, d))
+#define tt_pipe_connect(o, p, d) TT__AT(tt_pipe_connect(o, p, d))
+#define tt_stream_accept(s, c, d) TT__AT(tt_stream_accept(s, c, d))
+#define tt_stream_read(s, b, n, d) TT__AT(tt_stream_read(s, b, n, d))
+#define tt_stream_write(s, b, n, d) TT__AT(tt_stream_write(s, b, n, d))
+#define tt_stream_shutdown(s, d) TT__AT(tt_stream_shutdown(s, d))
+#define tt_fs_open(p, f, m, d) TT__AT(tt_fs_open(p, f, m, d))
+#define tt_fs_read(fd, b, n, o, d) TT__AT(tt_fs_read(fd, b, n, o, d))
+#define tt_fs_write(fd, b, n, o, d) TT__AT(tt_fs_write(fd, b, n, o, d))
+#define tt_fs_close(fd, d) TT__AT(tt_fs_close(fd, d))
+#define tt_getaddrinfo(n, s, h, r, d) TT__AT(tt_getaddrinfo(n, s, h, r, d))
+#define tt_run_in_thread(f, a, d) TT__AT(tt_run_in_thread(f, a, d))
+#define tt_loop_call_threadsafe(l, f, a) TT__AT(tt_loop_call_threadsafe(l, f, a))
+#endif
 
 #ifdef __cplusplus
 }

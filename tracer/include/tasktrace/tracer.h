@@ -2,7 +2,7 @@
  *
  * It holds the event schema, the single source of truth for every event
  * the runtime emits: the LTTng-UST provider (generated at build time by
- * tracer/src/gen_lttng.c), the native encoder and decoder (tracer/src) and the
+ * tracer/gen/gen_lttng.c), the native encoder and decoder (tracer/src) and the
  * viewer's names are all derived from TT_EVENTS below. Add an event here
  * and every consumer follows; tests/tracer checks that they agree.
  */
@@ -101,7 +101,7 @@ typedef struct tt_trace_event {
 /* Why a task stopped running (task_switch.prev_state). */
 #define TT_STATES(X)                                                                               \
   X(0, yield) X(1, sleep) X(2, lock) X(3, event) X(4, queue_put) X(5, queue_get) X(6, sem)        \
-      X(7, cond) X(8, join) X(9, io) X(10, done) X(11, start)
+      X(7, cond) X(8, join) X(9, io) X(10, done) X(11, start) X(12, queue_join)
 enum tt_state {
 #define TT__ST(v, n) TT_STATE_##n = v,
   TT_STATES(TT__ST)
@@ -124,6 +124,69 @@ TT_EXTERN const char *tt_kind_name(unsigned kind);
 
 /* How a task ended (task_exit.status). */
 enum tt_exit_status { TT_EXIT_OK = 0, TT_EXIT_ERROR = 1, TT_EXIT_CANCELLED = 2 };
+
+/* ---- .ttrace files (format: tracer/FORMAT.md) ----------------------------
+ *
+ * A .ttrace file holds the events of one producing process (its identity is
+ * in the header), compressed in self-delimiting checksummed chunks. Events
+ * come out in order per thread; events of different threads come out in the
+ * order their buffers were handed over (sort by ts if you need one global
+ * order). A file cut anywhere reads back to its last whole chunk. */
+
+/* Who produced the events of a file. */
+typedef struct tt_proc_info {
+  uint32_t pid;
+  char program[64];           /* program name (basename of argv[0] or comm) */
+  uint64_t start_realtime_ns; /* CLOCK_REALTIME when tracing started ... */
+  uint64_t start_mono_ns;     /* ... and CLOCK_MONOTONIC at the same instant */
+} tt_proc_info;
+
+typedef struct tt_reader tt_reader;
+/* Open a .ttrace file. Returns 0, -errno (file), -EPROTO (not a .ttrace
+ * file or an unknown version; tt_reader_error is not available then, a
+ * message is in the errno). *out is set only on success. */
+TT_EXTERN int tt_reader_open(tt_reader **out, const char *path);
+/* The same over a memory image (len bytes, copied): tests and fuzzing. */
+TT_EXTERN int tt_reader_open_mem(tt_reader **out, const void *data, size_t len);
+/* The next event: 1 = *ev filled, 0 = end (of a whole file, or of the last
+ * whole chunk of a cut one: see tt_reader_truncated), < 0 = error (a bad
+ * chunk: -EBADMSG; I/O: -errno), with the reason in tt_reader_error. Strings
+ * in *ev live as long as the reader. */
+TT_EXTERN int tt_reader_next(tt_reader *r, tt_trace_event *ev);
+/* Why reading stopped early ("cut after chunk 12 at byte 81234", "chunk 3
+ * at byte 4096: bad checksum"), or NULL when nothing is wrong. */
+TT_EXTERN const char *tt_reader_error(const tt_reader *r);
+TT_EXTERN const tt_proc_info *tt_reader_process(const tt_reader *r);
+/* 1 when the file has no end record (collector killed, disk full, power
+ * cut): known from open on. */
+TT_EXTERN int tt_reader_truncated(const tt_reader *r);
+/* Events the producer dropped (the sum of `lost` events read so far; once
+ * tt_reader_next returned 0, of the whole file). */
+TT_EXTERN uint64_t tt_reader_lost(const tt_reader *r);
+/* Events returned so far, and chunks read so far. */
+TT_EXTERN uint64_t tt_reader_events(const tt_reader *r);
+TT_EXTERN void tt_reader_close(tt_reader *r);
+
+typedef struct tt_writer tt_writer;
+typedef struct tt_writer_opts {
+  int level;         /* zlib level 0..9; -1: the default (1, chosen by measurement) */
+  size_t chunk_size; /* uncompressed bytes per chunk; 0: the default (64 KiB) */
+  size_t ring_bytes; /* flight recorder: keep only the last ring_bytes of
+                        compressed chunks (written at close); 0: off */
+} tt_writer_opts;
+/* Create (truncate) path for the events of process *proc. opts may be NULL.
+ * Returns 0 or -errno (-EINVAL for bad options). */
+TT_EXTERN int tt_writer_open(tt_writer **out, const char *path, const tt_proc_info *proc,
+                             const tt_writer_opts *opts);
+/* Append one event (ev->pid, ev->tid, ev->ts, fields by the schema; strings
+ * are copied/interned). Events of one thread must come in ts order
+ * (an earlier ts is clamped). Returns 0, -EINVAL (unknown type), -errno. */
+TT_EXTERN int tt_writer_event(tt_writer *w, const tt_trace_event *ev);
+/* Write what is buffered as a chunk (a cut after this keeps it). */
+TT_EXTERN int tt_writer_flush(tt_writer *w);
+/* Flush, write the index and end record, close, free. Returns 0 or -errno
+ * (the first error met while writing: a full disk is -ENOSPC). */
+TT_EXTERN int tt_writer_close(tt_writer *w);
 
 /* ---- Emission (used by the runtime) -------------------------------------
  *
@@ -163,6 +226,13 @@ TT_EVENTS(TT__DECL_EMIT)
  * the LTTng provider). Idempotent. Returns 0 or a negative errno with a
  * message already printed on stderr. */
 TT_EXTERN int tt_tracer_init(void);
+/* Fold the LTTng tracepoints' enabled state into tt__trace_on (the loop
+ * calls it once per iteration, before polling; tracer/src/lttng.c). */
+#if TT_LTTNG
+TT_EXTERN void tt__lttng_refresh(void);
+#else
+static inline void tt__lttng_refresh(void) {}
+#endif
 /* Flush what is buffered to every sink (at exit, before a crash dump). */
 TT_EXTERN void tt_tracer_flush(void);
 

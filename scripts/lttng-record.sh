@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# lttng-record.sh -o DIR [-e EVENTS] [-l LOGLEVEL] [-b] -- PROGRAM ARGS...
+#
+# Record one program with LTTng in a fresh session and leave a CTF trace in
+# DIR (read it with `babeltrace2 DIR` or `tasktrace ... DIR`). Starts
+# lttng-sessiond if none runs (root: the system one; otherwise your per-user
+# one) and leaves it running. The session has a unique name, records only
+# this program's process (vpid tracker) and is destroyed at the end; no other
+# session is touched. Exits with the program's exit status.
+#
+#   -e EVENTS    event rule, default 'tasktrace:*'
+#   -l LOGLEVEL  only events at this LTTng log level or more severe
+#                (TRACE_WARNING: slow steps, TRACE_NOTICE: + lock contention,
+#                TRACE_INFO: + tasks, locks acquired, objects, marks)
+#   -b           blocking channel: the program waits for buffer space
+#                instead of LTTng discarding events (LTTNG_UST_ALLOW_BLOCKING)
+set -euo pipefail
+
+usage() {
+  echo "usage: lttng-record.sh -o DIR [-e EVENTS] [-l LOGLEVEL] [-b] -- PROGRAM ARGS..." >&2
+  exit 2
+}
+out="" events='tasktrace:*' loglevel="" blocking=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -o) out=${2:-}; shift 2 || usage ;;
+    -e) events=${2:-}; shift 2 || usage ;;
+    -l) loglevel=${2:-}; shift 2 || usage ;;
+    -b) blocking=1; shift ;;
+    --) shift; break ;;
+    *) usage ;;
+  esac
+done
+[ -n "$out" ] && [ $# -gt 0 ] || usage
+for tool in lttng lttng-sessiond; do
+  command -v "$tool" >/dev/null || {
+    echo "lttng-record: $tool not found (scripts/setup.sh installs lttng-tools)" >&2
+    exit 127
+  }
+done
+
+# The lttng client keeps a "current session" in $LTTNG_HOME/.lttngrc; give
+# it a private home so that the user's current session stays theirs. (Root
+# reaches the system session daemon whatever LTTNG_HOME says; other users'
+# per-user daemon lives under $LTTNG_HOME, so theirs must stay.)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lttng-record.XXXXXX")
+lt() {
+  if [ "$(id -u)" = 0 ]; then LTTNG_HOME=$tmp lttng --no-sessiond "$@"; else lttng --no-sessiond "$@"; fi
+}
+
+if ! lt list >/dev/null 2>&1; then
+  # Another starter may win the race: then ours exits and theirs serves.
+  lttng-sessiond --daemonize --no-kernel >/dev/null 2>&1 || true
+  for _ in $(seq 100); do
+    lt list >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  lt list >/dev/null 2>&1 || { echo "lttng-record: cannot start lttng-sessiond" >&2; exit 1; }
+fi
+
+session="tasktrace-$$-$(date +%s%N)"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+fifo="$tmp/go"
+mkfifo "$fifo"
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  lt destroy "$session" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+lt create "$session" --output="$out" >/dev/null
+if [ "$blocking" = 1 ]; then
+  lt enable-channel -u -s "$session" --blocking-timeout=inf channel0 >/dev/null
+  export LTTNG_UST_ALLOW_BLOCKING=1
+fi
+lt enable-event -u -s "$session" ${blocking:+$([ "$blocking" = 1 ] && echo -c channel0)} \
+  ${loglevel:+--loglevel="$loglevel"} "$events" >/dev/null
+lt add-context -u -s "$session" -t vpid -t vtid >/dev/null
+
+# The program waits on the fifo until its pid is tracked and the session
+# started, so nothing it emits is missed and nobody else is recorded.
+# LTTNG_UST_REGISTER_TIMEOUT: wait for the session daemon at start-up
+# (default here 10 s instead of LTTng's 3 s; -1 waits forever).
+export LTTNG_UST_REGISTER_TIMEOUT=${LTTNG_UST_REGISTER_TIMEOUT:-10000}
+( read -r _ <"$fifo"; exec "$@" ) &
+pid=$!
+lt track -u -s "$session" --vpid="$pid" >/dev/null
+lt start "$session" >/dev/null
+echo go >"$fifo"
+rc=0
+wait "$pid" || rc=$?
+pid=""
+lt stop "$session" >/dev/null  # waits until the buffers are on disk
+lt destroy "$session" >/dev/null
+exit "$rc"

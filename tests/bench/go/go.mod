@@ -1,0 +1,3 @@
+module tasktrace/bench
+
+go 1.19

@@ -1,0 +1,436 @@
+/* The collector for real: a tasktraced process, producer processes
+ * (tt-test-producer), kill -9 of either, SIGSTOP, garbage on the socket,
+ * SIGTERM and SIGHUP, and `tasktrace record` / `tasktrace dump`. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tasktrace/tracer.h"
+#include "tt_test.h"
+
+static char dir[128], sock[160], outdir[160];
+
+static void sleep_ms(long ms) {
+  struct timespec d = {ms / 1000, (ms % 1000) * 1000000};
+  nanosleep(&d, NULL);
+}
+
+/* Every process a test starts dies with it (PR_SET_PDEATHSIG), failed or
+ * not, so that no orphan holds ctest's pipes open. */
+static pid_t start(char *const argv[], int quiet_stdout) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (quiet_stdout) {
+      int fd = open("/dev/null", O_WRONLY);
+      dup2(fd, 1);
+    }
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  return pid;
+}
+
+static pid_t start_collector(void) {
+  snprintf(dir, sizeof dir, "/tmp/tt-coll-%d-XXXXXX", (int)getpid());
+  ASSERT_TRUE(mkdtemp(dir) != NULL);
+  snprintf(sock, sizeof sock, "%s/run/c.sock", dir);
+  snprintf(outdir, sizeof outdir, "%s/out", dir);
+  char *argv[] = {(char *)tt_test_bin("tasktraced"), "--socket", sock, "--dir", outdir,
+                  "--quiet", NULL};
+  pid_t pid = start(argv, 0);
+  for (int i = 0; i < 500 && access(sock, F_OK) != 0; i++)
+    sleep_ms(10);
+  ASSERT_OK(access(sock, F_OK));
+  setenv("TASKTRACE_COLLECTOR", sock, 1);
+  return pid;
+}
+
+static int wait_exit(pid_t pid) {
+  int st;
+  ASSERT_EQ(waitpid(pid, &st, 0), pid);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static pid_t start_producer(long events, long pause_every, long pause_us) {
+  char n[32], pe[32], pu[32];
+  snprintf(n, sizeof n, "%ld", events);
+  snprintf(pe, sizeof pe, "%ld", pause_every);
+  snprintf(pu, sizeof pu, "%ld", pause_us);
+  char *argv[] = {(char *)tt_test_bin("tt-test-producer"), n, pe, pu, NULL};
+  return start(argv, 1);
+}
+
+/* The file of process pid in outdir (the newest if several), or NULL. */
+static char *file_of(pid_t pid, const char *suffix) {
+  static char path[512];
+  DIR *d = opendir(outdir);
+  if (d == NULL)
+    return NULL;
+  char want[64];
+  snprintf(want, sizeof want, "tt-test-producer-%d-", (int)pid);
+  struct dirent *e;
+  char *found = NULL;
+  while ((e = readdir(d)) != NULL)
+    if (strncmp(e->d_name, want, strlen(want)) == 0 &&
+        (suffix == NULL || strstr(e->d_name, suffix) != NULL)) {
+      snprintf(path, sizeof path, "%s/%s", outdir, e->d_name);
+      found = path;
+    }
+  closedir(d);
+  return found;
+}
+
+typedef struct summary {
+  long seq_events; /* lock_released events (the numbered ones) */
+  uint64_t tail_lost; /* lost after the last numbered event */
+  long next_seq;   /* one past the last number seen */
+  uint64_t lost;
+  int truncated;
+  int marks;
+} summary;
+
+/* Read a producer's file and check it: timestamps never go back; the
+ * numbered events are 0, 1, 2... with every gap exactly covered by a lost
+ * event before the next one; strings resolve. */
+static summary check_file_from(const char *path, int want_complete, int from_anywhere) {
+  summary s = {0};
+  int first = 1;
+  tt_reader *r;
+  ASSERT_OK(tt_reader_open(&r, path));
+  s.truncated = tt_reader_truncated(r);
+  if (want_complete)
+    ASSERT_EQ(s.truncated, 0);
+  tt_trace_event ev;
+  uint64_t last_ts = 0, pending_lost = 0;
+  int n;
+  while ((n = tt_reader_next(r, &ev)) > 0) {
+    ASSERT_GE(ev.ts, last_ts);
+    last_ts = ev.ts;
+    if (ev.type == TT_EV_lost) {
+      pending_lost += ev.u[0];
+      s.lost += ev.u[0];
+    } else if (ev.type == TT_EV_mark) {
+      ASSERT_STR_EQ(ev.s[1], "phase");
+      s.marks++;
+    } else if (ev.type == TT_EV_lock_released) {
+      ASSERT_EQ(ev.u[2], 7);
+      if (first && from_anywhere) /* a file opened on SIGHUP starts midway */
+        s.next_seq = (long)ev.u[0];
+      first = 0;
+      /* Dropped events include the marks between numbered ones. */
+      uint64_t gap = ev.u[0] - (uint64_t)s.next_seq;
+      if (gap != 0) {
+        ASSERT_TRUE(pending_lost >= gap);
+        ASSERT_LE(pending_lost, gap + gap / 10000 + 2);
+      } else {
+        ASSERT_EQ(pending_lost, 0);
+      }
+      pending_lost = 0;
+      s.next_seq = (long)ev.u[0] + 1;
+      s.seq_events++;
+    }
+  }
+  s.tail_lost = pending_lost;
+  ASSERT_EQ(n, 0); /* cut files end cleanly too */
+  if (s.truncated)
+    ASSERT_CONTAINS(tt_reader_error(r), "cut after chunk");
+  tt_reader_close(r);
+  return s;
+}
+
+static summary check_file(const char *path, int want_complete) {
+  return check_file_from(path, want_complete, 0);
+}
+
+/* Wait until the collector has closed pid's file (it has an end record). */
+static char *wait_closed(pid_t pid) {
+  for (int i = 0; i < 1000; i++) {
+    char *p = file_of(pid, NULL);
+    tt_reader *r;
+    if (p && tt_reader_open(&r, p) == 0) {
+      int cut = tt_reader_truncated(r);
+      tt_reader_close(r);
+      if (!cut)
+        return p;
+    }
+    sleep_ms(10);
+  }
+  tt_test_fail(__FILE__, __LINE__, "the file of pid %d was never closed", (int)pid);
+}
+
+static void stop_collector(pid_t c) {
+  kill(c, SIGTERM);
+  ASSERT_EQ(wait_exit(c), 0);
+  unsetenv("TASKTRACE_COLLECTOR");
+}
+
+TEST(several_producers_at_once) {
+  pid_t c = start_collector();
+  pid_t p[4];
+  for (int i = 0; i < 4; i++)
+    p[i] = start_producer(200000, 5000, 1000);
+  for (int i = 0; i < 4; i++)
+    ASSERT_EQ(wait_exit(p[i]), 0);
+  for (int i = 0; i < 4; i++) {
+    summary s = check_file(wait_closed(p[i]), 1);
+    ASSERT_EQ(s.seq_events + (long)s.lost, 200000);
+    ASSERT_EQ(s.next_seq, 200000);
+    ASSERT_EQ(s.lost, 0); /* a steady rate: nothing dropped */
+    ASSERT_EQ(s.marks, 20);
+  }
+  struct stat st;
+  ASSERT_OK(stat(sock, &st));
+  ASSERT_EQ(st.st_mode & 0777, 0600);
+  char rundir[200];
+  snprintf(rundir, sizeof rundir, "%s/run", dir);
+  ASSERT_OK(stat(rundir, &st));
+  ASSERT_EQ(st.st_mode & 0777, 0700);
+  stop_collector(c);
+}
+
+/* kill -9 of producers at random moments: each file reads back whole, with
+ * every event the producer handed over, numbered without a gap. */
+TEST(kill9_producer) {
+  pid_t c = start_collector();
+  srand((unsigned)getpid());
+  long total = 0;
+  for (int trial = 0; trial < 50; trial++) {
+    pid_t p = start_producer(0, 20000, 200);
+    sleep_ms(5 + rand() % 40);
+    kill(p, SIGKILL);
+    ASSERT_EQ(wait_exit(p), 128 + SIGKILL);
+    char *f = wait_closed(p);
+    summary s = check_file(f, 1);
+    ASSERT_EQ(s.lost, 0);
+    ASSERT_EQ(s.seq_events, s.next_seq); /* a gapless prefix */
+    total += s.seq_events;
+  }
+  ASSERT_GE(total, 50 * 1000); /* they did get events through */
+  stop_collector(c);
+}
+
+/* A producer that crashes hands over what it had buffered. */
+TEST(crash_flushes) {
+  pid_t c = start_collector();
+  pid_t p = start_producer(0, 0, 0);
+  sleep_ms(50);
+  kill(p, SIGSEGV);
+  ASSERT_EQ(wait_exit(p), 128 + SIGSEGV);
+  summary s = check_file(wait_closed(p), 1);
+  ASSERT_GE(s.seq_events, 1000);
+  stop_collector(c);
+}
+
+/* kill -9 of the collector: its files read back to their last chunk and
+ * say they were cut; the producer runs on. */
+TEST(kill9_collector) {
+  pid_t c = start_collector();
+  pid_t p = start_producer(0, 10000, 1000);
+  sleep_ms(1200); /* idle flushes put chunks on disk */
+  kill(c, SIGKILL);
+  ASSERT_EQ(wait_exit(c), 128 + SIGKILL);
+  sleep_ms(300);
+  int st;
+  ASSERT_EQ(waitpid(p, &st, WNOHANG), 0); /* runs on: no SIGPIPE, no hang */
+  kill(p, SIGKILL);
+  wait_exit(p);
+  summary s = check_file(file_of(p, NULL), 0);
+  ASSERT_EQ(s.truncated, 1);
+  ASSERT_GE(s.seq_events, 10000);
+  ASSERT_EQ(s.seq_events, s.next_seq);
+  unsetenv("TASKTRACE_COLLECTOR");
+}
+
+/* Collector stopped: the producer's CPU cost per event stays within 10%,
+ * and what it dropped is counted in lost events. */
+TEST(sigstop_collector) {
+  pid_t c = start_collector();
+  double best[2] = {1e9, 1e9};
+  for (int round = 0; round < 3; round++) {
+    for (int stopped = 0; stopped < 2; stopped++) {
+      if (stopped)
+        kill(c, SIGSTOP);
+      char *argv[] = {(char *)tt_test_bin("tt-test-producer"), "2000000", NULL};
+      char *out;
+      char *env[] = {NULL};
+      /* Let it run stopped for most of its life, then continue the
+       * collector so that the lost count reaches the file. */
+      pid_t waker = 0;
+      if (stopped && (waker = fork()) == 0) {
+        sleep_ms(150);
+        kill(c, SIGCONT);
+        _exit(0);
+      }
+      ASSERT_EQ(tt_test_spawn(argv, env, &out, 60), 0);
+      if (waker)
+        ASSERT_EQ(wait_exit(waker), 0);
+      double ns = 0;
+      char *k = strstr(out, "cpu_ns_per_event=");
+      ASSERT_TRUE(k != NULL);
+      ns = atof(k + strlen("cpu_ns_per_event="));
+      if (ns < best[stopped])
+        best[stopped] = ns;
+      free(out);
+    }
+  }
+  kill(c, SIGCONT);
+  printf("cpu ns/event: collector running %.2f, stopped %.2f\n", best[0], best[1]);
+  ASSERT_LE(best[1], best[0] * 1.10);
+  /* The drops are accounted for in every file: numbered + lost covers all. */
+  DIR *d = opendir(outdir);
+  struct dirent *e;
+  int files = 0, with_lost = 0;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", outdir, e->d_name);
+    for (int i = 0; i < 500; i++) { /* wait for it to be closed */
+      tt_reader *r;
+      ASSERT_OK(tt_reader_open(&r, path));
+      int cut = tt_reader_truncated(r);
+      tt_reader_close(r);
+      if (!cut)
+        break;
+      sleep_ms(10);
+    }
+    summary s = check_file(path, 1);
+    /* Numbered events, gaps covered by lost ones, and the lost at the end
+     * (which include the marks: one per 10000) make up all 2000000. */
+    ASSERT_GE(s.next_seq + (long)s.tail_lost, 2000000);
+    ASSERT_LE(s.next_seq + (long)s.tail_lost, 2000000 + 2000000 / 10000 + 2);
+    files++;
+    with_lost += s.lost > 0;
+  }
+  closedir(d);
+  ASSERT_EQ(files, 6);
+  ASSERT_GE(with_lost, 1);
+  stop_collector(c);
+}
+
+static int connect_raw(void) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  strcpy(sa.sun_path, sock);
+  ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof sa));
+  return fd;
+}
+
+/* Garbage and cut streams close only their own connection. */
+TEST(garbage_closes_one_connection) {
+  pid_t c = start_collector();
+  pid_t p = start_producer(300000, 10000, 2000);
+  int g1 = connect_raw();
+  ASSERT_EQ(write(g1, "GET / HTTP/1.0\r\n\r\n", 18), 18);
+  /* A valid hello, then a message cut short. */
+  int g2 = connect_raw();
+  uint8_t hello[100] = "TTSTRM\0\1";
+  uint32_t rest = 88;
+  memcpy(hello + 8, &rest, 4);
+  hello[12] = 1;
+  uint32_t fake_pid = 999999;
+  memcpy(hello + 16, &fake_pid, 4);
+  strcpy((char *)hello + 36, "liar");
+  ASSERT_EQ(write(g2, hello, sizeof hello), 100);
+  uint8_t msg[20] = {100, 0, 0, 0};
+  ASSERT_EQ(write(g2, msg, sizeof msg), 20);
+  /* A valid hello, then a bad record. */
+  int g3 = connect_raw();
+  ASSERT_EQ(write(g3, hello, sizeof hello), 100);
+  uint8_t bad[20] = {16, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xEE, 0, 0, 0};
+  ASSERT_EQ(write(g3, bad, sizeof bad), 20);
+  char b;
+  ASSERT_EQ(read(g1, &b, 1), 0); /* closed by the collector */
+  ASSERT_EQ(read(g3, &b, 1), 0);
+  close(g2);
+  close(g1);
+  close(g3);
+  ASSERT_EQ(wait_exit(p), 0);
+  summary s = check_file(wait_closed(p), 1);
+  ASSERT_EQ(s.seq_events, 300000);
+  ASSERT_EQ(kill(c, 0), 0); /* still running */
+  stop_collector(c);
+}
+
+/* SIGTERM flushes and closes every open file; SIGHUP starts new ones that
+ * still resolve the strings defined before. */
+TEST(sigterm_and_sighup) {
+  pid_t c = start_collector();
+  pid_t p = start_producer(0, 10000, 2000);
+  sleep_ms(300);
+  kill(c, SIGHUP);
+  for (int i = 0; i < 300 && file_of(p, "~1.ttrace") == NULL; i++)
+    sleep_ms(10);
+  ASSERT_TRUE(file_of(p, "~1.ttrace") != NULL);
+  sleep_ms(300);
+  kill(c, SIGTERM);
+  ASSERT_EQ(wait_exit(c), 0);
+  char second[512];
+  snprintf(second, sizeof second, "%s", file_of(p, "~1.ttrace"));
+  summary s2 = check_file_from(second, 1, 1);
+  ASSERT_GE(s2.marks, 1); /* "phase" was defined in the first file */
+  kill(p, SIGKILL);
+  wait_exit(p);
+  unsetenv("TASKTRACE_COLLECTOR");
+}
+
+TEST(options_are_checked) {
+  char *out;
+  char *a1[] = {(char *)tt_test_bin("tasktraced"), "--socket", "/tmp/x.sock", NULL};
+  ASSERT_EQ(tt_test_spawn(a1, NULL, &out, 10), 2);
+  ASSERT_CONTAINS(out, "--dir DIR is required");
+  free(out);
+  char *a2[] = {(char *)tt_test_bin("tasktraced"), "--socket", "/tmp/x.sock", "--dir", "/tmp",
+                "--level", "12", NULL};
+  ASSERT_EQ(tt_test_spawn(a2, NULL, &out, 10), 2);
+  ASSERT_CONTAINS(out, "--level: '12' is not a number from 0 to 9");
+  free(out);
+  char *a3[] = {(char *)tt_test_bin("tasktraced"), "--socket", "/tmp/tt-open-dir.sock", "--dir",
+                "/tmp", NULL};
+  ASSERT_EQ(tt_test_spawn(a3, NULL, &out, 10), 1);
+  ASSERT_CONTAINS(out, "is open to others");
+  free(out);
+  char *a4[] = {(char *)tt_test_bin("tasktraced"), "--help", NULL};
+  ASSERT_EQ(tt_test_spawn(a4, NULL, &out, 10), 0);
+  ASSERT_CONTAINS(out, "--flight-recorder");
+  free(out);
+}
+
+TEST(record_and_dump) {
+  char tmp[128], file[200];
+  snprintf(tmp, sizeof tmp, "/tmp/tt-rec-%d-XXXXXX", (int)getpid());
+  ASSERT_TRUE(mkdtemp(tmp) != NULL);
+  snprintf(file, sizeof file, "%s/p.ttrace", tmp);
+  unsetenv("TASKTRACE_COLLECTOR");
+  char *out;
+  /* tt_test_bin returns a static buffer: copy before the second call. */
+  char *tasktrace = strdup(tt_test_bin("tasktrace"));
+  char *argv[] = {tasktrace, "record", "-o", file, "--", (char *)tt_test_bin("tt-test-producer"),
+                  "30000", NULL};
+  ASSERT_EQ(tt_test_spawn(argv, NULL, &out, 60), 0);
+  ASSERT_CONTAINS(out, "tasktrace record: wrote");
+  free(out);
+  summary s = check_file(file, 1);
+  ASSERT_EQ(s.seq_events, 30000);
+  char *dump[] = {tasktrace, "dump", file, NULL};
+  ASSERT_EQ(tt_test_spawn(dump, NULL, &out, 60), 0);
+  ASSERT_CONTAINS(out, "lock_released: { lock = 29999, task = 1, hold_ns = 7 }");
+  ASSERT_CONTAINS(out, "mark: { task = 1, name = \"phase\" }");
+  ASSERT_CONTAINS(out, "task_switch: { prev = 0, next = 1, prev_state = start, object = 0 }");
+  free(out);
+  /* The exit status is forwarded. */
+  char *f[] = {tasktrace, "record", "-o", file, "--", "/bin/sh", "-c", "exit 3", NULL};
+  ASSERT_EQ(tt_test_spawn(f, NULL, &out, 60), 3);
+  free(out);
+  free(tasktrace);
+  unlink(file);
+  rmdir(tmp);
+}

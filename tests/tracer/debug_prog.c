@@ -1,0 +1,226 @@
+/* tt-debug-prog MODE: one misbehaving program per debug-mode check, run by
+ * test_debug.c with TASKTRACE_DEBUG=1. Lines marked with an at-sign tag are
+ * call sites the tests expect in messages: they find the line numbers by
+ * the tags, so edit freely but keep each tag on its call. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <tasktrace/tasktrace.h>
+
+static void busy_ms(int64_t ms) {
+  int64_t end = tt_now() + ms * 1000000;
+  while (tt_now() < end) {
+  }
+}
+
+/* ---- slow-step: one step of 120 ms between two yields ---- */
+static int hog(void *arg) {
+  (void)arg;
+  tt_yield(); /* @hog_from */
+  busy_ms(120);
+  tt_yield(); /* @hog_to */
+  return 0;
+}
+static int main_slow_step(void *arg) {
+  (void)arg;
+  tt_task *t;
+  tt_spawn(&t, hog, NULL, "hog"); /* @hog_spawn */
+  return tt_join(t, NULL, TT_FOREVER);
+}
+
+/* ---- slow-callback: a cross-thread callback of 120 ms ---- */
+static void slow_cb(void *arg) {
+  (void)arg;
+  busy_ms(120);
+}
+static void caller_thread(void *arg) {
+  tt_loop_call_threadsafe(arg, slow_cb, NULL); /* @cb_site */
+}
+static int main_slow_callback(void *arg) {
+  (void)arg;
+  uv_thread_t th;
+  uv_thread_create(&th, caller_thread, tt_loop_current());
+  uv_thread_join(&th); /* the call is queued once this returns */
+  return tt_sleep_ms(200);
+}
+
+/* ---- slow-iteration: ten steps of 10 ms in one loop iteration ---- */
+static int busy10(void *arg) {
+  (void)arg;
+  busy_ms(10);
+  return 0;
+}
+static int main_slow_iteration(void *arg) {
+  (void)arg;
+  tt_task *t[10];
+  for (int i = 0; i < 10; i++)
+    tt_spawn(&t[i], busy10, NULL, "busy"); /* @busy_spawn */
+  return tt_gather(t, 10, NULL, TT_FOREVER);
+}
+
+/* ---- wrong-thread: release a loop's lock from another thread ---- */
+static tt_lock L, L2;
+static int wrong_result;
+static void wrong_thread(void *arg) {
+  (void)arg;
+  wrong_result = tt_lock_release(&L); /* @wrong_site */
+}
+static int main_wrong_thread(void *arg) {
+  (void)arg;
+  tt_lock_init(&L, "L");
+  uv_thread_t th;
+  uv_thread_create(&th, wrong_thread, NULL);
+  uv_thread_join(&th);
+  printf("result=%d\n", wrong_result);
+  return 0;
+}
+
+/* ---- unretrieved: a detached task fails; a joined one fails too ---- */
+static int fail_eio(void *arg) {
+  (void)arg;
+  return -EIO;
+}
+static int main_unretrieved(void *arg) {
+  (void)arg;
+  tt_task *a, *b;
+  tt_spawn(&a, fail_eio, NULL, "failer"); /* @failer_spawn */
+  tt_detach(a);
+  tt_spawn(&b, fail_eio, NULL, "joined-failer");
+  int r;
+  tt_join(b, &r, TT_FOREVER);
+  return 0;
+}
+
+/* ---- pending: main returns while two tasks still wait ---- */
+static int sleeper(void *arg) {
+  (void)arg;
+  return tt_sleep_until(TT_FOREVER); /* @sleeper_wait */
+}
+static int locker(void *arg) {
+  (void)arg;
+  return tt_lock_acquire(&L, TT_FOREVER); /* @locker_wait */
+}
+static int main_pending(void *arg) {
+  (void)arg;
+  tt_task *a, *b;
+  tt_lock_init(&L, "L");
+  tt_lock_acquire(&L, TT_FOREVER);
+  tt_spawn(&a, sleeper, NULL, "sleeper"); /* @sleeper_spawn */
+  tt_spawn(&b, locker, NULL, "locker");   /* @locker_spawn */
+  tt_sleep_ms(20);
+  return 0;
+}
+
+/* ---- deadlock: two tasks take two locks in opposite orders ---- */
+static int take_ab(void *arg) {
+  (void)arg;
+  tt_lock_acquire(&L, TT_FOREVER);
+  tt_sleep_ms(10);
+  return tt_lock_acquire(&L2, TT_FOREVER); /* @ab_wait */
+}
+static int take_ba(void *arg) {
+  (void)arg;
+  tt_lock_acquire(&L2, TT_FOREVER);
+  tt_sleep_ms(10);
+  return tt_lock_acquire(&L, TT_FOREVER); /* @ba_wait */
+}
+static int main_deadlock(void *arg) {
+  (void)arg;
+  tt_task *t[2];
+  tt_lock_init(&L, "L1");
+  tt_lock_init(&L2, "L2");
+  tt_spawn(&t[0], take_ab, NULL, "ab"); /* @ab_spawn */
+  tt_spawn(&t[1], take_ba, NULL, "ba"); /* @ba_spawn */
+  return tt_gather(t, 2, NULL, TT_FOREVER);
+}
+
+/* ---- lock-held: held 120 ms while another task waits ---- */
+static int slowpoke(void *arg) {
+  (void)arg;
+  tt_lock_acquire(&L, TT_FOREVER);
+  tt_sleep_ms(120);
+  return tt_lock_release(&L); /* @release_site */
+}
+static int patient(void *arg) {
+  (void)arg;
+  int r = tt_lock_acquire(&L, TT_FOREVER); /* @patient_wait */
+  return r < 0 ? r : tt_lock_release(&L);
+}
+static int main_lock_held(void *arg) {
+  (void)arg;
+  tt_task *t[2];
+  tt_lock_init(&L, "L");
+  tt_spawn(&t[0], slowpoke, NULL, "slowpoke"); /* @slowpoke_spawn */
+  tt_spawn(&t[1], patient, NULL, "patient");   /* @patient_spawn */
+  return tt_gather(t, 2, NULL, TT_FOREVER);
+}
+
+/* ---- overflow: unbounded recursion on a 64 KiB stack ---- */
+static volatile int depth_limit = 1 << 30; /* never reached: 64 KiB runs out first */
+static int recurse(int n) {
+  volatile char pad[512];
+  pad[0] = (char)n;
+  if (n > depth_limit)
+    return 0;
+  return recurse(n + 1) + pad[0];
+}
+static int deep(void *arg) {
+  (void)arg;
+  return recurse(0);
+}
+static int main_overflow(void *arg) {
+  (void)arg;
+  tt_task *t;
+  tt_spawn(&t, deep, NULL, "deep"); /* @deep_spawn */
+  return tt_join(t, NULL, TT_FOREVER);
+}
+
+/* ---- sigquit: a dump while tasks sleep and wait ---- */
+static tt_event E;
+static int napper(void *arg) {
+  (void)arg;
+  return tt_sleep_ms(5000); /* @napper_wait */
+}
+static int blocked(void *arg) {
+  (void)arg;
+  return tt_event_wait(&E, TT_FOREVER); /* @blocked_wait */
+}
+static int main_sigquit(void *arg) {
+  (void)arg;
+  tt_task *a, *b;
+  tt_event_init(&E, "E");
+  tt_spawn(&a, napper, NULL, "napper");   /* @napper_spawn */
+  tt_spawn(&b, blocked, NULL, "blocked"); /* @blocked_spawn */
+  tt_yield();
+  kill(getpid(), SIGQUIT);
+  tt_sleep_ms(50); /* @main_wait */
+  tt_event_set(&E);
+  tt_cancel(a);
+  tt_join(a, NULL, TT_FOREVER);
+  return tt_join(b, NULL, TT_FOREVER);
+}
+
+static const struct {
+  const char *name;
+  tt_fn fn;
+} modes[] = {
+    {"slow-step", main_slow_step},     {"slow-callback", main_slow_callback},
+    {"slow-iteration", main_slow_iteration}, {"wrong-thread", main_wrong_thread},
+    {"unretrieved", main_unretrieved}, {"pending", main_pending},
+    {"deadlock", main_deadlock},       {"lock-held", main_lock_held},
+    {"overflow", main_overflow},       {"sigquit", main_sigquit},
+};
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  for (size_t i = 0; argc == 2 && i < sizeof modes / sizeof modes[0]; i++)
+    if (strcmp(argv[1], modes[i].name) == 0) {
+      int r = tt_run(modes[i].fn, NULL);
+      printf("tt_run=%d\n", r);
+      return r == 0 ? 0 : 1;
+    }
+  fprintf(stderr, "usage: tt-debug-prog MODE\n");
+  return 2;
+}

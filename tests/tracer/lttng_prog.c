@@ -1,0 +1,81 @@
+/* tt-lttng-prog MODE: the programs the LTTng tests record.
+ *   all         emit every event of the schema once, field i of event `id`
+ *               holding id*100+i (negated for I64) or "e<id>f<i>" (STR);
+ *   contention  two tasks on one lock: 'holder' takes lock 'L' and sleeps
+ *               30 ms, 'waiter' asks for it meanwhile;
+ *   first-task  print CLOCK_MONOTONIC at the first task's first step (the
+ *               test subtracts the time it started the process). */
+#include <stdio.h>
+#include <string.h>
+
+#include <tasktrace/tasktrace.h>
+
+#define V(id, i) ((uint64_t)(id) * 100 + (i))
+#define ARG_U64(id, i, n) V(id, i)
+#define ARG_I64(id, i, n) -(int64_t)V(id, i)
+#define ARG_STR(id, i, n) "e" #id "f" #i
+#define ARG_NONE(id, i, n)
+#define COMMA_U64 ,
+#define COMMA_I64 ,
+#define COMMA_STR ,
+#define COMMA_NONE
+#define EMIT(id, name, ll, k0, f0, k1, f1, k2, f2, k3, f3)                                         \
+  tt__emit_##name(ARG_##k0(id, 0, f0) COMMA_##k1 ARG_##k1(id, 1, f1) COMMA_##k2 ARG_##k2(id, 2, f2) \
+                      COMMA_##k3 ARG_##k3(id, 3, f3));
+
+static int emit_all(void) {
+  int r = tt_tracer_init();
+  if (r < 0)
+    return 1;
+  TT_EVENTS(EMIT)
+  return 0;
+}
+
+static tt_lock L;
+
+static int holder(void *arg) {
+  (void)arg;
+  if (tt_lock_acquire(&L, TT_FOREVER) < 0)
+    return -1;
+  tt_sleep_ms(30);
+  return tt_lock_release(&L);
+}
+
+static int waiter(void *arg) {
+  (void)arg;
+  tt_yield(); /* holder runs first and takes the lock */
+  int r = tt_lock_acquire(&L, TT_FOREVER);
+  if (r < 0)
+    return r;
+  return tt_lock_release(&L);
+}
+
+static int main_contention(void *arg) {
+  (void)arg;
+  tt_task *t[2];
+  int res[2];
+  if (tt_lock_init(&L, "L") < 0 || tt_spawn(&t[0], holder, NULL, "holder") < 0 ||
+      tt_spawn(&t[1], waiter, NULL, "waiter") < 0)
+    return 1;
+  if (tt_gather(t, 2, res, TT_FOREVER) < 0 || res[0] != 0 || res[1] != 0)
+    return 1;
+  return tt_lock_close(&L) < 0;
+}
+
+static int main_first(void *arg) {
+  (void)arg;
+  printf("first_task_ns=%lld\n", (long long)tt_now());
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "all") == 0)
+    return emit_all();
+  if (argc == 2 && strcmp(argv[1], "contention") == 0)
+    return tt_run(main_contention, NULL) != 0;
+  if (argc == 2 && strcmp(argv[1], "first-task") == 0) {
+    return tt_run(main_first, NULL) != 0;
+  }
+  fprintf(stderr, "usage: tt-lttng-prog all|contention|first-task\n");
+  return 2;
+}

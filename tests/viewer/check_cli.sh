@@ -1,0 +1,124 @@
+#!/bin/sh
+# The `tasktrace` viewer commands as a user runs them.
+#   check_cli.sh golden BIN_DIR SRC_DIR   text outputs on recorded traces of
+#                                         the examples (data/) vs expect/
+#   check_cli.sh errors BIN_DIR SRC_DIR   --help, exit codes, one-line errors
+#   check_cli.sh live   BIN_DIR SRC_DIR   record an example now, then view it
+# UPDATE=1 rewrites the golden files.
+set -u
+mode=$1 bin=$2 src=$3
+T=$bin/tasktrace
+data=$src/tests/viewer/data
+expect=$src/tests/viewer/expect
+tmp=$(mktemp -d /tmp/tt-viewer-cli.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# compare NAME: $tmp/out against expect/NAME
+compare() {
+  if [ "${UPDATE:-}" = 1 ]; then
+    cp "$tmp/out" "$expect/$1"
+  elif ! diff -u "$expect/$1" "$tmp/out"; then
+    fail "$1 differs (UPDATE=1 $0 $mode ... rewrites it)"
+  fi
+}
+
+# run WANT_RC CMD...: stdout to $tmp/out, stderr to $tmp/err
+run() {
+  want=$1; shift
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  [ "$rc" = "$want" ] || fail "'$*' exited $rc, not $want; stderr: $(cat "$tmp/err")"
+}
+
+# has FILE PATTERN: grep -q, or fail
+has() { grep -q -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 600 "$1")"; }
+
+case $mode in
+golden)
+  for t in "$data"/*.ttrace; do
+    n=$(basename "$t" .ttrace)
+    run 0 "$T" summary "$t"; compare "$n-summary.expect"
+    run 0 "$T" timeline --width 80 --color never "$t"; compare "$n-timeline.expect"
+  done
+  run 0 "$T" locks "$data/bank-fixed.ttrace"; compare bank-fixed-locks.expect
+  run 0 "$T" locks "$data/counter-fixed.ttrace"; compare counter-fixed-locks.expect
+  run 0 "$T" slow "$data/bank-fixed.ttrace"; compare bank-fixed-slow.expect
+  run 0 "$T" timeline --task customer-2 --width 60 --color always "$data/bank-fixed.ttrace"
+  compare bank-fixed-timeline-task-color.expect
+  # A window given by hand, and two processes merged in time order.
+  run 0 "$T" timeline --from 1.5ms --to 3ms --width 60 --color never "$data/bank-racy.ttrace"
+  compare bank-racy-timeline-window.expect
+  run 0 "$T" summary "$data/bank-racy.ttrace" "$data/counter-fixed.ttrace"
+  compare merged-summary.expect
+  # Perfetto: valid JSON, a named track per task, slices, hand-off arrows.
+  run 0 "$T" export --format perfetto -o "$tmp/p.json" "$data/bank-fixed.ttrace"
+  python3 - "$tmp/p.json" <<'PY' || fail "perfetto JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ev = d["traceEvents"]
+names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+assert {"customer-%d #%d" % (i, i + 3) for i in range(5)} <= names, names
+assert sum(1 for e in ev if e["ph"] == "X" and e["name"] == "lock") >= 4
+flows = [e for e in ev if e["ph"] in "sf" and e["name"] == "lock hand-off"]
+assert len(flows) == 8, len(flows)
+assert all(e["dur"] >= 0 for e in ev if e["ph"] == "X")
+PY
+  ;;
+errors)
+  for c in summary timeline locks slow export import; do
+    run 0 "$T" "$c" --help; has "$tmp/out" "usage: tasktrace $c"
+    run 2 "$T" "$c" --no-such-option
+  done
+  run 2 "$T" summary; has "$tmp/err" "no trace given"
+  run 2 "$T" frobnicate; has "$tmp/err" "unknown command 'frobnicate'"
+  run 1 "$T" summary "$tmp/missing.ttrace"; has "$tmp/err" "missing.ttrace: No such file"
+  echo "not a trace" >"$tmp/junk"
+  run 1 "$T" summary "$tmp/junk"; has "$tmp/err" "junk: not a .ttrace file"
+  mkdir "$tmp/emptydir"
+  run 1 "$T" summary "$tmp/emptydir"; has "$tmp/err" "no LTTng (CTF) trace inside"
+  run 2 "$T" timeline --width 3 "$data/bank-racy.ttrace"; has "$tmp/err" "--width: '3'"
+  run 2 "$T" timeline --from 5parsecs "$data/bank-racy.ttrace"; has "$tmp/err" "--from: '5parsecs'"
+  run 2 "$T" timeline --from 2ms --to 1ms "$data/bank-racy.ttrace"; has "$tmp/err" "--to must be after"
+  run 2 "$T" timeline --color sometimes "$data/bank-racy.ttrace"
+  run 2 "$T" export --format svg -o "$tmp/x" "$data/bank-racy.ttrace"; has "$tmp/err" "'svg'"
+  run 2 "$T" export --format html "$data/bank-racy.ttrace"; has "$tmp/err" "-o OUT"
+  run 1 "$T" export --format html -o /nonexistent/dir/x.html "$data/bank-racy.ttrace"
+  has "$tmp/err" "/nonexistent/dir/x.html"
+  run 2 "$T" import "$tmp/emptydir"; has "$tmp/err" "-o FILE.ttrace"
+  run 1 "$T" import -o "$tmp/x.ttrace" "$tmp/emptydir"; has "$tmp/err" "emptydir"
+  # A file cut short: what was read is shown, the cut is said, exit 0.
+  "$bin/tt-gen-trace" -o "$tmp/big.ttrace" -n 200000 2>/dev/null
+  size=$(stat -c %s "$tmp/big.ttrace")
+  head -c $((size / 2)) "$tmp/big.ttrace" >"$tmp/cut.ttrace"
+  run 0 "$T" summary "$tmp/cut.ttrace"; has "$tmp/err" "the file was cut"; has "$tmp/out" "^trace: "
+  # Corruption in the middle: one-line error naming the file, exit 1.
+  cp "$tmp/big.ttrace" "$tmp/bad.ttrace"
+  printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' |
+    dd of="$tmp/bad.ttrace" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+  run 1 "$T" summary "$tmp/bad.ttrace"; has "$tmp/err" "bad.ttrace: .*after [1-9][0-9]* good events"
+  has "$tmp/out" "^trace: [1-9][0-9]* events"
+  [ "$(wc -l <"$tmp/err")" -le 2 ] || fail "corrupt file: more than a line or two: $(cat "$tmp/err")"
+  # Lost events are reported and drawn as gaps.
+  "$bin/tt-gen-trace" -o "$tmp/lost.ttrace" -n 20000 --lost 2>/dev/null
+  run 0 "$T" summary "$tmp/lost.ttrace"; has "$tmp/out" "LOST EVENTS: 1000"
+  run 0 "$T" timeline --color never "$tmp/lost.ttrace"; has "$tmp/out" "?"
+  ;;
+live)
+  # The whole path with today's build: record the racy bank, then view it.
+  TASKTRACE_SCHED_SEED=1 "$T" record --quiet -o "$tmp/bank.ttrace" -- "$bin/../examples/bank" \
+    >/dev/null 2>&1
+  [ -s "$tmp/bank.ttrace" ] || fail "tasktrace record wrote nothing"
+  run 0 "$T" summary "$tmp/bank.ttrace"
+  for i in 0 1 2 3 4; do has "$tmp/out" "customer-$i .*examples/bank.c:"; done
+  has "$tmp/out" "(0 unfinished at the end)"
+  run 0 "$T" timeline --color never "$tmp/bank.ttrace"; has "$tmp/out" "^customer-4 .*z"
+  TASKTRACE_SCHED_SEED=1 "$T" record --quiet -o "$tmp/bankf.ttrace" -- "$bin/../examples/bank" \
+    --fixed >/dev/null 2>&1
+  run 0 "$T" locks "$tmp/bankf.ttrace"; has "$tmp/out" "account-lock  *5  *4 "
+  ;;
+*) echo "usage: $0 golden|errors|live BIN_DIR SRC_DIR"; exit 2 ;;
+esac
+[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo ok

@@ -1,0 +1,95 @@
+#!/bin/sh
+# The HTML timeline in a real headless Chromium: it loads without console
+# errors and shows the tasks; names from the trace stay text (a task named
+# "</script><script>alert(1)</script>" is shown, never run); a screenshot
+# has the timeline's colours in it; a page of a million events redraws
+# within a frame or two when panned and zoomed.
+#   check_html.sh BIN_DIR SRC_DIR      (exit 77: no chromium, skipped)
+set -u
+bin=$1
+T=$bin/tasktrace
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$CHROMIUM" ] || { echo "chromium not installed (apt-get install chromium): skipped"; exit 77; }
+tmp=$(mktemp -d /tmp/tt-viewer-html.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# chrome URL ARGS...: headless, isolated profile, no network services.
+chrome() {
+  url=$1; shift
+  rm -rf "$tmp/profile"
+  timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --user-data-dir="$tmp/profile" \
+    --enable-logging=stderr --v=0 --window-size=1200,600 --hide-scrollbars "$@" "$url"
+}
+
+# Evil names: markup and control characters in task, lock and mark names.
+"$bin/tt-gen-trace" -o "$tmp/evil.ttrace" -n 3000 -t 6 --evil 2>/dev/null
+"$T" export --format html -o "$tmp/evil.html" "$tmp/evil.ttrace" || fail "export evil"
+chrome "file://$tmp/evil.html" --dump-dom >"$tmp/dom" 2>"$tmp/log"
+grep -q 'data-loaded="1"' "$tmp/dom" || fail "page did not finish loading: $(grep -o '<span id="status"[^<]*' "$tmp/dom")"
+grep -q 'id="status"[^>]*>[0-9]* lanes' "$tmp/dom" || fail "no status line"
+grep -q '&lt;/script&gt;&lt;script&gt;alert(0)&lt;/script&gt;' "$tmp/dom" || fail "evil task name not shown as text"
+grep -q 'worker-1' "$tmp/dom" || fail "task worker-1 not listed"
+if grep -q 'CONSOLE' "$tmp/log"; then fail "console output: $(grep CONSOLE "$tmp/log")"; fi
+if grep -q '<script>alert' "$tmp/dom"; then fail "markup from the trace reached the DOM"; fi
+# If any injected script had run, it would have called alert(): headless
+# Chromium logs that; and the page's own script would not have finished.
+if grep -qi 'alert' "$tmp/log"; then fail "an alert ran: $(grep -i alert "$tmp/log")"; fi
+
+# A recorded trace: screenshot, and the colours of running, lock-blocked
+# and sleeping tasks are in it.
+"$T" export --format html -o "$tmp/bank.html" "$2/tests/viewer/data/bank-fixed.ttrace" || fail "export bank"
+chrome "file://$tmp/bank.html" --screenshot="$tmp/bank.png" >/dev/null 2>"$tmp/log2"
+[ -s "$tmp/bank.png" ] || fail "no screenshot"
+python3 - "$tmp/bank.png" <<'PY' || fail "screenshot lacks the timeline colours"
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert data[:8] == b"\x89PNG\r\n\x1a\n"
+pos, idat, w = 8, b"", 0
+while pos < len(data):
+    n, typ = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if typ == b"IHDR":
+        w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+        bpp = {2: 3, 6: 4}[ctype]
+    elif typ == b"IDAT":
+        idat += body
+    pos += 12 + n
+raw, stride, rows, prev = zlib.decompress(idat), w * bpp, [], bytearray(w * bpp)
+for y in range(h):
+    f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - bpp] if i >= bpp else 0
+        b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    rows.append(line); prev = line
+seen = set()
+for line in rows:
+    for x in range(0, stride, bpp):
+        seen.add(tuple(line[x:x + 3]))
+want = {"lock": (0xd6, 0x27, 0x28), "sleep": (0x9e, 0xca, 0xe1), "runnable": (0xf2, 0xc1, 0x2e)}
+missing = [k for k, v in want.items() if v not in seen]
+assert not missing, missing
+PY
+if grep -q 'CONSOLE' "$tmp/log2"; then fail "console output: $(grep CONSOLE "$tmp/log2")"; fi
+
+# A million events: stays responsive (the #bench hook zooms and pans).
+"$bin/tt-gen-trace" -o "$tmp/big.ttrace" -n 1000000 -t 20 --forever 2>/dev/null
+"$T" export --format html -o "$tmp/big.html" "$tmp/big.ttrace" || fail "export big"
+chrome "file://$tmp/big.html#bench" --dump-dom >"$tmp/dom3" 2>/dev/null
+bench=$(grep -o 'data-bench="[^"]*"' "$tmp/dom3")
+echo "1M events: $bench"
+mean=$(echo "$bench" | sed -n 's/.*mean \([0-9.]*\) ms.*/\1/p')
+[ -n "$mean" ] || fail "no bench figures from the big page"
+# Generous bound (a loaded 2-core machine): a mean redraw under 100 ms.
+[ -n "$mean" ] && awk "BEGIN { exit !($mean < 100) }" || fail "mean redraw $mean ms"
+
+[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo ok

@@ -1,0 +1,440 @@
+/* The native event stream, producer side (tracer/FORMAT.md, "Stream").
+ *
+ * Each thread encodes into its own buffer with no lock. A full buffer is
+ * queued for a sender thread, which writes it to the collector socket, and
+ * the thread takes a free one from a fixed pool; the loop never waits on the
+ * socket. When the pool is empty (collector slow or stopped) the thread
+ * drops its buffer's events, counts them, and starts the next buffer with a
+ * `lost` record carrying the count.
+ *
+ * Crash safety: on SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGABRT and at exit, what is
+ * queued and what every thread has buffered is written to the socket with
+ * plain non-blocking send(2) (async-signal-safe), bounded in time, under the
+ * send lock so it never interleaves with a message the sender is writing.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "sink.h"
+
+#define BUF_SIZE (32u << 10) /* a message: small enough that a kill loses little */
+#define NBUF 16              /* the pool: 512 KiB per process */
+#define STR_CACHE_MAX 4096   /* interned strings remembered per thread */
+#define FINAL_FLUSH_MS 1000  /* what a crashing process spends handing over */
+
+typedef struct tbuf {
+  struct tbuf *next;
+  uint32_t len; /* message bytes, once queued */
+  uint8_t data[BUF_SIZE];
+} tbuf;
+
+typedef struct tstate {
+  uint8_t *pos, *end;   /* hot: where the next record goes */
+  tt__dstate d;
+  tbuf *buf;            /* NULL once the thread has exited */
+  uint32_t tid;
+  uint32_t nev;         /* events in buf (lost records aside) */
+  uint64_t dropped;     /* events dropped since the last lost record handed over */
+  tt__strmap strs;      /* strings defined in this thread's stream */
+  struct tstate *next;  /* every thread's state, for the final flush */
+} tstate;
+
+static struct {
+  int fd;
+  pthread_mutex_t mu;
+  pthread_cond_t work, idle;
+  tbuf *free_list;
+  tbuf *q_head, *q_tail; /* full buffers, oldest first */
+  int sending;           /* the sender holds a popped buffer */
+  tbuf *inflight;        /* popped, not yet written (see final_flush) */
+  int disconnected;      /* the socket failed: buffers are recycled unsent */
+  int sendlock;          /* held while one message is being written */
+  int dead;              /* the final flush ran: nothing more is sent */
+  int final_done;
+  uint64_t next_str;     /* string ids, process-wide */
+  tstate *threads;
+  pthread_key_t key;
+  struct sigaction old[32];
+} g = {.fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER,
+       .work = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
+
+static __thread tstate *tls __attribute__((tls_model("initial-exec")));
+
+static void start_buf(tstate *t, uint64_t ts) {
+  uint8_t *b = t->buf->data;
+  tt__put32(b + 4, t->tid);
+  tt__put64(b + 8, ts);
+  tt__dstate_reset(&t->d, ts);
+  t->nev = 0;
+  t->end = b + BUF_SIZE;
+  uint8_t *p = b + TT__WIRE_HDR;
+  if (t->dropped) {
+    const uint64_t u[TT_EVENT_FIELDS] = {t->dropped};
+    p = tt__enc_event(p, &t->d, TT_EV_lost, ts, u);
+  }
+  __atomic_store_n(&t->pos, p, __ATOMIC_RELEASE);
+}
+
+/* Hand the current buffer over (or drop it) and, with restart, start the
+ * next one; without (thread exit), give the buffer up. */
+static void cycle(tstate *t, int restart) {
+  tbuf *b = t->buf, *next = b;
+  int empty = t->pos == b->data + TT__WIRE_HDR;
+  int dropped = 0;
+  pthread_mutex_lock(&g.mu);
+  tbuf *fresh = NULL;
+  if (!empty && !g.disconnected && (!restart || (fresh = g.free_list) != NULL)) {
+    if (fresh)
+      g.free_list = fresh->next;
+    b->len = (uint32_t)(t->pos - b->data);
+    tt__put32(b->data, b->len - 4);
+    b->next = NULL;
+    if (g.q_tail)
+      g.q_tail->next = b;
+    else
+      g.q_head = b;
+    g.q_tail = b;
+    pthread_cond_signal(&g.work);
+    t->dropped = 0;
+    next = fresh;
+  } else if (!empty) {
+    /* No free buffer (or no collector): drop these events, keep the memory. */
+    t->dropped += t->nev;
+    dropped = 1;
+  }
+  if (!restart && next != NULL) {
+    next->next = g.free_list;
+    g.free_list = next;
+    next = NULL;
+  }
+  pthread_mutex_unlock(&g.mu);
+  if (dropped)
+    tt__strmap_clear(&t->strs); /* their definitions are gone too */
+  t->buf = next;
+  if (next)
+    start_buf(t, tt_now_ns());
+  else
+    t->pos = t->end = NULL;
+}
+
+static void thread_exit(void *arg) {
+  tstate *t = arg;
+  if (t->buf)
+    cycle(t, 0);
+  tt__strmap_clear(&t->strs);
+}
+
+static tstate *thread_init(void) {
+  tstate *t = calloc(1, sizeof *t);
+  if (t == NULL)
+    return NULL;
+  pthread_mutex_lock(&g.mu);
+  t->buf = g.free_list;
+  if (t->buf)
+    g.free_list = t->buf->next;
+  pthread_mutex_unlock(&g.mu);
+  if (t->buf == NULL) {
+    free(t);
+    return NULL; /* every buffer is in use: this thread traces nothing yet */
+  }
+  t->tid = (uint32_t)syscall(SYS_gettid);
+  start_buf(t, tt_now_ns());
+  t->next = __atomic_load_n(&g.threads, __ATOMIC_ACQUIRE);
+  while (!__atomic_compare_exchange_n(&g.threads, &t->next, t, 0, __ATOMIC_RELEASE,
+                                      __ATOMIC_ACQUIRE))
+    ;
+  pthread_setspecific(g.key, t);
+  tls = t;
+  return t;
+}
+
+static uint64_t intern(tstate *t, const char *s) {
+  if (s == NULL)
+    s = "";
+  size_t len = strnlen(s, TT__STR_MAX);
+  uint64_t h = tt__strhash(s, len);
+  int64_t id = tt__strmap_get(&t->strs, s, len, h);
+  if (id >= 0)
+    return (uint64_t)id;
+  if (t->strs.n >= STR_CACHE_MAX)
+    tt__strmap_clear(&t->strs);
+  id = (int64_t)__atomic_fetch_add(&g.next_str, 1, __ATOMIC_RELAXED);
+  if (tt__strmap_put(&t->strs, s, len, h, (uint64_t)id) < 0)
+    tt__strmap_clear(&t->strs); /* out of memory: define it again next time */
+  t->pos = tt__enc_strdef(t->pos, (uint64_t)id, s, len);
+  return (uint64_t)id;
+}
+
+void tt__native_write(unsigned type, uint64_t ts, const uint64_t u[TT_EVENT_FIELDS],
+                      const char *const s[TT_EVENT_FIELDS]) {
+  tstate *t = tls;
+  if (TT_UNLIKELY(t == NULL)) {
+    if (g.dead || (t = thread_init()) == NULL)
+      return;
+  }
+  const uint8_t *kind = tt__kinds[type];
+  int has_str = kind[0] == TT_FIELD_STR || kind[1] == TT_FIELD_STR ||
+                kind[2] == TT_FIELD_STR || kind[3] == TT_FIELD_STR;
+  if (TT_LIKELY(!has_str)) {
+    if (TT_UNLIKELY(t->end - t->pos < TT__REC_MAX))
+      cycle(t, 1);
+    __atomic_store_n(&t->pos, tt__enc_event(t->pos, &t->d, type, ts, u), __ATOMIC_RELEASE);
+    t->nev++;
+    return;
+  }
+  /* Room for every definition and the record at once, so that a buffer
+   * change cannot come between a definition and its use. */
+  size_t need = TT__REC_MAX;
+  for (int i = 0; i < TT_EVENT_FIELDS; i++)
+    if (kind[i] == TT_FIELD_STR)
+      need += 21 + strnlen(s[i] ? s[i] : "", TT__STR_MAX);
+  if ((size_t)(t->end - t->pos) < need)
+    cycle(t, 1);
+  uint64_t v[TT_EVENT_FIELDS];
+  for (int i = 0; i < TT_EVENT_FIELDS; i++)
+    v[i] = kind[i] == TT_FIELD_STR ? intern(t, s[i]) : u[i];
+  __atomic_store_n(&t->pos, tt__enc_event(t->pos, &t->d, type, ts, v), __ATOMIC_RELEASE);
+  t->nev++;
+}
+
+/* ---- Sending ---- */
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Async-signal-safe: send all of p or give up at deadline_ms. */
+static int send_bounded(const uint8_t *p, size_t len, int64_t deadline_ms) {
+  while (len > 0) {
+    ssize_t n = send(g.fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      p += n, len -= (size_t)n;
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EINTR)
+      return -1;
+    int64_t left = deadline_ms - mono_ms();
+    if (left <= 0)
+      return -1;
+    struct pollfd pfd = {g.fd, POLLOUT, 0};
+    poll(&pfd, 1, (int)left);
+  }
+  return 0;
+}
+
+static void *sender_main(void *arg) {
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&g.mu);
+    while (g.q_head == NULL)
+      pthread_cond_wait(&g.work, &g.mu);
+    tbuf *b = g.q_head;
+    g.q_head = b->next;
+    if (g.q_head == NULL)
+      g.q_tail = NULL;
+    g.sending = 1;
+    __atomic_store_n(&g.inflight, b, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&g.mu);
+
+    while (__atomic_exchange_n(&g.sendlock, 1, __ATOMIC_ACQUIRE))
+      sched_yield();
+    int ok = 0;
+    if (!g.dead && !g.disconnected) {
+      /* Blocking send: only this thread waits on a slow collector. */
+      const uint8_t *p = b->data;
+      size_t len = b->len;
+      ok = 1;
+      while (len > 0) {
+        ssize_t n = send(g.fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n <= 0) {
+          ok = 0;
+          break;
+        }
+        p += n, len -= (size_t)n;
+      }
+    }
+    int dead = g.dead;
+    if (!dead)
+      __atomic_store_n(&g.inflight, NULL, __ATOMIC_RELEASE);
+    __atomic_store_n(&g.sendlock, 0, __ATOMIC_RELEASE);
+
+    pthread_mutex_lock(&g.mu);
+    if (!ok && !dead && !g.disconnected) {
+      g.disconnected = 1;
+      fprintf(stderr, "tasktrace: lost the collector (%s): no more events are recorded\n",
+              strerror(errno));
+    }
+    b->next = g.free_list;
+    g.free_list = b;
+    g.sending = 0;
+    pthread_cond_broadcast(&g.idle);
+    pthread_mutex_unlock(&g.mu);
+  }
+  return NULL;
+}
+
+/* Crash and exit path: async-signal-safe, runs once. */
+static void final_flush(void) {
+  if (g.fd < 0 || __atomic_exchange_n(&g.final_done, 1, __ATOMIC_ACQ_REL))
+    return;
+  int64_t deadline = mono_ms() + FINAL_FLUSH_MS;
+  /* Wait for the sender to finish the message it is writing; if it is
+   * stuck on a stopped collector, give up rather than hang the crash. */
+  while (__atomic_exchange_n(&g.sendlock, 1, __ATOMIC_ACQUIRE)) {
+    if (mono_ms() >= deadline)
+      return;
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+  }
+  g.dead = 1;
+  if (g.disconnected)
+    return;
+  /* A buffer the sender popped but could not start writing comes first. */
+  tbuf *inflight = __atomic_load_n(&g.inflight, __ATOMIC_ACQUIRE);
+  if (inflight && send_bounded(inflight->data, inflight->len, deadline) < 0)
+    return;
+  for (tbuf *b = g.q_head; b; b = b->next)
+    if (send_bounded(b->data, b->len, deadline) < 0)
+      return;
+  for (tstate *t = __atomic_load_n(&g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
+    tbuf *b = t->buf;
+    uint8_t *pos = __atomic_load_n(&t->pos, __ATOMIC_ACQUIRE);
+    if (b == NULL || pos == NULL || pos <= b->data + TT__WIRE_HDR || pos > b->data + BUF_SIZE)
+      continue;
+    tt__put32(b->data, (uint32_t)(pos - b->data - 4));
+    if (send_bounded(b->data, (size_t)(pos - b->data), deadline) < 0)
+      return;
+  }
+}
+
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+
+static void on_crash(int sig, siginfo_t *si, void *uc) {
+  int saved = errno;
+  final_flush();
+  /* Give the signal to whoever had it before us (or the default). */
+  sigaction(sig, &g.old[sig], NULL);
+  errno = saved;
+  if (g.old[sig].sa_flags & SA_SIGINFO) {
+    if (g.old[sig].sa_sigaction)
+      g.old[sig].sa_sigaction(sig, si, uc);
+  } else if (g.old[sig].sa_handler != SIG_DFL && g.old[sig].sa_handler != SIG_IGN) {
+    g.old[sig].sa_handler(sig);
+  } else {
+    raise(sig); /* delivered when this handler returns */
+  }
+}
+
+static void at_fork_child(void) {
+  /* The sender thread does not exist in the child. */
+  tt__trace_on &= ~TT__TRACE_NATIVE;
+  if (g.fd >= 0)
+    close(g.fd);
+  g.fd = -1;
+}
+
+int tt__native_init(const char *path) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (path[0] == 0) {
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR is empty (want the collector's socket path)\n");
+    return -EINVAL;
+  }
+  if (strlen(path) >= sizeof sa.sun_path) {
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: path longer than %zu bytes\n", path,
+            sizeof sa.sun_path - 1);
+    return -ENAMETOOLONG;
+  }
+  strcpy(sa.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -errno;
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    /* An absent collector costs the events, not the program. */
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: %s: not recording\n", path,
+            strerror(errno));
+    close(fd);
+    return 0;
+  }
+  uint8_t h[TT__HELLO_SIZE] = {0};
+  memcpy(h, TT__STREAM_MAGIC, 8);
+  tt__put32(h + 8, TT__HELLO_SIZE - 12);
+  h[12] = TT__STREAM_VERSION;
+  tt__put32(h + 16, (uint32_t)getpid());
+  struct timespec rt, mt;
+  clock_gettime(CLOCK_REALTIME, &rt);
+  clock_gettime(CLOCK_MONOTONIC, &mt);
+  tt__put64(h + 20, (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec);
+  tt__put64(h + 28, (uint64_t)mt.tv_sec * 1000000000u + (uint64_t)mt.tv_nsec);
+  extern char *program_invocation_short_name;
+  strncpy((char *)h + 36, program_invocation_short_name, 63);
+  g.fd = fd;
+  if (send_bounded(h, sizeof h, mono_ms() + FINAL_FLUSH_MS) < 0) {
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: the collector does not answer: "
+                    "not recording\n", path);
+    close(fd);
+    g.fd = -1;
+    return 0;
+  }
+  for (int i = 0; i < NBUF; i++) {
+    tbuf *b = malloc(sizeof *b);
+    if (b == NULL)
+      break;
+    b->next = g.free_list;
+    g.free_list = b;
+  }
+  pthread_key_create(&g.key, thread_exit);
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old); /* the sender takes no signal */
+  pthread_t th;
+  int r = pthread_create(&th, NULL, sender_main, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (r != 0) {
+    close(fd);
+    g.fd = -1;
+    return -r;
+  }
+  pthread_detach(th);
+  for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) {
+    struct sigaction sa2 = {.sa_sigaction = on_crash, .sa_flags = SA_SIGINFO | SA_ONSTACK};
+    sigemptyset(&sa2.sa_mask);
+    sigaction(crash_signals[i], &sa2, &g.old[crash_signals[i]]);
+  }
+  atexit(final_flush);
+  pthread_atfork(NULL, NULL, at_fork_child);
+  __atomic_or_fetch(&tt__trace_on, TT__TRACE_NATIVE, __ATOMIC_RELEASE);
+  return 0;
+}
+
+void tt__native_flush(void) {
+  if (!(tt__trace_on & TT__TRACE_NATIVE) || g.dead)
+    return;
+  tstate *t = tls;
+  if (t && t->buf && t->pos > t->buf->data + TT__WIRE_HDR)
+    cycle(t, 1);
+  /* Wait (boundedly) until the sender has written everything queued. */
+  struct timespec dl;
+  clock_gettime(CLOCK_REALTIME, &dl);
+  dl.tv_sec += FINAL_FLUSH_MS / 1000;
+  pthread_mutex_lock(&g.mu);
+  while ((g.q_head || g.sending) && !g.disconnected)
+    if (pthread_cond_timedwait(&g.idle, &g.mu, &dl) == ETIMEDOUT)
+      break;
+  pthread_mutex_unlock(&g.mu);
+}

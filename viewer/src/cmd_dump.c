@@ -1,0 +1,109 @@
+/* `tasktrace dump FILE`: every event of a .ttrace file, one a line, in the
+ * manner of babeltrace2's text output:
+ *   [12.345678901] (+0.000001234) pid 123 tid 123 task_switch: { prev = 1, next = 2, ... }
+ * The time is CLOCK_MONOTONIC seconds; the delta is to the previous line. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* tracer.h before cli.h: both spell TT_EXIT_OK (an enum there, a macro here). */
+#include "tasktrace/tracer.h"
+#include "cli.h"
+
+static const char help[] =
+    "usage: tasktrace dump [--no-delta] FILE.ttrace\n"
+    "\n"
+    "Print the events of a .ttrace file one a line: time, process and thread,\n"
+    "event name, fields by name. Ends with a summary on stderr; a file that was\n"
+    "cut (collector killed, disk full) is read to its last whole chunk, the cut\n"
+    "is reported and the exit status is 1.\n";
+
+static void put_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\')
+      fprintf(f, "\\%c", ch);
+    else if (ch < 0x20 || ch == 0x7f)
+      fprintf(f, "\\x%02x", ch);
+    else
+      fputc(ch, f);
+  }
+  fputc('"', f);
+}
+
+static void put_event(FILE *f, const tt_trace_event *ev, uint64_t prev_ts, int delta) {
+  const tt_ev_desc *d = tt_ev_describe(ev->type);
+  fprintf(f, "[%" PRIu64 ".%09" PRIu64 "]", ev->ts / 1000000000u, ev->ts % 1000000000u);
+  if (delta) {
+    uint64_t dt = prev_ts && ev->ts >= prev_ts ? ev->ts - prev_ts : 0;
+    fprintf(f, " (+%" PRIu64 ".%09" PRIu64 ")", dt / 1000000000u, dt % 1000000000u);
+  }
+  fprintf(f, " pid %" PRIu32 " tid %" PRIu32 " %s: {", ev->pid, ev->tid, d ? d->name : "?");
+  for (int i = 0; d && i < TT_EVENT_FIELDS; i++) {
+    if (d->kind[i] == TT_FIELD_NONE)
+      continue;
+    fprintf(f, "%s %s = ", i ? "," : "", d->field[i]);
+    if (d->kind[i] == TT_FIELD_STR)
+      put_str(f, ev->s[i] ? ev->s[i] : "");
+    else if (d->kind[i] == TT_FIELD_I64)
+      fprintf(f, "%" PRId64, (int64_t)ev->u[i]);
+    else if (ev->type == TT_EV_task_switch && i == 2)
+      fprintf(f, "%s", tt_state_name((unsigned)ev->u[i]));
+    else if (ev->type == TT_EV_object_name && i == 1)
+      fprintf(f, "%s", tt_kind_name((unsigned)ev->u[i]));
+    else
+      fprintf(f, "%" PRIu64, ev->u[i]);
+  }
+  fputs(" }\n", f);
+}
+
+int tt_cmd_dump(int argc, char **argv) {
+  int delta = 1;
+  const char *path = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(help, stdout);
+      return TT_EXIT_OK;
+    } else if (strcmp(argv[i], "--no-delta") == 0) {
+      delta = 0;
+    } else if (argv[i][0] == '-' && argv[i][1] != 0) {
+      fprintf(stderr, "tasktrace dump: unknown option '%s' (tasktrace dump --help)\n", argv[i]);
+      return TT_EXIT_USAGE;
+    } else if (path == NULL) {
+      path = argv[i];
+    } else {
+      fprintf(stderr, "tasktrace dump: one file at a time ('%s' is one too many)\n", argv[i]);
+      return TT_EXIT_USAGE;
+    }
+  }
+  if (path == NULL) {
+    fprintf(stderr, "tasktrace dump: which file? (tasktrace dump FILE.ttrace)\n");
+    return TT_EXIT_USAGE;
+  }
+  tt_reader *r;
+  int rc = tt_reader_open(&r, path);
+  if (rc < 0) {
+    fprintf(stderr, "tasktrace dump: %s: %s\n", path,
+            rc == -EPROTO ? "not a .ttrace file (or a version this tasktrace cannot read)"
+                          : strerror(-rc));
+    return TT_EXIT_FAIL;
+  }
+  const tt_proc_info *p = tt_reader_process(r);
+  printf("# %s pid %" PRIu32 " started at %" PRIu64 ".%09" PRIu64 " (CLOCK_MONOTONIC)\n",
+         p->program, p->pid, p->start_mono_ns / 1000000000u, p->start_mono_ns % 1000000000u);
+  tt_trace_event ev;
+  uint64_t prev = 0;
+  int n;
+  while ((n = tt_reader_next(r, &ev)) > 0) {
+    put_event(stdout, &ev, prev, delta);
+    prev = ev.ts;
+  }
+  const char *why = tt_reader_error(r);
+  fprintf(stderr, "tasktrace dump: %" PRIu64 " events, %" PRIu64 " lost%s%s\n",
+          tt_reader_events(r), tt_reader_lost(r), why ? "; " : "", why ? why : "");
+  int status = (n < 0 || tt_reader_truncated(r)) ? TT_EXIT_FAIL : TT_EXIT_OK;
+  tt_reader_close(r);
+  return status;
+}

@@ -1,0 +1,205 @@
+/* `tasktrace record -o FILE.ttrace -- PROGRAM ARGS`: run PROGRAM with an
+ * embedded collector for its lifetime (no daemon), on a private socket in a
+ * fresh 0700 directory; forward its exit status. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* collector.h (tracer.h) before cli.h: both spell TT_EXIT_OK. */
+#include "collector.h"
+#include "cli.h"
+
+static const char help[] =
+    "usage: tasktrace record [-o FILE.ttrace] [--level N] [--flight-recorder MIB] [--quiet]\n"
+    "                        [--] PROGRAM [ARGS...]\n"
+    "\n"
+    "Run PROGRAM with tracing to an embedded collector and write its events to\n"
+    "FILE.ttrace (default: tasktrace.ttrace); other tasktrace processes it starts\n"
+    "go to FILE.PID.ttrace. The exit status is PROGRAM's (128+N if a signal N\n"
+    "ended it). SIGINT/SIGTERM are passed on to PROGRAM.\n"
+    "\n"
+    "  -o FILE                the output file\n"
+    "  --level N              zlib level 0-9 (default 1)\n"
+    "  --flight-recorder MIB  keep only the last MIB MiB of events\n"
+    "  --quiet                no summary line\n";
+
+extern char **environ;
+
+static struct {
+  char **argv;
+  tt_collector_opts o;
+  char dir[64], sock[128], env_entry[160];
+  int64_t status;
+  int term_sig;
+  int spawn_err;
+  int quiet; /* no summary line */
+  tt_event exited;
+  uv_process_t proc;
+} rec;
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int sig) {
+  rec.status = status;
+  rec.term_sig = sig;
+  tt_event_set(&rec.exited);
+  uv_close((uv_handle_t *)p, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int sig) {
+  (void)h;
+  uv_process_kill(&rec.proc, sig);
+}
+
+static int record_main(void *arg) {
+  (void)arg;
+  tt_collector *c;
+  int r = tt__collector_start(&c, &rec.o);
+  if (r < 0)
+    return r;
+  tt_event_init(&rec.exited, "child-exited");
+  size_t n = 0;
+  while (environ[n])
+    n++;
+  char **env = calloc(n + 2, sizeof *env);
+  size_t k = 0;
+  for (size_t i = 0; env && i < n; i++)
+    if (strncmp(environ[i], "TASKTRACE_COLLECTOR=", 20) != 0)
+      env[k++] = environ[i];
+  if (env)
+    env[k++] = rec.env_entry;
+  uv_stdio_container_t stdio[3] = {{UV_INHERIT_FD, {.fd = 0}},
+                                   {UV_INHERIT_FD, {.fd = 1}},
+                                   {UV_INHERIT_FD, {.fd = 2}}};
+  uv_process_options_t po = {.exit_cb = on_exit_cb, .file = rec.argv[0], .args = rec.argv,
+                             .env = env, .stdio_count = 3, .stdio = stdio};
+  uv_loop_t *loop = tt_loop_uv(tt_loop_current());
+  r = env ? uv_spawn(loop, &rec.proc, &po) : -ENOMEM;
+  free(env);
+  if (r < 0) {
+    fprintf(stderr, "tasktrace record: cannot run %s: %s\n", rec.argv[0], uv_strerror(r));
+    rec.spawn_err = 1;
+    tt__collector_stop(c, TT_NOWAIT, NULL);
+    tt_event_close(&rec.exited);
+    return 0;
+  }
+  static uv_signal_t sigs[2]; /* libuv owns them until closed: outlive the task */
+  const int which[2] = {SIGINT, SIGTERM};
+  for (int i = 0; i < 2; i++) {
+    uv_signal_init(loop, &sigs[i]);
+    uv_signal_start(&sigs[i], on_signal, which[i]);
+  }
+  tt_event_wait(&rec.exited, TT_FOREVER);
+  for (int i = 0; i < 2; i++)
+    uv_close((uv_handle_t *)&sigs[i], NULL);
+  /* The program is gone; its connection ends as soon as its last bytes are
+   * read. Wait a little for that (and for processes it left behind). */
+  tt_collector_stats st;
+  tt__collector_stop(c, tt_after_ms(3000), &st);
+  if (!rec.quiet) {
+    if (st.connections == 0)
+      fprintf(stderr, "tasktrace record: %s sent no events (not a tasktrace program?); "
+                      "nothing written\n", rec.argv[0]);
+    else
+      fprintf(stderr,
+              "tasktrace record: wrote %s: %" PRIu64 " events (%" PRIu64 " lost), %" PRIu64
+              " bytes, %.2f bytes/event%s\n",
+              rec.o.out_path, st.events, st.lost, st.bytes,
+              st.events ? (double)st.bytes / (double)st.events : 0.0,
+              st.connections > 1 ? " (and one file per other process)" : "");
+  }
+  tt_event_close(&rec.exited);
+  return 0;
+}
+
+static int parse_num(const char *opt, const char *v, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long x = strtol(v, &end, 10);
+  if (errno || end == v || *end || x < lo || x > hi) {
+    fprintf(stderr, "tasktrace record: %s: '%s' is not a number from %ld to %ld\n", opt, v, lo,
+            hi);
+    return -1;
+  }
+  *out = x;
+  return 0;
+}
+
+int tt_cmd_record(int argc, char **argv) {
+  rec.o = (tt_collector_opts){.level = -1, .out_path = "tasktrace.ttrace",
+                              .quiet = 1, .log_prefix = "tasktrace record"};
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    long v;
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      fputs(help, stdout);
+      return TT_EXIT_OK;
+    } else if (strcmp(a, "--quiet") == 0) {
+      rec.quiet = 1;
+    } else if (strcmp(a, "-o") == 0 || strcmp(a, "--level") == 0 ||
+               strcmp(a, "--flight-recorder") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "tasktrace record: %s needs a value\n", a);
+        return TT_EXIT_USAGE;
+      }
+      const char *val = argv[++i];
+      if (a[1] == 'o') {
+        if (val[0] == 0) {
+          fprintf(stderr, "tasktrace record: -o: empty file name\n");
+          return TT_EXIT_USAGE;
+        }
+        rec.o.out_path = val;
+      } else if (strcmp(a, "--level") == 0) {
+        if (parse_num(a, val, 0, 9, &v) < 0)
+          return TT_EXIT_USAGE;
+        rec.o.level = (int)v;
+      } else {
+        if (parse_num(a, val, 1, 1 << 20, &v) < 0)
+          return TT_EXIT_USAGE;
+        rec.o.ring_bytes = (size_t)v << 20;
+      }
+    } else if (a[0] == '-') {
+      fprintf(stderr, "tasktrace record: unknown option '%s' (tasktrace record --help)\n", a);
+      return TT_EXIT_USAGE;
+    } else {
+      break;
+    }
+  }
+  if (i >= argc) {
+    fprintf(stderr, "tasktrace record: which program? (tasktrace record -o F.ttrace -- PROGRAM)\n");
+    return TT_EXIT_USAGE;
+  }
+  rec.argv = argv + i;
+  snprintf(rec.dir, sizeof rec.dir, "%s/tasktrace-record-XXXXXX",
+           getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 30 ? getenv("TMPDIR") : "/tmp");
+  if (mkdtemp(rec.dir) == NULL) {
+    fprintf(stderr, "tasktrace record: cannot make a private directory: %s\n", strerror(errno));
+    return TT_EXIT_FAIL;
+  }
+  snprintf(rec.sock, sizeof rec.sock, "%s/collector.sock", rec.dir);
+  snprintf(rec.env_entry, sizeof rec.env_entry, "TASKTRACE_COLLECTOR=%s", rec.sock);
+  rec.o.socket_path = rec.sock;
+  rec.o.quiet = 1; /* per-connection lines: errors only */
+  unsetenv("TASKTRACE_COLLECTOR"); /* never record the recorder */
+  int r = tt_run(record_main, NULL);
+  unlink(rec.sock);
+  rmdir(rec.dir);
+  if (r < 0 || rec.spawn_err) {
+    if (r < 0 && r != -EPERM && r != -EADDRINUSE)
+      fprintf(stderr, "tasktrace record: %s\n", tt_strerror(r));
+    return r < 0 ? TT_EXIT_FAIL : 127;
+  }
+  if (rec.term_sig) {
+    fprintf(stderr, "tasktrace record: %s was killed by signal %d (%s)\n", rec.argv[0],
+            rec.term_sig, strsignal(rec.term_sig));
+    return 128 + rec.term_sig;
+  }
+  return (int)rec.status;
+}

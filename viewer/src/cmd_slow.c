@@ -1,0 +1,57 @@
+/* tasktrace slow FILE...: the slow steps, longest first. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* cliutil.h (tracer.h) first: cli.h's TT_EXIT_OK macro would clash with
+ * tracer.h's enum constant of the same name and value otherwise. */
+#include "cliutil.h"
+#include "cli.h"
+
+static const char usage[] =
+    "usage: tasktrace slow [--limit N] FILE...\n"
+    "\n"
+    "The steps that ran longer than the program's slow-step threshold\n"
+    "(TASKTRACE_SLOW_MS, 100 ms by default), longest first: when, how long,\n"
+    "which task, where.\n"
+    "\n"
+    "  --limit N   show at most N (default 50; 0: all that were kept, up to 256)\n";
+
+int tt_cmd_slow(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"help", no_argument, NULL, 'h'}, {"limit", required_argument, NULL, 'n'}, {0}};
+  int c;
+  size_t limit = 50;
+  while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
+    if (c == 'h') {
+      fputs(usage, stdout);
+      return TT_EXIT_OK;
+    }
+    if (c == 'n') {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*optarg == 0 || *end != 0 || v < 0) {
+        tt__cli_err("slow", "--limit: '%s' is not a count", optarg);
+        return TT_EXIT_USAGE;
+      }
+      limit = (size_t)v;
+      continue;
+    }
+    fputs(usage, stderr);
+    return TT_EXIT_USAGE;
+  }
+  if (optind >= argc) {
+    tt__cli_err("slow", "no trace given (tasktrace slow --help)");
+    return TT_EXIT_USAGE;
+  }
+  tt_model *m;
+  int rc = tt__cli_load("slow", argv + optind, argc - optind, NULL, &m);
+  if (m != NULL) {
+    if (tt_render_slow(m, stdout, limit) < 0 || fflush(stdout) != 0) {
+      tt__cli_err("slow", "cannot write the output");
+      rc = TT_EXIT_FAIL;
+    }
+    tt_model_free(m);
+  }
+  return rc;
+}

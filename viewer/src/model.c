@@ -1,0 +1,666 @@
+/* The timeline model: a state machine per task, fed one event at a time.
+ *
+ * Every task is in one state at a time (running, runnable, blocked on an
+ * object, or a gap where events were lost); each event that changes it
+ * closes an interval, which adds to the task's totals and goes to the
+ * interval hook. Nothing per event is kept, so memory follows the number
+ * of tasks, locks and named objects, not the length of the trace.
+ *
+ * The runtime's contract (runtime/src/sched.c, park.c, lock.c):
+ * task_switch(prev, next, why, object): prev stops (why = yield: still
+ * runnable; done: finished; else blocked on object); next runs. prev == 0
+ * is the loop itself switching to next; next == 0 returns to the loop.
+ * task_wake: a blocked task is runnable again, woken by waker (0: the
+ * loop, for timers and I/O). An uncontended lock acquire emits nothing;
+ * every release emits lock_released with the hold time.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hist.h"
+#include "tasktrace/viewer.h"
+#include "vmap.h"
+
+typedef struct loop_lane {
+  uint32_t pid, tid;
+  uint8_t state; /* TT_VS_RUNNING (busy) or TT_VS_POLL, 0 before the first poll */
+  uint64_t since;
+} loop_lane;
+
+typedef struct obj_name {
+  unsigned kind;
+  char *name;
+} obj_name;
+
+typedef struct proc_priv {
+  tt__hist latency;
+  uint64_t prev_ts; /* the event before the current one */
+} proc_priv;
+
+struct tt_model {
+  tt_model_hooks hooks;
+  tt_vtask *tasks;
+  size_t ntasks, ctasks;
+  tt_vlock *locks;
+  size_t nlocks, clocks;
+  obj_name *names;
+  size_t nnames, cnames;
+  tt_vproc *procs;
+  size_t nprocs, cprocs;
+  loop_lane *loops;
+  size_t nloops, cloops;
+  tt__vmap task_map, lock_map, name_map, loop_map, proc_map;
+  char **sites; /* interned spawn sites: an open-addressing set */
+  size_t nsites, csites;
+  tt_vslow *slow; /* min-heap by duration, then sorted by tt_model_slow */
+  size_t nslow;
+  int slow_sorted;
+  uint64_t events, first_ts, last_ts;
+  int err;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap)
+    return 0;
+  size_t c = *cap ? *cap * 2 : 16;
+  while (c < need)
+    c *= 2;
+  void *q = realloc(*p, c * elem);
+  if (q == NULL)
+    return -ENOMEM;
+  memset((char *)q + *cap * elem, 0, (c - *cap) * elem);
+  *p = q;
+  *cap = c;
+  return 0;
+}
+
+const char *tt_vstate_name(unsigned s) {
+  switch (s) {
+  case TT_VS_RUNNING: return "running";
+  case TT_VS_RUNNABLE: return "runnable";
+  case TT_VS_BLOCKED: return "blocked";
+  case TT_VS_GAP: return "lost";
+  case TT_VS_POLL: return "poll";
+  default: return "none";
+  }
+}
+
+tt_model *tt_model_new(const tt_model_hooks *hooks) {
+  tt_model *m = calloc(1, sizeof *m);
+  if (m == NULL)
+    return NULL;
+  if (hooks != NULL)
+    m->hooks = *hooks;
+  m->slow = calloc(TT_MODEL_SLOW_KEEP, sizeof *m->slow);
+  if (m->slow == NULL) {
+    free(m);
+    return NULL;
+  }
+  tt__vmap_init(&m->task_map);
+  tt__vmap_init(&m->lock_map);
+  tt__vmap_init(&m->name_map);
+  tt__vmap_init(&m->loop_map);
+  tt__vmap_init(&m->proc_map);
+  m->first_ts = UINT64_MAX;
+  return m;
+}
+
+void tt_model_free(tt_model *m) {
+  if (m == NULL)
+    return;
+  for (size_t i = 0; i < m->ntasks; i++)
+    free(m->tasks[i].name);
+  for (size_t i = 0; i < m->csites; i++)
+    free(m->sites[i]);
+  free(m->sites);
+  for (size_t i = 0; i < m->nlocks; i++)
+    free(m->locks[i].name);
+  for (size_t i = 0; i < m->nnames; i++)
+    free(m->names[i].name);
+  for (size_t i = 0; i < m->nprocs; i++)
+    free(m->procs[i].latency);
+  for (size_t i = 0; i < m->nslow; i++)
+    free((char *)m->slow[i].site);
+  free(m->tasks);
+  free(m->locks);
+  free(m->names);
+  free(m->procs);
+  free(m->loops);
+  free(m->slow);
+  tt__vmap_free(&m->task_map);
+  tt__vmap_free(&m->lock_map);
+  tt__vmap_free(&m->name_map);
+  tt__vmap_free(&m->loop_map);
+  tt__vmap_free(&m->proc_map);
+  free(m);
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+/* Spawn sites are few and shared by many tasks (a million tasks spawned at
+ * three call sites): keep each once. */
+static uint64_t str_hash(const char *str) {
+  uint64_t h = 1469598103934665603ull;
+  for (const unsigned char *p = (const unsigned char *)str; *p; p++)
+    h = (h ^ *p) * 1099511628211ull;
+  return h;
+}
+
+static char *intern_site(tt_model *m, const char *str) {
+  if ((m->nsites + 1) * 2 > m->csites) {
+    size_t cap = m->csites ? m->csites * 2 : 64;
+    char **n = calloc(cap, sizeof *n);
+    if (n == NULL)
+      return NULL;
+    for (size_t i = 0; i < m->csites; i++)
+      if (m->sites[i] != NULL) {
+        size_t j = str_hash(m->sites[i]) & (cap - 1);
+        while (n[j] != NULL)
+          j = (j + 1) & (cap - 1);
+        n[j] = m->sites[i];
+      }
+    free(m->sites);
+    m->sites = n;
+    m->csites = cap;
+  }
+  size_t j = str_hash(str) & (m->csites - 1);
+  for (; m->sites[j] != NULL; j = (j + 1) & (m->csites - 1))
+    if (strcmp(m->sites[j], str) == 0)
+      return m->sites[j];
+  if ((m->sites[j] = strdup(str)) == NULL)
+    return NULL;
+  m->nsites++;
+  return m->sites[j];
+}
+
+/* ---- Lookups (creating on first sight) ---- */
+
+static tt_vproc *get_proc(tt_model *m, uint32_t pid, uint64_t ts) {
+  uint32_t i = tt__vmap_get(&m->proc_map, pid, 0);
+  if (i != UINT32_MAX)
+    return &m->procs[i];
+  if (grow((void **)&m->procs, &m->cprocs, m->nprocs + 1, sizeof *m->procs) < 0)
+    return NULL;
+  proc_priv *pp = calloc(1, sizeof *pp);
+  if (pp == NULL || tt__vmap_put(&m->proc_map, pid, 0, (uint32_t)m->nprocs) < 0) {
+    free(pp);
+    return NULL;
+  }
+  tt_vproc *p = &m->procs[m->nprocs++];
+  memset(p, 0, sizeof *p);
+  p->pid = pid;
+  p->first_ts = p->last_ts = ts;
+  pp->prev_ts = ts;
+  p->latency = pp;
+  return p;
+}
+
+static const obj_name *find_name(const tt_model *m, uint32_t pid, uint64_t id) {
+  uint32_t i = tt__vmap_get(&m->name_map, pid, id);
+  return i == UINT32_MAX ? NULL : &m->names[i];
+}
+
+static tt_vtask *get_task(tt_model *m, tt_vproc *p, uint64_t id, uint64_t ts) {
+  uint32_t i = tt__vmap_get(&m->task_map, p->pid, id);
+  if (i != UINT32_MAX)
+    return &m->tasks[i];
+  if (m->ntasks >= UINT32_MAX - 1 ||
+      grow((void **)&m->tasks, &m->ctasks, m->ntasks + 1, sizeof *m->tasks) < 0 ||
+      tt__vmap_put(&m->task_map, p->pid, id, (uint32_t)m->ntasks) < 0)
+    return NULL;
+  tt_vtask *t = &m->tasks[m->ntasks];
+  memset(t, 0, sizeof *t);
+  t->pid = p->pid;
+  t->id = id;
+  t->created = ts;
+  const obj_name *n = find_name(m, p->pid, id);
+  if (n != NULL)
+    t->name = strdup(n->name);
+  else if (asprintf(&t->name, "task-%llu", (unsigned long long)id) < 0)
+    t->name = NULL;
+  if (t->name == NULL)
+    return NULL;
+  m->ntasks++;
+  p->ntasks++;
+  p->nlive++;
+  return t;
+}
+
+static tt_vlock *get_lock(tt_model *m, uint32_t pid, uint64_t id) {
+  uint32_t i = tt__vmap_get(&m->lock_map, pid, id);
+  if (i != UINT32_MAX)
+    return &m->locks[i];
+  if (grow((void **)&m->locks, &m->clocks, m->nlocks + 1, sizeof *m->locks) < 0 ||
+      tt__vmap_put(&m->lock_map, pid, id, (uint32_t)m->nlocks) < 0)
+    return NULL;
+  tt_vlock *l = &m->locks[m->nlocks];
+  memset(l, 0, sizeof *l);
+  l->pid = pid;
+  l->id = id;
+  const obj_name *n = find_name(m, pid, id);
+  if (n != NULL)
+    l->name = strdup(n->name);
+  else if (asprintf(&l->name, "lock-%llu", (unsigned long long)id) < 0)
+    l->name = NULL;
+  if (l->name == NULL)
+    return NULL;
+  m->nlocks++;
+  return l;
+}
+
+static loop_lane *get_loop(tt_model *m, uint32_t pid, uint32_t tid) {
+  uint32_t i = tt__vmap_get(&m->loop_map, pid, tid);
+  if (i != UINT32_MAX)
+    return &m->loops[i];
+  if (grow((void **)&m->loops, &m->cloops, m->nloops + 1, sizeof *m->loops) < 0 ||
+      tt__vmap_put(&m->loop_map, pid, tid, (uint32_t)m->nloops) < 0)
+    return NULL;
+  loop_lane *l = &m->loops[m->nloops++];
+  memset(l, 0, sizeof *l);
+  l->pid = pid;
+  l->tid = tid;
+  return l;
+}
+
+/* ---- State changes ---- */
+
+static void emit(tt_model *m, uint32_t pid, uint32_t tid, uint64_t task, unsigned state,
+                 unsigned why, uint64_t obj, uint64_t begin, uint64_t end) {
+  if (m->hooks.interval == NULL || end <= begin)
+    return;
+  tt_interval iv = {.pid = pid, .tid = tid, .task = task, .state = (uint8_t)state,
+                    .why = (uint8_t)why, .object = obj, .begin = begin, .end = end};
+  m->hooks.interval(m->hooks.arg, m, &iv);
+}
+
+/* Close t's current interval at ts and open the next one (state 0: none,
+ * the task is gone or unknown). */
+static void set_state(tt_model *m, tt_vproc *p, tt_vtask *t, unsigned state, unsigned why,
+                      uint64_t obj, uint64_t ts) {
+  if (t->state != 0) {
+    uint64_t d = ts > t->since ? ts - t->since : 0;
+    switch (t->state) {
+    case TT_VS_RUNNING:
+      t->busy += d;
+      if (d > t->longest_step) {
+        t->longest_step = d;
+        t->longest_step_at = t->since;
+      }
+      break;
+    case TT_VS_RUNNABLE:
+      t->runnable += d;
+      if (state == TT_VS_RUNNING)
+        tt__hist_add(&((proc_priv *)p->latency)->latency, d);
+      break;
+    case TT_VS_BLOCKED: t->blocked += d; break;
+    case TT_VS_GAP: t->gap += d; break;
+    }
+    emit(m, t->pid, 0, t->id, t->state, t->why, t->object, t->since, ts > t->since ? ts : t->since);
+  }
+  t->state = (uint8_t)state;
+  t->why = (uint8_t)why;
+  t->object = obj;
+  t->since = ts;
+}
+
+static void loop_set(tt_model *m, tt_vproc *p, loop_lane *l, unsigned state, uint64_t ts) {
+  if (l->state != 0) {
+    uint64_t d = ts > l->since ? ts - l->since : 0;
+    if (l->state == TT_VS_POLL)
+      p->poll_ns += d;
+    if (l->state == TT_VS_POLL || l->state == TT_VS_RUNNING)
+      p->loop_span_ns += d;
+    emit(m, l->pid, l->tid, 0, l->state, 0, 0, l->since, ts > l->since ? ts : l->since);
+  }
+  l->state = (uint8_t)state;
+  l->since = ts;
+}
+
+static void slow_add(tt_model *m, uint32_t pid, uint64_t task, uint64_t dur, uint64_t ts,
+                     const char *site) {
+  tt_vslow s = {pid, task, ts, dur, NULL};
+  if (m->nslow == TT_MODEL_SLOW_KEEP) {
+    if (dur <= m->slow[0].duration)
+      return;
+    free((char *)m->slow[0].site);
+    m->slow[0] = m->slow[--m->nslow];
+    /* sift down */
+    size_t i = 0;
+    for (;;) {
+      size_t l = 2 * i + 1, r = l + 1, k = i;
+      if (l < m->nslow && m->slow[l].duration < m->slow[k].duration)
+        k = l;
+      if (r < m->nslow && m->slow[r].duration < m->slow[k].duration)
+        k = r;
+      if (k == i)
+        break;
+      tt_vslow tmp = m->slow[i];
+      m->slow[i] = m->slow[k];
+      m->slow[k] = tmp;
+      i = k;
+    }
+  }
+  s.site = dup_or_null(site ? site : "");
+  size_t i = m->nslow++;
+  m->slow[i] = s;
+  while (i > 0 && m->slow[(i - 1) / 2].duration > m->slow[i].duration) {
+    tt_vslow tmp = m->slow[i];
+    m->slow[i] = m->slow[(i - 1) / 2];
+    m->slow[(i - 1) / 2] = tmp;
+    i = (i - 1) / 2;
+  }
+  m->slow_sorted = 0;
+}
+
+static void blame(tt_vlock *l, uint64_t holder) {
+  for (int i = 0; i < TT_VLOCK_HOLDERS; i++)
+    if (l->holders[i].count > 0 && l->holders[i].task == holder) {
+      l->holders[i].count++;
+      /* keep the array ordered by count */
+      for (; i > 0 && l->holders[i].count > l->holders[i - 1].count; i--) {
+        __typeof__(l->holders[0]) t = l->holders[i];
+        l->holders[i] = l->holders[i - 1];
+        l->holders[i - 1] = t;
+      }
+      return;
+    }
+  for (int i = 0; i < TT_VLOCK_HOLDERS; i++)
+    if (l->holders[i].count == 0) {
+      l->holders[i].task = holder;
+      l->holders[i].count = 1;
+      return;
+    }
+  l->holders_other++;
+}
+
+static int set_name(tt_model *m, uint32_t pid, uint64_t id, unsigned kind, const char *name) {
+  char *copy = strdup(name ? name : "");
+  if (copy == NULL)
+    return -ENOMEM;
+  uint32_t i = tt__vmap_get(&m->name_map, pid, id);
+  if (i == UINT32_MAX) {
+    if (grow((void **)&m->names, &m->cnames, m->nnames + 1, sizeof *m->names) < 0 ||
+        tt__vmap_put(&m->name_map, pid, id, (uint32_t)m->nnames) < 0) {
+      free(copy);
+      return -ENOMEM;
+    }
+    i = (uint32_t)m->nnames++;
+  } else {
+    free(m->names[i].name);
+  }
+  m->names[i].kind = kind;
+  m->names[i].name = copy;
+  /* Rename what already exists under this id. */
+  char **slot = NULL;
+  uint32_t k;
+  if (kind == TT_KIND_task && (k = tt__vmap_get(&m->task_map, pid, id)) != UINT32_MAX)
+    slot = &m->tasks[k].name;
+  else if (kind == TT_KIND_lock && (k = tt__vmap_get(&m->lock_map, pid, id)) != UINT32_MAX)
+    slot = &m->locks[k].name;
+  if (slot != NULL) {
+    char *c2 = strdup(copy);
+    if (c2 == NULL)
+      return -ENOMEM;
+    free(*slot);
+    *slot = c2;
+  }
+  return 0;
+}
+
+/* Events were lost in process p: what every task did since the last event
+ * we have is unknown, until an event says otherwise. */
+static void lose(tt_model *m, tt_vproc *p, uint64_t since) {
+  for (size_t i = 0; i < m->ntasks; i++) {
+    tt_vtask *t = &m->tasks[i];
+    if (t->pid == p->pid && t->state != 0 && !(t->exited && t->state != TT_VS_RUNNING))
+      set_state(m, p, t, TT_VS_GAP, 0, 0, since < t->since ? t->since : since);
+  }
+  for (size_t i = 0; i < m->nloops; i++)
+    if (m->loops[i].pid == p->pid && m->loops[i].state != 0)
+      loop_set(m, p, &m->loops[i], TT_VS_GAP, since < m->loops[i].since ? m->loops[i].since : since);
+}
+
+#define TASK(var, id)                                                                              \
+  tt_vtask *var = get_task(m, p, (id), ev->ts);                                                    \
+  if (var == NULL)                                                                                 \
+  goto oom
+
+int tt_model_add(tt_model *m, const tt_trace_event *ev) {
+  tt_vproc *p = get_proc(m, ev->pid, ev->ts);
+  if (p == NULL)
+    goto oom;
+  proc_priv *pp = p->latency;
+  m->events++;
+  p->events++;
+  if (ev->ts < m->first_ts)
+    m->first_ts = ev->ts;
+  if (ev->ts > m->last_ts)
+    m->last_ts = ev->ts;
+  if (ev->ts > p->last_ts)
+    p->last_ts = ev->ts;
+  if (ev->ts < p->first_ts)
+    p->first_ts = ev->ts;
+  const uint64_t *u = ev->u;
+
+  switch (ev->type) {
+  case TT_EV_task_create: {
+    TASK(t, u[0]);
+    t->parent = u[1];
+    if (ev->s[2] != NULL && ev->s[2][0] != 0) {
+      char *n = strdup(ev->s[2]);
+      if (n == NULL)
+        goto oom;
+      free(t->name);
+      t->name = n;
+    }
+    if (ev->s[3] != NULL && ev->s[3][0] != 0 && (t->site = intern_site(m, ev->s[3])) == NULL)
+      goto oom;
+    t->created = ev->ts;
+    set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
+    break;
+  }
+  case TT_EV_task_switch: {
+    if (u[0] != 0) {
+      TASK(t, u[0]);
+      if (u[2] == TT_STATE_done)
+        set_state(m, p, t, 0, 0, 0, ev->ts);
+      else if (u[2] == TT_STATE_yield)
+        set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
+      else
+        set_state(m, p, t, TT_VS_BLOCKED, (unsigned)(u[2] < 256 ? u[2] : 255), u[3], ev->ts);
+    }
+    if (u[1] != 0) {
+      TASK(t, u[1]);
+      set_state(m, p, t, TT_VS_RUNNING, 0, 0, ev->ts);
+      t->switches++;
+    }
+    break;
+  }
+  case TT_EV_task_wake: {
+    TASK(t, u[0]);
+    if (t->exited && t->state == 0)
+      break;
+    set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
+    if (u[1] != 0)
+      t->wakes++;
+    if (m->hooks.flow != NULL && u[1] != 0) {
+      tt_flow f = {p->pid, u[1], u[0], u[2], ev->ts,
+                   tt__vmap_get(&m->lock_map, p->pid, u[2]) != UINT32_MAX};
+      m->hooks.flow(m->hooks.arg, m, &f);
+    }
+    break;
+  }
+  case TT_EV_task_exit: {
+    TASK(t, u[0]);
+    if (!t->exited) {
+      t->exited = true;
+      p->nlive--;
+    }
+    t->status = (int)u[1];
+    t->result = (int64_t)u[2];
+    t->ended = ev->ts;
+    /* A running task still has to switch away (why = done); one that never
+     * ran (cancelled before its first step) ends here. */
+    if (t->state != TT_VS_RUNNING)
+      set_state(m, p, t, 0, 0, 0, ev->ts);
+    break;
+  }
+  case TT_EV_slow_step:
+    p->slow_steps++;
+    slow_add(m, p->pid, u[0], u[1], ev->ts, ev->s[2]);
+    break;
+  case TT_EV_lock_contended: {
+    tt_vlock *l = get_lock(m, p->pid, u[0]);
+    if (l == NULL)
+      goto oom;
+    l->contended++;
+    l->waiting++;
+    if (l->waiting > l->max_waiters)
+      l->max_waiters = l->waiting;
+    blame(l, u[2]);
+    break;
+  }
+  case TT_EV_lock_acquired: {
+    tt_vlock *l = get_lock(m, p->pid, u[0]);
+    if (l == NULL)
+      goto oom;
+    if (l->waiting > 0)
+      l->waiting--;
+    l->wait_total += u[2];
+    if (u[2] > l->wait_max)
+      l->wait_max = u[2];
+    break;
+  }
+  case TT_EV_lock_released: {
+    tt_vlock *l = get_lock(m, p->pid, u[0]);
+    if (l == NULL)
+      goto oom;
+    l->releases++;
+    l->hold_total += u[2];
+    if (u[2] > l->hold_max)
+      l->hold_max = u[2];
+    break;
+  }
+  case TT_EV_loop_poll_begin:
+  case TT_EV_loop_poll_end: {
+    loop_lane *l = get_loop(m, p->pid, ev->tid);
+    if (l == NULL)
+      goto oom;
+    loop_set(m, p, l, ev->type == TT_EV_loop_poll_begin ? TT_VS_POLL : TT_VS_RUNNING, ev->ts);
+    break;
+  }
+  case TT_EV_object_name:
+    if (set_name(m, p->pid, u[0], (unsigned)u[1], ev->s[2]) < 0)
+      goto oom;
+    break;
+  case TT_EV_lost:
+    p->lost += u[0];
+    p->lost_records++;
+    lose(m, p, pp->prev_ts);
+    break;
+  default:
+    break;
+  }
+  switch (ev->type) {
+  case TT_EV_mark:
+  case TT_EV_region_begin:
+  case TT_EV_region_end:
+  case TT_EV_slow_step:
+  case TT_EV_lock_contended:
+  case TT_EV_lost:
+    if (m->hooks.instant != NULL)
+      m->hooks.instant(m->hooks.arg, m, ev);
+    break;
+  }
+  pp->prev_ts = ev->ts;
+  return 0;
+oom:
+  m->err = -ENOMEM;
+  return -ENOMEM;
+}
+
+void tt_model_finish(tt_model *m) {
+  for (size_t i = 0; i < m->ntasks; i++) {
+    tt_vtask *t = &m->tasks[i];
+    if (t->state != 0) {
+      tt_vproc *p = get_proc(m, t->pid, 0);
+      /* Keep the state: the summary reports what each task was doing at
+       * the end; only the interval is closed. */
+      unsigned st = t->state, why = t->why;
+      uint64_t obj = t->object;
+      set_state(m, p, t, 0, 0, 0, p->last_ts);
+      t->state = (uint8_t)st;
+      t->why = (uint8_t)why;
+      t->object = obj;
+      t->since = p->last_ts;
+    }
+  }
+  for (size_t i = 0; i < m->nloops; i++) {
+    loop_lane *l = &m->loops[i];
+    if (l->state != 0) {
+      tt_vproc *p = get_proc(m, l->pid, 0);
+      loop_set(m, p, l, 0, p->last_ts);
+    }
+  }
+}
+
+/* ---- Queries ---- */
+
+uint64_t tt_model_events(const tt_model *m) { return m->events; }
+uint64_t tt_model_first_ts(const tt_model *m) { return m->events ? m->first_ts : 0; }
+uint64_t tt_model_last_ts(const tt_model *m) { return m->last_ts; }
+size_t tt_model_nprocs(const tt_model *m) { return m->nprocs; }
+const tt_vproc *tt_model_proc(const tt_model *m, size_t i) { return &m->procs[i]; }
+size_t tt_model_ntasks(const tt_model *m) { return m->ntasks; }
+const tt_vtask *tt_model_task(const tt_model *m, size_t i) { return &m->tasks[i]; }
+const tt_vtask *tt_model_find_task(const tt_model *m, uint32_t pid, uint64_t id) {
+  uint32_t i = tt__vmap_get(&m->task_map, pid, id);
+  return i == UINT32_MAX ? NULL : &m->tasks[i];
+}
+size_t tt_model_nlocks(const tt_model *m) { return m->nlocks; }
+const tt_vlock *tt_model_lock(const tt_model *m, size_t i) { return &m->locks[i]; }
+
+static int slow_cmp(const void *a, const void *b) {
+  const tt_vslow *x = a, *y = b;
+  if (x->duration != y->duration)
+    return x->duration < y->duration ? 1 : -1;
+  return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+size_t tt_model_nslow(const tt_model *m) { return m->nslow; }
+const tt_vslow *tt_model_slow(const tt_model *m, size_t i) {
+  tt_model *mm = (tt_model *)m; /* sorting once is not a visible change */
+  if (!mm->slow_sorted) {
+    qsort(mm->slow, mm->nslow, sizeof *mm->slow, slow_cmp);
+    mm->slow_sorted = 1;
+  }
+  return &m->slow[i];
+}
+
+const char *tt_model_object_name(const tt_model *m, uint32_t pid, uint64_t id, unsigned *kind) {
+  uint32_t i = tt__vmap_get(&m->task_map, pid, id);
+  if (i != UINT32_MAX) {
+    if (kind)
+      *kind = TT_KIND_task;
+    return m->tasks[i].name;
+  }
+  if ((i = tt__vmap_get(&m->lock_map, pid, id)) != UINT32_MAX) {
+    if (kind)
+      *kind = TT_KIND_lock;
+    return m->locks[i].name;
+  }
+  const obj_name *n = find_name(m, pid, id);
+  if (n == NULL)
+    return NULL;
+  if (kind)
+    *kind = n->kind;
+  return n->name;
+}
+
+uint64_t tt_model_latency(const tt_model *m, size_t proc, double q) {
+  return tt__hist_quantile(&((proc_priv *)m->procs[proc].latency)->latency, q);
+}
+uint64_t tt_model_latency_count(const tt_model *m, size_t proc) {
+  return ((proc_priv *)m->procs[proc].latency)->latency.count;
+}

@@ -1,0 +1,270 @@
+/* The text reports: summary, locks, slow steps. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+static const char *status_name(const tt_vtask *t) {
+  if (!t->exited)
+    return "alive";
+  switch (t->status) {
+  case TT_EXIT_OK: return "ok";
+  case TT_EXIT_CANCELLED: return "cancelled";
+  default: return "error";
+  }
+}
+
+/* Tasks by busy time, longest first (ties: order of appearance). */
+static const tt_model *sort_model;
+static int by_busy(const void *a, const void *b) {
+  const tt_vtask *x = tt_model_task(sort_model, *(const size_t *)a);
+  const tt_vtask *y = tt_model_task(sort_model, *(const size_t *)b);
+  if (x->busy != y->busy)
+    return x->busy < y->busy ? 1 : -1;
+  return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static int by_wait(const void *a, const void *b) {
+  const tt_vlock *x = tt_model_lock(sort_model, *(const size_t *)a);
+  const tt_vlock *y = tt_model_lock(sort_model, *(const size_t *)b);
+  if (x->wait_total != y->wait_total)
+    return x->wait_total < y->wait_total ? 1 : -1;
+  if (x->contended != y->contended)
+    return x->contended < y->contended ? 1 : -1;
+  return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static size_t *sorted_locks(const tt_model *m) {
+  size_t n = tt_model_nlocks(m);
+  size_t *ix = malloc((n ? n : 1) * sizeof *ix);
+  if (ix == NULL)
+    return NULL;
+  for (size_t i = 0; i < n; i++)
+    ix[i] = i;
+  sort_model = m;
+  qsort(ix, n, sizeof *ix, by_wait);
+  return ix;
+}
+
+static void task_ref(FILE *out, const tt_model *m, uint32_t pid, uint64_t id) {
+  const tt_vtask *t = tt_model_find_task(m, pid, id);
+  if (id == 0)
+    fputs("(loop)", out);
+  else if (t != NULL)
+    tt__put_name(out, t->name, 0, 40);
+  else
+    fprintf(out, "task-%llu", (unsigned long long)id);
+}
+
+static void lock_header(FILE *out) {
+  fprintf(out, "  %-20s %8s %9s %10s %10s %10s %10s %6s  %s\n", "LOCK", "ACQUIRES", "CONTENDED",
+          "WAIT TOTAL", "WAIT MAX", "HOLD TOTAL", "HOLD MAX", "QUEUE", "WAITED FOR");
+}
+
+static void lock_row(FILE *out, const tt_model *m, const tt_vlock *l, int with_pid) {
+  fputs("  ", out);
+  tt__put_name(out, l->name, 20, 20);
+  /* A contended acquire ends in a release too; so do uncontended ones,
+   * which emit nothing else: releases count every acquire. */
+  fprintf(out, " %8llu %9llu ", (unsigned long long)l->releases,
+          (unsigned long long)l->contended);
+  tt__put_dur(out, l->wait_total, 10);
+  fputc(' ', out);
+  tt__put_dur(out, l->wait_max, 10);
+  fputc(' ', out);
+  tt__put_dur(out, l->hold_total, 10);
+  fputc(' ', out);
+  tt__put_dur(out, l->hold_max, 10);
+  fprintf(out, " %6llu  ", (unsigned long long)l->max_waiters);
+  int any = 0;
+  for (int i = 0; i < TT_VLOCK_HOLDERS && l->holders[i].count > 0; i++) {
+    fputs(any++ ? ", " : "", out);
+    task_ref(out, m, l->pid, l->holders[i].task);
+    fprintf(out, " x%llu", (unsigned long long)l->holders[i].count);
+  }
+  if (l->holders_other)
+    fprintf(out, ", others x%llu", (unsigned long long)l->holders_other);
+  if (!any)
+    fputs("-", out);
+  if (with_pid && tt_model_nprocs(m) > 1)
+    fprintf(out, "  [pid %u]", l->pid);
+  fputc('\n', out);
+}
+
+static void slow_header(FILE *out) {
+  fprintf(out, "  %12s %10s  %-20s %s\n", "AT", "DURATION", "TASK", "SITE");
+}
+
+static void slow_row(FILE *out, const tt_model *m, const tt_vslow *s) {
+  char b[32];
+  fprintf(out, "  %12s ", tt_fmt_duration(s->ts - tt_model_first_ts(m), b, sizeof b));
+  tt__put_dur(out, s->duration, 10);
+  fputs("  ", out);
+  const tt_vtask *t = tt_model_find_task(m, s->pid, s->task);
+  if (s->task == 0)
+    tt__put_name(out, "(loop callback)", 20, 20);
+  else if (t != NULL)
+    tt__put_name(out, t->name, 20, 20);
+  else
+    fprintf(out, "task-%-15llu", (unsigned long long)s->task);
+  fputc(' ', out);
+  tt__put_name(out, s->site && *s->site ? s->site : "-", 0, 0);
+  fputc('\n', out);
+}
+
+#define SUMMARY_TASKS 30
+#define SUMMARY_LOCKS 5
+#define SUMMARY_SLOW 5
+
+int tt_render_summary(const tt_model *m, FILE *out) {
+  char b1[32];
+  uint64_t span = tt_model_last_ts(m) - tt_model_first_ts(m);
+  fprintf(out, "trace: %llu events, %zu process%s, %zu tasks, %zu locks, span %s\n",
+          (unsigned long long)tt_model_events(m), tt_model_nprocs(m),
+          tt_model_nprocs(m) == 1 ? "" : "es", tt_model_ntasks(m), tt_model_nlocks(m),
+          tt_fmt_duration(span, b1, sizeof b1));
+  size_t nt = tt_model_ntasks(m);
+  size_t *ix = malloc((nt ? nt : 1) * sizeof *ix);
+  if (ix == NULL)
+    return -ENOMEM;
+  for (size_t pi = 0; pi < tt_model_nprocs(m); pi++) {
+    const tt_vproc *p = tt_model_proc(m, pi);
+    fprintf(out, "\nprocess %u: %llu tasks (%llu unfinished at the end), %llu events, span %s\n",
+            p->pid, (unsigned long long)p->ntasks, (unsigned long long)p->nlive,
+            (unsigned long long)p->events,
+            tt_fmt_duration(p->last_ts - p->first_ts, b1, sizeof b1));
+    if (p->loop_span_ns > 0) {
+      fprintf(out, "  loop: busy %.1f%% (", 100.0 * (double)(p->loop_span_ns - p->poll_ns) /
+                                                 (double)p->loop_span_ns);
+      tt__put_dur(out, p->poll_ns, 0);
+      fputs(" idle in poll of ", out);
+      tt__put_dur(out, p->loop_span_ns, 0);
+      fputs(")\n", out);
+    }
+    fprintf(out, "  scheduling latency (runnable to running): ");
+    if (tt_model_latency_count(m, pi) == 0)
+      fputs("no samples\n", out);
+    else {
+      fputs("p50 ", out);
+      tt__put_dur(out, tt_model_latency(m, pi, 0.5), 0);
+      fputs("  p99 ", out);
+      tt__put_dur(out, tt_model_latency(m, pi, 0.99), 0);
+      fputs("  max ", out);
+      tt__put_dur(out, tt_model_latency(m, pi, 1.0), 0);
+      fprintf(out, "  (%llu samples)\n", (unsigned long long)tt_model_latency_count(m, pi));
+    }
+    if (p->lost > 0)
+      fprintf(out, "  LOST EVENTS: %llu (in %llu gaps, shown as '?' in the timeline)\n",
+              (unsigned long long)p->lost, (unsigned long long)p->lost_records);
+    else
+      fputs("  lost events: 0\n", out);
+
+    size_t n = 0;
+    for (size_t i = 0; i < nt; i++)
+      if (tt_model_task(m, i)->pid == p->pid)
+        ix[n++] = i;
+    sort_model = m;
+    qsort(ix, n, sizeof *ix, by_busy);
+    fprintf(out, "  %6s %-20s %10s %10s %10s %8s %10s %-9s %s\n", "ID", "TASK", "BUSY",
+            "RUNNABLE", "BLOCKED", "SWITCHES", "LONGEST", "RESULT", "SPAWNED AT");
+    size_t shown = n < SUMMARY_TASKS ? n : SUMMARY_TASKS;
+    for (size_t k = 0; k < shown; k++) {
+      const tt_vtask *t = tt_model_task(m, ix[k]);
+      fprintf(out, "  %6llu ", (unsigned long long)t->id);
+      tt__put_name(out, t->name, 20, 20);
+      fputc(' ', out);
+      tt__put_dur(out, t->busy, 10);
+      fputc(' ', out);
+      tt__put_dur(out, t->runnable, 10);
+      fputc(' ', out);
+      tt__put_dur(out, t->blocked, 10);
+      fprintf(out, " %8llu ", (unsigned long long)t->switches);
+      tt__put_dur(out, t->longest_step, 10);
+      fputc(' ', out);
+      /* A failed task shows its errno's name (ETIMEDOUT), short and exact. */
+      const char *en = t->exited && t->status == TT_EXIT_ERROR && t->result < 0 &&
+                               t->result > -4096
+                           ? strerrorname_np((int)-t->result)
+                           : NULL;
+      fprintf(out, "%-9s", en ? en : status_name(t));
+      fputc(' ', out);
+      tt__put_name(out, t->site ? t->site : "-", 0, 0);
+      if (t->gap > 0) {
+        fputs("  (lost: ", out);
+        tt__put_dur(out, t->gap, 0);
+        fputc(')', out);
+      }
+      fputc('\n', out);
+    }
+    if (shown < n)
+      fprintf(out, "  ... %zu more tasks (busiest shown first)\n", n - shown);
+    if (p->slow_steps > 0)
+      fprintf(out, "  slow steps: %llu\n", (unsigned long long)p->slow_steps);
+  }
+  free(ix);
+
+  size_t nl = tt_model_nlocks(m);
+  size_t *lx = sorted_locks(m);
+  if (lx == NULL)
+    return -ENOMEM;
+  size_t ncont = 0;
+  for (size_t i = 0; i < nl; i++)
+    ncont += tt_model_lock(m, i)->contended > 0;
+  fprintf(out, "\ncontended locks: %zu of %zu", ncont, nl);
+  if (ncont > 0) {
+    fputs(ncont > SUMMARY_LOCKS ? " (top 5 by wait; 'tasktrace locks' for all)\n" : "\n", out);
+    lock_header(out);
+    for (size_t i = 0; i < ncont && i < SUMMARY_LOCKS; i++)
+      lock_row(out, m, tt_model_lock(m, lx[i]), 1);
+  } else {
+    fputc('\n', out);
+  }
+  free(lx);
+
+  uint64_t nslow = 0;
+  for (size_t pi = 0; pi < tt_model_nprocs(m); pi++)
+    nslow += tt_model_proc(m, pi)->slow_steps;
+  fprintf(out, "\nslow steps: %llu", (unsigned long long)nslow);
+  if (nslow > 0) {
+    fputs(nslow > SUMMARY_SLOW ? " (slowest 5; 'tasktrace slow' for more)\n" : "\n", out);
+    slow_header(out);
+    for (size_t i = 0; i < tt_model_nslow(m) && i < SUMMARY_SLOW; i++)
+      slow_row(out, m, tt_model_slow(m, i));
+  } else {
+    fputc('\n', out);
+  }
+  return ferror(out) ? -EIO : 0;
+}
+
+int tt_render_locks(const tt_model *m, FILE *out) {
+  size_t nl = tt_model_nlocks(m);
+  size_t *lx = sorted_locks(m);
+  if (lx == NULL)
+    return -ENOMEM;
+  fprintf(out, "locks: %zu (most waited-for first)\n", nl);
+  if (nl > 0)
+    lock_header(out);
+  for (size_t i = 0; i < nl; i++)
+    lock_row(out, m, tt_model_lock(m, lx[i]), 1);
+  free(lx);
+  return ferror(out) ? -EIO : 0;
+}
+
+int tt_render_slow(const tt_model *m, FILE *out, size_t limit) {
+  uint64_t nslow = 0;
+  for (size_t pi = 0; pi < tt_model_nprocs(m); pi++)
+    nslow += tt_model_proc(m, pi)->slow_steps;
+  size_t n = tt_model_nslow(m);
+  if (limit > 0 && n > limit)
+    n = limit;
+  fprintf(out, "slow steps: %llu", (unsigned long long)nslow);
+  if (n < nslow)
+    fprintf(out, " (the %zu slowest)", n);
+  fputc('\n', out);
+  if (n > 0)
+    slow_header(out);
+  for (size_t i = 0; i < n; i++)
+    slow_row(out, m, tt_model_slow(m, i));
+  return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,510 @@
+/* LTTng trace directories, read through libbabeltrace2.
+ *
+ * `lttng` writes a tree (ust/uid/0/64-bit/, ust/pid/NAME-PID-DATE/, ...);
+ * each directory holding a `metadata` file is one CTF trace. The graph is
+ * one src.ctf.fs per trace -> utils.muxer (one time order over every
+ * stream) -> a simple sink of ours, run one batch of messages at a time
+ * (bt_graph_run_once) as the viewer pulls events. tasktrace:* events map
+ * to tt_trace_event by name (tt_ev_lookup) and their fields by the
+ * schema's field names; pid and tid come from the vpid/vtid contexts
+ * (`lttng add-context -u -t vpid -t vtid`), else from the trace's
+ * environment. Timestamps are the clock's raw value in ns: LTTng's clock is
+ * CLOCK_MONOTONIC, the clock of .ttrace files, so both paths agree.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "source.h"
+
+#if TT_HAVE_BABELTRACE2
+#include <babeltrace2/babeltrace.h>
+
+/* What we know about one event class, cached by its address. */
+typedef struct ev_class {
+  const bt_event_class *cls;
+  unsigned type;                    /* TT_EV_NONE: not ours, skip */
+  int member[TT_EVENT_FIELDS];      /* payload member index per schema slot, -1 absent */
+  int is_signed[TT_EVENT_FIELDS];   /* that member is a signed integer */
+  int ctx_vpid, ctx_vtid;           /* common-context member index, -1 absent */
+} ev_class;
+
+typedef struct {
+  tt_source base;
+  bt_graph *graph;
+  char **dirs;
+  size_t ndirs;
+  uint64_t bytes_total;
+  /* events decoded from the last batch of messages, handed out in order */
+  tt_trace_event *buf;
+  size_t nbuf, cbuf, ibuf;
+  int eof;
+  uint64_t events, skipped;
+  ev_class *classes;
+  size_t nclasses, cclasses;
+  /* interned strings: they must outlive the messages they came from */
+  char **strs;
+  size_t nstrs, cstrs; /* open-addressing set, cstrs a power of two */
+  const char *error;   /* set by the sink callback on failure */
+  uint32_t last_pid;
+  uint64_t last_ts;
+  const bt_clock_class *clock; /* the last clock seen, and its frequency */
+  uint64_t freq;
+  char path[256];
+} lttng_source;
+
+static const char *intern(lttng_source *s, const char *str) {
+  if ((s->nstrs + 1) * 2 > s->cstrs) {
+    size_t cap = s->cstrs ? s->cstrs * 2 : 256;
+    char **n = calloc(cap, sizeof *n);
+    if (n == NULL)
+      return NULL;
+    for (size_t i = 0; i < s->cstrs; i++)
+      if (s->strs[i]) {
+        uint64_t h = 1469598103934665603ull;
+        for (const unsigned char *p = (const unsigned char *)s->strs[i]; *p; p++)
+          h = (h ^ *p) * 1099511628211ull;
+        size_t j = h & (cap - 1);
+        while (n[j])
+          j = (j + 1) & (cap - 1);
+        n[j] = s->strs[i];
+      }
+    free(s->strs);
+    s->strs = n;
+    s->cstrs = cap;
+  }
+  uint64_t h = 1469598103934665603ull;
+  for (const unsigned char *p = (const unsigned char *)str; *p; p++)
+    h = (h ^ *p) * 1099511628211ull;
+  size_t j = h & (s->cstrs - 1);
+  for (; s->strs[j]; j = (j + 1) & (s->cstrs - 1))
+    if (strcmp(s->strs[j], str) == 0)
+      return s->strs[j];
+  if ((s->strs[j] = strdup(str)) == NULL)
+    return NULL;
+  s->nstrs++;
+  return s->strs[j];
+}
+
+static int member_index(const bt_field_class *sc, const char *name) {
+  if (sc == NULL || bt_field_class_get_type(sc) != BT_FIELD_CLASS_TYPE_STRUCTURE)
+    return -1;
+  uint64_t n = bt_field_class_structure_get_member_count(sc);
+  for (uint64_t i = 0; i < n; i++) {
+    const bt_field_class_structure_member *m =
+        bt_field_class_structure_borrow_member_by_index_const(sc, i);
+    const char *mn = bt_field_class_structure_member_get_name(m);
+    /* CTF 1.8 names may keep a leading underscore ("_vpid"). */
+    if (strcmp(mn, name) == 0 || (mn[0] == '_' && strcmp(mn + 1, name) == 0))
+      return (int)i;
+  }
+  return -1;
+}
+
+static ev_class *class_of(lttng_source *s, const bt_event *event) {
+  const bt_event_class *cls = bt_event_borrow_class_const(event);
+  for (size_t i = 0; i < s->nclasses; i++) /* a handful of classes: a scan is enough */
+    if (s->classes[i].cls == cls)
+      return &s->classes[i];
+  if (s->nclasses == s->cclasses) {
+    size_t c = s->cclasses ? s->cclasses * 2 : 32;
+    ev_class *n = realloc(s->classes, c * sizeof *n);
+    if (n == NULL)
+      return NULL;
+    s->classes = n;
+    s->cclasses = c;
+  }
+  ev_class *ec = &s->classes[s->nclasses++];
+  memset(ec, 0, sizeof *ec);
+  ec->cls = cls;
+  const char *name = bt_event_class_get_name(cls);
+  if (name != NULL && strncmp(name, "tasktrace:", 10) == 0)
+    ec->type = tt_ev_lookup(name + 10);
+  const tt_ev_desc *d = tt_ev_describe(ec->type);
+  const bt_field_class *pc = bt_event_class_borrow_payload_field_class_const(cls);
+  for (int i = 0; i < TT_EVENT_FIELDS; i++) {
+    ec->member[i] = d && d->kind[i] != TT_FIELD_NONE ? member_index(pc, d->field[i]) : -1;
+    if (ec->member[i] >= 0) {
+      const bt_field_class *mc = bt_field_class_structure_member_borrow_field_class_const(
+          bt_field_class_structure_borrow_member_by_index_const(pc, (uint64_t)ec->member[i]));
+      bt_field_class_type t = bt_field_class_get_type(mc);
+      ec->is_signed[i] = bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER);
+      /* A field of the wrong kind (a string where the schema says integer,
+       * or the reverse) is left out rather than misread. */
+      int is_int = bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_INTEGER);
+      if ((d->kind[i] == TT_FIELD_STR) != (t == BT_FIELD_CLASS_TYPE_STRING) ||
+          (d->kind[i] != TT_FIELD_STR && !is_int))
+        ec->member[i] = -1;
+    }
+  }
+  const bt_stream_class *stc = bt_event_class_borrow_stream_class_const(cls);
+  const bt_field_class *cc = bt_stream_class_borrow_event_common_context_field_class_const(stc);
+  ec->ctx_vpid = member_index(cc, "vpid");
+  ec->ctx_vtid = member_index(cc, "vtid");
+  return ec;
+}
+
+static uint64_t int_value(const bt_field *f) {
+  bt_field_class_type t = bt_field_get_class_type(f);
+  if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER))
+    return bt_field_integer_unsigned_get_value(f);
+  if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER))
+    return (uint64_t)bt_field_integer_signed_get_value(f);
+  return 0;
+}
+
+/* The pid of a trace without a vpid context: per-PID buffers say it in the
+ * trace environment. */
+static uint32_t env_pid(const bt_event *event) {
+  const bt_trace *tr = bt_stream_borrow_trace_const(bt_event_borrow_stream_const(event));
+  const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(tr, "vpid");
+  if (v != NULL && bt_value_get_type(v) == BT_VALUE_TYPE_SIGNED_INTEGER)
+    return (uint32_t)bt_value_integer_signed_get(v);
+  return 0;
+}
+
+/* A clock snapshot in ns of the clock's own count (no origin offset): for
+ * LTTng's monotonic clock, CLOCK_MONOTONIC. The frequency is cached. */
+static uint64_t snapshot_ns(lttng_source *s, const bt_clock_snapshot *cs) {
+  const bt_clock_class *cc = bt_clock_snapshot_borrow_clock_class_const(cs);
+  if (cc != s->clock) {
+    s->clock = cc;
+    s->freq = bt_clock_class_get_frequency(cc);
+  }
+  uint64_t cycles = bt_clock_snapshot_get_value(cs);
+  if (s->freq == 1000000000u)
+    return cycles;
+  return (uint64_t)((long double)cycles * 1e9L / (long double)s->freq);
+}
+
+static int reserve(lttng_source *s) {
+  if (s->nbuf == s->cbuf) {
+    size_t c = s->cbuf ? s->cbuf * 2 : 1024;
+    tt_trace_event *n = realloc(s->buf, c * sizeof *n);
+    if (n == NULL)
+      return -ENOMEM;
+    s->buf = n;
+    s->cbuf = c;
+  }
+  return 0;
+}
+
+static int push_event(lttng_source *s, const tt_trace_event *ev) {
+  if (reserve(s) < 0)
+    return -ENOMEM;
+  s->buf[s->nbuf++] = *ev;
+  return 0;
+}
+
+static int convert(lttng_source *s, const bt_message *msg) {
+  const bt_event *event = bt_message_event_borrow_event_const(msg);
+  ev_class *ec = class_of(s, event);
+  if (ec == NULL)
+    return -ENOMEM;
+  if (ec->type == TT_EV_NONE) {
+    s->skipped++;
+    return 0;
+  }
+  if (reserve(s) < 0)
+    return -ENOMEM;
+  tt_trace_event *ev = &s->buf[s->nbuf];
+  memset(ev, 0, sizeof *ev);
+  ev->type = ec->type;
+  ev->ts = snapshot_ns(s, bt_message_event_borrow_default_clock_snapshot_const(msg));
+  const bt_field *payload = bt_event_borrow_payload_field_const(event);
+  const tt_ev_desc *d = tt_ev_describe(ec->type);
+  for (int i = 0; i < TT_EVENT_FIELDS; i++) {
+    if (ec->member[i] < 0)
+      continue;
+    const bt_field *f =
+        bt_field_structure_borrow_member_field_by_index_const(payload, (uint64_t)ec->member[i]);
+    if (d->kind[i] == TT_FIELD_STR) {
+      if ((ev->s[i] = intern(s, bt_field_string_get_value(f))) == NULL)
+        return -ENOMEM;
+    } else if (ec->is_signed[i]) {
+      ev->u[i] = (uint64_t)bt_field_integer_signed_get_value(f);
+    } else {
+      ev->u[i] = bt_field_integer_unsigned_get_value(f);
+    }
+  }
+  if (ec->ctx_vpid >= 0 || ec->ctx_vtid >= 0) {
+    const bt_field *ctx = bt_event_borrow_common_context_field_const(event);
+    if (ctx != NULL && ec->ctx_vpid >= 0)
+      ev->pid = (uint32_t)int_value(
+          bt_field_structure_borrow_member_field_by_index_const(ctx, (uint64_t)ec->ctx_vpid));
+    if (ctx != NULL && ec->ctx_vtid >= 0)
+      ev->tid = (uint32_t)int_value(
+          bt_field_structure_borrow_member_field_by_index_const(ctx, (uint64_t)ec->ctx_vtid));
+  }
+  if (ec->ctx_vpid < 0)
+    ev->pid = env_pid(event);
+  s->last_pid = ev->pid;
+  s->last_ts = ev->ts;
+  s->nbuf++;
+  return 0;
+}
+
+/* LTTng's ring buffer was full and events were dropped: the viewer shows
+ * a gap, as for a `lost` event of the native path. The message names no
+ * process; the last one seen is the best guess with per-UID buffers, and
+ * exact with per-PID buffers (the trace environment). */
+static int discarded(lttng_source *s, const bt_message *msg) {
+  tt_trace_event ev = {.type = TT_EV_lost, .pid = s->last_pid};
+  uint64_t n = 0;
+  if (bt_message_discarded_events_get_count(msg, &n) != BT_PROPERTY_AVAILABILITY_AVAILABLE)
+    n = 1;
+  ev.u[0] = n;
+  const bt_stream *st = bt_message_discarded_events_borrow_stream_const(msg);
+  const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(
+      bt_stream_borrow_trace_const(st), "vpid");
+  if (v != NULL && bt_value_get_type(v) == BT_VALUE_TYPE_SIGNED_INTEGER)
+    ev.pid = (uint32_t)bt_value_integer_signed_get(v);
+  if (bt_stream_class_discarded_events_have_default_clock_snapshots(
+          bt_stream_borrow_class_const(st))) {
+    ev.ts = snapshot_ns(s, bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg));
+  } else {
+    ev.ts = s->last_ts;
+  }
+  if (ev.ts < s->last_ts)
+    ev.ts = s->last_ts; /* keep the output in order */
+  return push_event(s, &ev);
+}
+
+static bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *it,
+                                                                   void *arg) {
+  lttng_source *s = arg;
+  bt_message_array_const msgs;
+  uint64_t count;
+  switch (bt_message_iterator_next(it, &msgs, &count)) {
+  case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK: break;
+  case BT_MESSAGE_ITERATOR_NEXT_STATUS_END: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+  case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+  case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
+  default: return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+  }
+  int err = 0;
+  for (uint64_t i = 0; i < count; i++) {
+    if (!err && bt_message_get_type(msgs[i]) == BT_MESSAGE_TYPE_EVENT)
+      err = convert(s, msgs[i]);
+    else if (!err && bt_message_get_type(msgs[i]) == BT_MESSAGE_TYPE_DISCARDED_EVENTS)
+      err = discarded(s, msgs[i]);
+    bt_message_put_ref(msgs[i]);
+  }
+  if (err) {
+    s->error = "out of memory";
+    return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
+  }
+  return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+}
+
+/* The causes babeltrace2 recorded for its last error, most specific last,
+ * joined on one line. */
+static void take_bt_error(tt_source *src, const char *what) {
+  const bt_error *e = bt_current_thread_take_error();
+  size_t len = (size_t)snprintf(src->error, sizeof src->error, "%s", what);
+  if (e != NULL) {
+    uint64_t n = bt_error_get_cause_count(e);
+    for (uint64_t i = n; i-- > 0 && len < sizeof src->error;) {
+      const char *msg = bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i));
+      len += (size_t)snprintf(src->error + len, sizeof src->error - len, ": %s", msg);
+      for (char *p = src->error; *p; p++)
+        if (*p == '\n')
+          *p = ' ';
+      if (i + 2 < n)
+        break; /* the two innermost causes say enough */
+    }
+    bt_error_release(e);
+  }
+}
+
+static int lttng_next(tt_source *src, tt_trace_event *ev) {
+  lttng_source *s = (lttng_source *)src;
+  while (s->ibuf == s->nbuf) {
+    if (s->eof)
+      return 0;
+    s->ibuf = s->nbuf = 0;
+    bt_graph_run_once_status st = bt_graph_run_once(s->graph);
+    if (st == BT_GRAPH_RUN_ONCE_STATUS_END)
+      s->eof = 1;
+    else if (st == BT_GRAPH_RUN_ONCE_STATUS_MEMORY_ERROR) {
+      bt_current_thread_clear_error();
+      return tt__source_fail(src, -ENOMEM, "%s: out of memory after %llu events", s->path,
+                             (unsigned long long)s->events);
+    } else if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
+      char what[400];
+      snprintf(what, sizeof what, "%s: cannot read the LTTng trace after %llu events", s->path,
+               (unsigned long long)s->events);
+      take_bt_error(src, what);
+      return -EBADMSG;
+    }
+  }
+  *ev = s->buf[s->ibuf++];
+  s->events++;
+  return 1;
+}
+
+static void lttng_progress(const tt_source *src, uint64_t *done, uint64_t *total) {
+  const lttng_source *s = (const lttng_source *)src;
+  *done = s->events;
+  *total = 0;
+}
+
+static void lttng_close(tt_source *src) {
+  lttng_source *s = (lttng_source *)src;
+  bt_graph_put_ref(s->graph);
+  for (size_t i = 0; i < s->ndirs; i++)
+    free(s->dirs[i]);
+  free(s->dirs);
+  for (size_t i = 0; i < s->cstrs; i++)
+    free(s->strs[i]);
+  free(s->strs);
+  free(s->buf);
+  free(s->classes);
+  free(s);
+}
+
+static const tt__source_ops lttng_ops = {lttng_next, lttng_progress, NULL, lttng_close};
+
+/* nftw has no user pointer: the walk is single-threaded, a static will do. */
+static lttng_source *walking;
+static int walk_err;
+static int on_file(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)ftw;
+  if (flag != FTW_F || strcmp(path + strlen(path) - 9 < path ? path : path + strlen(path) - 9,
+                              "/metadata") != 0)
+    return 0;
+  char **n = realloc(walking->dirs, (walking->ndirs + 1) * sizeof *n);
+  if (n == NULL || (n[walking->ndirs] = strndup(path, strlen(path) - 9)) == NULL) {
+    if (n != NULL)
+      walking->dirs = n;
+    walk_err = -ENOMEM;
+    return 1;
+  }
+  walking->dirs = n;
+  walking->ndirs++;
+  return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int build_graph(lttng_source *s, char *err, size_t errlen) {
+  const bt_plugin *ctf = NULL, *utils = NULL;
+  if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &ctf) !=
+          BT_PLUGIN_FIND_STATUS_OK ||
+      bt_plugin_find("utils", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &utils) !=
+          BT_PLUGIN_FIND_STATUS_OK) {
+    bt_plugin_put_ref(ctf);
+    bt_current_thread_clear_error();
+    return tt__errf(err, errlen, -ENOENT,
+                    "%s: babeltrace2's ctf and utils plugins are not installed", s->path);
+  }
+  int r = -EINVAL;
+  const bt_component_class_source *fs =
+      bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs");
+  const bt_component_class_filter *muxc =
+      bt_plugin_borrow_filter_component_class_by_name_const(utils, "muxer");
+  const bt_component_filter *mux = NULL;
+  const bt_component_sink *sink = NULL;
+  s->graph = bt_graph_create(0);
+  if (fs == NULL || muxc == NULL || s->graph == NULL ||
+      bt_graph_add_filter_component(s->graph, muxc, "muxer", NULL, BT_LOGGING_LEVEL_ERROR, &mux) !=
+          BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
+      bt_graph_add_simple_sink_component(s->graph, "tasktrace", NULL, consume, NULL, s, &sink) !=
+          BT_GRAPH_ADD_COMPONENT_STATUS_OK)
+    goto fail;
+  for (size_t i = 0; i < s->ndirs; i++) {
+    bt_value *params = bt_value_map_create();
+    bt_value *inputs = NULL;
+    if (params == NULL ||
+        bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) !=
+            BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK ||
+        bt_value_array_append_string_element(inputs, s->dirs[i]) !=
+            BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK) {
+      bt_value_put_ref(params);
+      goto fail;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "src%zu", i);
+    const bt_component_source *src = NULL;
+    bt_graph_add_component_status st = bt_graph_add_source_component(
+        s->graph, fs, name, params, BT_LOGGING_LEVEL_ERROR, &src);
+    bt_value_put_ref(params);
+    if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+      char what[400];
+      snprintf(what, sizeof what, "%s: not a readable CTF trace", s->dirs[i]);
+      take_bt_error(&s->base, what);
+      tt__errf(err, errlen, -EBADMSG, "%s", s->base.error);
+      r = -EBADMSG;
+      goto fail_quiet;
+    }
+    /* Every stream of this trace into the muxer, which grows an input
+     * port each time one is connected. */
+    uint64_t nout = bt_component_source_get_output_port_count(src);
+    for (uint64_t k = 0; k < nout; k++) {
+      const bt_port_output *op = bt_component_source_borrow_output_port_by_index_const(src, k);
+      uint64_t nin = bt_component_filter_get_input_port_count(mux);
+      const bt_port_input *ip = bt_component_filter_borrow_input_port_by_index_const(mux, nin - 1);
+      if (bt_graph_connect_ports(s->graph, op, ip, NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
+        goto fail;
+    }
+  }
+  if (bt_graph_connect_ports(s->graph, bt_component_filter_borrow_output_port_by_name_const(mux, "out"),
+                             bt_component_sink_borrow_input_port_by_index_const(sink, 0),
+                             NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK)
+    goto fail;
+  bt_plugin_put_ref(ctf);
+  bt_plugin_put_ref(utils);
+  return 0;
+fail:
+  take_bt_error(&s->base, s->path);
+  tt__errf(err, errlen, r, "%s", s->base.error);
+fail_quiet:
+  bt_plugin_put_ref(ctf);
+  bt_plugin_put_ref(utils);
+  return r;
+}
+
+int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t errlen) {
+  lttng_source *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return tt__errf(err, errlen, -ENOMEM, "out of memory");
+  s->base.ops = &lttng_ops;
+  snprintf(s->path, sizeof s->path, "%s", dir);
+  walking = s;
+  walk_err = 0;
+  if (nftw(dir, on_file, 32, FTW_PHYS) < 0 && walk_err == 0)
+    walk_err = -errno;
+  walking = NULL;
+  int r = walk_err;
+  if (r < 0)
+    tt__errf(err, errlen, r, "%s: %s", dir, strerror(-r));
+  else if (s->ndirs == 0)
+    r = tt__errf(err, errlen, -ENOENT,
+                 "%s: no LTTng (CTF) trace inside: no 'metadata' file in the tree", dir);
+  else {
+    qsort(s->dirs, s->ndirs, sizeof *s->dirs, cmp_str);
+    r = build_graph(s, err, errlen);
+  }
+  if (r < 0) {
+    lttng_close(&s->base);
+    return r;
+  }
+  *out = &s->base;
+  return 0;
+}
+
+#else /* built without libbabeltrace2 (CMake did not find it) */
+
+int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t errlen) {
+  (void)out;
+  return tt__errf(err, errlen, -ENOTSUP,
+                  "%s: this tasktrace was built without libbabeltrace2, it cannot read LTTng traces"
+                  " (install libbabeltrace2-dev and rebuild)",
+                  dir);
+}
+#endif

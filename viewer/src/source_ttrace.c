@@ -1,0 +1,178 @@
+/* .ttrace files through the tracer's reader (tt_reader_*).
+ *
+ * A file is in time order per thread only: each thread's buffer is written
+ * when it fills, so a thread's events can come after later ones of
+ * another. Events are read REORDER_MAX ahead into one FIFO per thread and
+ * the earliest head comes out first: one time order, with memory bounded
+ * by the window (about 23 MiB). A buffer handed over later than that comes
+ * out of order; the model tolerates it (each task lives on one thread, and
+ * a thread's own order is exact). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "source.h"
+
+/* A producer has at most 16 buffers of 32 KiB in flight (tracer/src/
+ * stream.c), some 170k events at ~3 bytes each: the window covers them. */
+#define REORDER_MAX (1u << 18) /* events */
+
+typedef struct fifo {
+  uint32_t tid;
+  tt_trace_event *ev; /* ring */
+  size_t cap, head, len;
+} fifo;
+
+typedef struct {
+  tt_source base;
+  tt_reader *r;
+  char path[256];
+  uint64_t size;
+  uint64_t events;
+  fifo *q, *last; /* last: the queue of the previous event read (a cache) */
+  size_t nq, buffered;
+  int eof, err; /* err: a read error, returned once the read-ahead is out */
+  char note[512];
+} ttrace_source;
+
+static fifo *queue_of(ttrace_source *s, uint32_t tid) {
+  for (size_t i = 0; i < s->nq; i++)
+    if (s->q[i].tid == tid)
+      return &s->q[i];
+  fifo *q = realloc(s->q, (s->nq + 1) * sizeof *q);
+  if (q == NULL)
+    return NULL;
+  s->last = NULL; /* the array moved */
+  s->q = q;
+  memset(&q[s->nq], 0, sizeof q[0]);
+  q[s->nq].tid = tid;
+  return &q[s->nq++];
+}
+
+static int fifo_push(fifo *q, const tt_trace_event *ev) {
+  if (q->len == q->cap) {
+    size_t cap = q->cap ? q->cap * 2 : 256;
+    tt_trace_event *n = malloc(cap * sizeof *n);
+    if (n == NULL)
+      return -ENOMEM;
+    for (size_t i = 0; i < q->len; i++)
+      n[i] = q->ev[(q->head + i) & (q->cap - 1)];
+    free(q->ev);
+    q->ev = n;
+    q->cap = cap;
+    q->head = 0;
+  }
+  q->ev[(q->head + q->len++) & (q->cap - 1)] = *ev; /* cap: a power of two */
+  return 0;
+}
+
+static int read_one(ttrace_source *s, tt_trace_event *ev) {
+  int r = tt_reader_next(s->r, ev);
+  if (r < 0) {
+    const char *why = tt_reader_error(s->r);
+    return tt__source_fail(&s->base, r, "%s: %s (after %llu good events)", s->path,
+                           why ? why : strerror(-r), (unsigned long long)tt_reader_events(s->r));
+  }
+  return r;
+}
+
+static int ttrace_next(tt_source *src, tt_trace_event *ev) {
+  ttrace_source *s = (ttrace_source *)src;
+  int r;
+  /* Read ahead REORDER_MAX events into per-thread FIFOs, then always hand
+   * out the earliest head: a thread whose buffer was written up to that
+   * many events late still comes out in order. */
+  while (!s->eof && s->buffered < REORDER_MAX) {
+    tt_trace_event e;
+    if ((r = read_one(s, &e)) < 0) {
+      /* Hand out the good events read ahead first; the error comes after
+       * them (its message is already in base.error). */
+      s->eof = 1;
+      s->err = r;
+      break;
+    }
+    if (r == 0) {
+      s->eof = 1;
+      break;
+    }
+    fifo *q = s->last != NULL && s->last->tid == e.tid ? s->last : queue_of(s, e.tid);
+    if (q == NULL || fifo_push(q, &e) < 0)
+      return tt__source_fail(src, -ENOMEM, "%s: out of memory", s->path);
+    s->last = q;
+    s->buffered++;
+  }
+  fifo *best = NULL;
+  for (size_t i = 0; i < s->nq; i++) {
+    fifo *q = &s->q[i];
+    if (q->len > 0 && (best == NULL || q->ev[q->head].ts < best->ev[best->head].ts))
+      best = q;
+  }
+  if (best == NULL)
+    return s->err;
+  *ev = best->ev[best->head];
+  best->head = (best->head + 1) & (best->cap - 1);
+  best->len--;
+  s->buffered--;
+  s->events++;
+  return 1;
+}
+
+static void ttrace_progress(const tt_source *src, uint64_t *done, uint64_t *total) {
+  const ttrace_source *s = (const ttrace_source *)src;
+  /* Events, not bytes: the reader does not say where it is in the file;
+   * the total is unknown then. */
+  *done = s->events;
+  *total = 0;
+}
+
+static const char *ttrace_note(const tt_source *src) {
+  ttrace_source *s = (ttrace_source *)src;
+  if (!tt_reader_truncated(s->r))
+    return NULL;
+  const char *why = tt_reader_error(s->r);
+  snprintf(s->note, sizeof s->note,
+           "%s: the file was cut (no end record: the recording was killed or the disk filled);"
+           " read %llu events%s%s",
+           s->path, (unsigned long long)s->events, why ? ", " : "", why ? why : "");
+  return s->note;
+}
+
+static void ttrace_close(tt_source *src) {
+  ttrace_source *s = (ttrace_source *)src;
+  tt_reader_close(s->r);
+  for (size_t i = 0; i < s->nq; i++)
+    free(s->q[i].ev);
+  free(s->q);
+  free(s);
+}
+
+static const tt__source_ops ttrace_ops = {ttrace_next, ttrace_progress, ttrace_note, ttrace_close};
+
+int tt__source_from_reader(tt_reader *r, const char *label, tt_source **out) {
+  ttrace_source *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    tt_reader_close(r);
+    return -ENOMEM;
+  }
+  s->base.ops = &ttrace_ops;
+  s->r = r;
+  snprintf(s->path, sizeof s->path, "%s", label);
+  *out = &s->base;
+  return 0;
+}
+
+int tt__source_open_ttrace(const char *path, tt_source **out, char *err, size_t errlen) {
+  tt_reader *rd;
+  int r = tt_reader_open(&rd, path);
+  if (r < 0) {
+    if (r == -EPROTO)
+      return tt__errf(err, errlen, r,
+                      "%s: not a .ttrace file (or a newer version), nor an LTTng trace directory",
+                      path);
+    return tt__errf(err, errlen, r, "%s: %s", path, strerror(-r));
+  }
+  if ((r = tt__source_from_reader(rd, path, out)) < 0)
+    return tt__errf(err, errlen, r, "out of memory");
+  return 0;
+}

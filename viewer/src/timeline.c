@@ -1,0 +1,288 @@
+/* The terminal timeline: one row per task (and per loop), one character per
+ * time slice. A slice shows the state that took most of its time, except
+ * that lost data ('?') always shows: a gap is never bridged. Memory is a
+ * fixed grid per lane, and at most MAX_LANES lanes are drawn. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "vmap.h"
+
+#define MAX_LANES 1000
+#define LABEL 22
+
+enum { C_RUN, C_READY, C_BLOCK, C_GAP, C_POLL, C_N };
+
+typedef struct cell {
+  uint64_t t[C_N];     /* ns spent in each class within the slice */
+  uint64_t why_ns;     /* the longest blocked piece, and why */
+  uint8_t why;
+} cell;
+
+typedef struct lane {
+  uint32_t pid, tid; /* tid != 0: a loop lane */
+  uint64_t task;
+  size_t order;
+  cell *cells;
+} lane;
+
+struct tt_timeline {
+  tt_timeline_opts o; /* from/to made absolute at the first interval */
+  int based;
+  lane *lanes;
+  size_t nlanes, cap, hidden;
+  tt__vmap map;
+  tt__vmap hidden_map; /* lanes past MAX_LANES, counted once each */
+  int err;
+};
+
+tt_timeline *tt_timeline_new(const tt_timeline_opts *opts) {
+  if (opts->to <= opts->from || opts->width == 0)
+    return NULL;
+  tt_timeline *tl = calloc(1, sizeof *tl);
+  if (tl == NULL)
+    return NULL;
+  tl->o = *opts;
+  tt__vmap_init(&tl->map);
+  tt__vmap_init(&tl->hidden_map);
+  return tl;
+}
+
+void tt_timeline_free(tt_timeline *tl) {
+  if (tl == NULL)
+    return;
+  for (size_t i = 0; i < tl->nlanes; i++)
+    free(tl->lanes[i].cells);
+  free(tl->lanes);
+  tt__vmap_free(&tl->map);
+  tt__vmap_free(&tl->hidden_map);
+  free(tl);
+}
+
+static lane *get_lane(tt_timeline *tl, uint32_t pid, uint32_t tid, uint64_t task) {
+  uint64_t key = tid ? ((uint64_t)1 << 63) | tid : task;
+  uint32_t i = tt__vmap_get(&tl->map, pid, key);
+  if (i != UINT32_MAX)
+    return &tl->lanes[i];
+  if (tl->nlanes >= MAX_LANES) {
+    if (tt__vmap_get(&tl->hidden_map, pid, key) == UINT32_MAX &&
+        tt__vmap_put(&tl->hidden_map, pid, key, 0) == 0)
+      tl->hidden++;
+    return NULL;
+  }
+  if (tl->nlanes == tl->cap) {
+    size_t c = tl->cap ? tl->cap * 2 : 64;
+    lane *l = realloc(tl->lanes, c * sizeof *l);
+    if (l == NULL)
+      return NULL;
+    tl->lanes = l;
+    tl->cap = c;
+  }
+  lane *l = &tl->lanes[tl->nlanes];
+  l->cells = calloc(tl->o.width, sizeof *l->cells);
+  if (l->cells == NULL || tt__vmap_put(&tl->map, pid, key, (uint32_t)tl->nlanes) < 0) {
+    free(l->cells);
+    tl->err = -ENOMEM;
+    return NULL;
+  }
+  l->pid = pid;
+  l->tid = tid;
+  l->task = task;
+  l->order = tl->nlanes++;
+  return l;
+}
+
+static int class_of(const tt_interval *iv) {
+  switch (iv->state) {
+  case TT_VS_RUNNING: return C_RUN;
+  case TT_VS_RUNNABLE: return C_READY;
+  case TT_VS_BLOCKED: return C_BLOCK;
+  case TT_VS_GAP: return C_GAP;
+  default: return C_POLL;
+  }
+}
+
+static void on_interval(void *arg, const tt_model *m, const tt_interval *iv) {
+  tt_timeline *tl = arg;
+  if (!tl->based) {
+    tl->based = 1;
+    tl->o.from += tt_model_first_ts(m);
+    tl->o.to += tt_model_first_ts(m);
+  }
+  uint64_t from = tl->o.from, to = tl->o.to;
+  if (iv->end <= from || iv->begin >= to)
+    return;
+  lane *l = get_lane(tl, iv->pid, iv->tid, iv->task);
+  if (l == NULL)
+    return;
+  uint64_t b = iv->begin < from ? from : iv->begin, e = iv->end > to ? to : iv->end;
+  /* Column c covers [from + c*span/w, from + (c+1)*span/w). */
+  const unsigned w = tl->o.width;
+  const double span = (double)(to - from);
+  unsigned c0 = (unsigned)((double)(b - from) * w / span);
+  unsigned c1 = (unsigned)((double)(e - 1 - from) * w / span);
+  if (c1 >= w)
+    c1 = w - 1;
+  int k = class_of(iv);
+  for (unsigned c = c0; c <= c1; c++) {
+    uint64_t cb = from + (uint64_t)((double)c * span / w);
+    uint64_t ce = from + (uint64_t)((double)(c + 1) * span / w);
+    uint64_t lo = b > cb ? b : cb, hi = e < ce ? e : ce;
+    uint64_t d = hi > lo ? hi - lo : 1; /* rounding: a piece is at least 1 ns */
+    cell *x = &l->cells[c];
+    x->t[k] += d;
+    if (k == C_BLOCK && d > x->why_ns) {
+      x->why_ns = d;
+      x->why = iv->why;
+    }
+  }
+}
+
+void tt_timeline_hooks(tt_timeline *tl, tt_model_hooks *hooks) {
+  memset(hooks, 0, sizeof *hooks);
+  hooks->arg = tl;
+  hooks->interval = on_interval;
+}
+
+static char why_char(unsigned why) {
+  switch (why) {
+  case TT_STATE_sleep: return 'z';
+  case TT_STATE_lock: return 'L';
+  case TT_STATE_event: return 'e';
+  case TT_STATE_queue_put:
+  case TT_STATE_queue_get: return 'q';
+  case TT_STATE_sem: return 's';
+  case TT_STATE_cond: return 'c';
+  case TT_STATE_join: return 'j';
+  case TT_STATE_io: return 'i';
+  default: return '.';
+  }
+}
+
+/* The character of one slice and its colour (an SGR code or NULL). */
+static char cell_char(const cell *x, int loop, const char **color) {
+  *color = NULL;
+  if (x->t[C_GAP] > 0) {
+    *color = "35;7";
+    return '?';
+  }
+  int best = -1;
+  uint64_t bt = 0;
+  for (int k = 0; k < C_N; k++)
+    if (x->t[k] > bt) {
+      bt = x->t[k];
+      best = k;
+    }
+  switch (best) {
+  case C_RUN: *color = "32;1"; return '#';
+  case C_READY: *color = "33"; return '-';
+  case C_BLOCK: *color = x->why == TT_STATE_lock ? "31;1" : "34"; return why_char(x->why);
+  case C_POLL: return loop ? '_' : ' ';
+  default: return ' ';
+  }
+}
+
+static int lane_cmp(const void *a, const void *b) {
+  const lane *x = a, *y = b;
+  if (x->pid != y->pid)
+    return x->pid < y->pid ? -1 : 1;
+  if ((x->tid != 0) != (y->tid != 0))
+    return x->tid != 0 ? -1 : 1; /* loops first */
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int selected(const tt_timeline *tl, const tt_model *m, const lane *l) {
+  if (tl->o.task == NULL)
+    return 1;
+  if (l->tid != 0)
+    return 0;
+  char id[24];
+  snprintf(id, sizeof id, "%" PRIu64, l->task);
+  const tt_vtask *t = tt_model_find_task(m, l->pid, l->task);
+  return strcmp(tl->o.task, id) == 0 || (t != NULL && strcmp(tl->o.task, t->name) == 0);
+}
+
+int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
+  if (tl->err)
+    return tl->err;
+  char b1[32], b2[32], b3[32];
+  uint64_t t0 = tt_model_first_ts(m);
+  if (!tl->based) { /* nothing in the window */
+    tl->based = 1;
+    tl->o.from += t0;
+    tl->o.to += t0;
+  }
+  const unsigned w = tl->o.width;
+  /* Tasks in the order the model first saw them (spawn order), not the
+   * order their first interval happened to close. */
+  for (size_t i = 0; i < tl->nlanes; i++) {
+    lane *l = &tl->lanes[i];
+    const tt_vtask *t = l->tid ? NULL : tt_model_find_task(m, l->pid, l->task);
+    if (t != NULL)
+      l->order = (size_t)(t - tt_model_task(m, 0));
+  }
+  if (tl->nlanes > 1)
+    qsort(tl->lanes, tl->nlanes, sizeof *tl->lanes, lane_cmp);
+  /* The axis: where the window starts, its middle and its end, relative to
+   * the start of the trace. */
+  tt_fmt_duration(tl->o.from - t0, b1, sizeof b1);
+  tt_fmt_duration((tl->o.from + tl->o.to) / 2 - t0, b2, sizeof b2);
+  tt_fmt_duration(tl->o.to - t0, b3, sizeof b3);
+  fprintf(out, "%*s", LABEL + 1, "");
+  int left = (int)w - (int)strlen(b1) - (int)strlen(b3);
+  int mid = (int)strlen(b2);
+  if (left >= mid + 2)
+    fprintf(out, "%s%*s%s%*s%s\n", b1, (left - mid) / 2, "", b2, left - mid - (left - mid) / 2, "",
+            b3);
+  else
+    fprintf(out, "%s .. %s\n", b1, b3);
+  fprintf(out, "%*s+", LABEL, "");
+  for (unsigned c = 0; c < w; c++)
+    fputc(c == 0 || c == w - 1 || c == w / 2 ? '|' : '-', out);
+  fputs("+\n", out);
+
+  uint32_t last_pid = 0;
+  size_t shown = 0;
+  for (size_t i = 0; i < tl->nlanes; i++) {
+    const lane *l = &tl->lanes[i];
+    if (!selected(tl, m, l))
+      continue;
+    if (tt_model_nprocs(m) > 1 && (shown == 0 || l->pid != last_pid))
+      fprintf(out, "process %u\n", l->pid);
+    last_pid = l->pid;
+    shown++;
+    if (l->tid != 0) {
+      char name[32];
+      snprintf(name, sizeof name, "loop (tid %u)", l->tid);
+      tt__put_name(out, name, LABEL, LABEL);
+    } else {
+      const tt_vtask *t = tt_model_find_task(m, l->pid, l->task);
+      tt__put_name(out, t ? t->name : "?", LABEL, LABEL);
+    }
+    fputc('|', out);
+    const char *cur = NULL;
+    for (unsigned c = 0; c < w; c++) {
+      const char *col;
+      char ch = cell_char(&l->cells[c], l->tid != 0, &col);
+      if (tl->o.color && col != cur) {
+        fprintf(out, "\033[0%s%sm", col ? ";" : "", col ? col : "");
+        cur = col;
+      }
+      fputc(ch, out);
+    }
+    if (tl->o.color && cur != NULL)
+      fputs("\033[0m", out);
+    fputs("|\n", out);
+  }
+  if (shown == 0)
+    fprintf(out, "%*s(no task %s in this window)\n", LABEL + 1, "",
+            tl->o.task ? "of that name or id was seen" : "was active");
+  if (tl->hidden > 0)
+    fprintf(out, "... %zu more lanes not drawn (choose one with --task)\n", tl->hidden);
+  fprintf(out, "%*s%s per column.  # running  - runnable  blocked: L lock  z sleep  e event"
+               "  q queue  s sem  c cond  j join  i io  . other  ? events lost  _ loop idle\n",
+          LABEL + 1, "", tt_fmt_duration((tl->o.to - tl->o.from) / w, b1, sizeof b1));
+  return ferror(out) ? -EIO : 0;
+}
