@@ -48,14 +48,30 @@ lt() {
   if [ "$(id -u)" = 0 ]; then LTTNG_HOME=$tmp lttng --no-sessiond "$@"; else lttng --no-sessiond "$@"; fi
 }
 
+# Where the daemon listens for applications: the system one for root.
+if [ "$(id -u)" = 0 ]; then
+  apps_sock=/var/run/lttng/lttng-ust-sock-8
+else
+  apps_sock=${LTTNG_HOME:-$HOME}/.lttng/lttng-ust-sock-8
+fi
+# Two daemons started at once can leave one running without its sockets
+# (the loser removes them as it exits): serialize our starts.
+exec 9>"${TMPDIR:-/tmp}/tasktrace-lttng-sessiond.$(id -u).lock"
+flock 9
 if ! lt list >/dev/null 2>&1; then
-  # Another starter may win the race: then ours exits and theirs serves.
   lttng-sessiond --daemonize --no-kernel >/dev/null 2>&1 || true
   for _ in $(seq 100); do
-    lt list >/dev/null 2>&1 && break
+    lt list >/dev/null 2>&1 && [ -S "$apps_sock" ] && break
     sleep 0.05
   done
   lt list >/dev/null 2>&1 || { echo "lttng-record: cannot start lttng-sessiond" >&2; exit 1; }
+fi
+flock -u 9
+exec 9>&-
+if [ ! -S "$apps_sock" ]; then
+  echo "lttng-record: lttng-sessiond runs but its application socket $apps_sock is gone" \
+    "(removed by another daemon that exited?): programs cannot register; restart lttng-sessiond" >&2
+  exit 1
 fi
 
 session="tasktrace-$$-$(date +%s%N)"
@@ -73,12 +89,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 lt create "$session" --output="$out" >/dev/null
+ev_opts=()
 if [ "$blocking" = 1 ]; then
   lt enable-channel -u -s "$session" --blocking-timeout=inf channel0 >/dev/null
   export LTTNG_UST_ALLOW_BLOCKING=1
+  ev_opts+=(-c channel0)
 fi
-lt enable-event -u -s "$session" ${blocking:+$([ "$blocking" = 1 ] && echo -c channel0)} \
-  ${loglevel:+--loglevel="$loglevel"} "$events" >/dev/null
+[ -n "$loglevel" ] && ev_opts+=(--loglevel="$loglevel")
+lt enable-event -u -s "$session" "${ev_opts[@]}" "$events" >/dev/null
 lt add-context -u -s "$session" -t vpid -t vtid >/dev/null
 
 # The program waits on the fifo until its pid is tracked and the session

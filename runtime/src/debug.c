@@ -47,23 +47,20 @@ struct tt__loop_debug {
 
 /* ---- The step clock ------------------------------------------------------ */
 
-static clockid_t step_clock = CLOCK_MONOTONIC;
+clockid_t tt__step_clockid = CLOCK_MONOTONIC;
 
-/* Coarse time is precise enough when the threshold is 20 ticks or more. */
+/* Coarse time is precise enough when the thresholds are 20 ticks or more. */
 void tt__step_clock_init(void) {
   struct timespec res;
+  int64_t least = tt__cfg.slow_ns < tt__cfg.lock_ns ? tt__cfg.slow_ns : tt__cfg.lock_ns;
   clockid_t c = CLOCK_MONOTONIC;
   if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 &&
-      ((int64_t)res.tv_sec * 1000000000 + res.tv_nsec) * 20 <= tt__cfg.slow_ns)
+      ((int64_t)res.tv_sec * 1000000000 + res.tv_nsec) * 20 <= least)
     c = CLOCK_MONOTONIC_COARSE;
-  step_clock = c;
+  tt__step_clockid = c;
 }
 
-static inline int64_t step_now(void) {
-  struct timespec ts;
-  clock_gettime(step_clock, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+#define step_now tt__step_now
 
 static double ms(int64_t ns) { return (double)ns / 1e6; }
 
@@ -212,13 +209,17 @@ void tt__debug_callback(void (*fn)(void *), const char *site, int64_t ns) {
   tt_loop *loop = tt__loop;
   if (loop != NULL && loop->dbg != NULL)
     loop->dbg->reported = true;
+  /* Its name when the symbol is exported (-rdynamic), else its address. */
   Dl_info di;
-  const char *name = dladdr((void *)fn, &di) && di.dli_sname ? di.dli_sname : "?";
+  char what[160];
+  if (dladdr((void *)fn, &di) && di.dli_sname != NULL)
+    snprintf(what, sizeof what, "%s() at %p", di.dli_sname, (void *)fn);
+  else
+    snprintf(what, sizeof what, "the function at %p", (void *)fn);
   fprintf(stderr,
-          "tasktrace: slow callback: %s() (%p), scheduled with tt_loop_call_threadsafe at %s, "
-          "ran %.1f ms on the loop thread (TASKTRACE_SLOW_MS=%lld)\n",
-          name, (void *)fn, site ? site : "an unknown call", ms(ns),
-          (long long)(tt__cfg.slow_ns / 1000000));
+          "tasktrace: slow callback: %s, scheduled with tt_loop_call_threadsafe at %s, ran %.1f ms "
+          "on the loop thread (TASKTRACE_SLOW_MS=%lld)\n",
+          what, site ? site : "an unknown call", ms(ns), (long long)(tt__cfg.slow_ns / 1000000));
 }
 
 void tt__debug_pending(tt_loop *loop) {

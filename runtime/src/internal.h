@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "ctx.h"
 #include "tasktrace/tasktrace.h"
@@ -205,7 +206,17 @@ TT__HIDDEN bool tt__task_valid(const tt_task *t);
  * (one clock read: it ends prev's step and starts next's; either may be
  * NULL, the loop itself): slow steps, how long each task has waited. */
 TT__HIDDEN void tt__poll_init(tt_loop *loop);
-TT__HIDDEN void tt__step_clock_init(void); /* pick the step clock for tt__cfg.slow_ns */
+TT__HIDDEN void tt__step_clock_init(void); /* pick the step clock for the thresholds */
+/* The clock of debug-mode timing: CLOCK_MONOTONIC_COARSE (2.5 ns a read
+ * against 19 here) when the thresholds are 20 ticks or more, else
+ * CLOCK_MONOTONIC. tt__obs_now: lock hold/wait times, precise when traced. */
+extern clockid_t tt__step_clockid;
+static inline int64_t tt__step_now(void) {
+  struct timespec ts;
+  clock_gettime(tt__step_clockid, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+static inline int64_t tt__obs_now(void) { return tt__trace_on ? tt_now() : tt__step_now(); }
 TT__HIDDEN void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next);
 #define TT__STEP_SWITCH(loop, prev, next)                                                          \
   do {                                                                                             \

@@ -22,7 +22,7 @@ int tt_lock_init(tt_lock *l, const char *name) {
 static inline void took(tt_lock *l, tt_task *t, int64_t wait_ns) {
   l->holder = t;
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
-    l->acquired_at = tt_now();
+    l->acquired_at = tt__obs_now();
     if (wait_ns >= 0)
       tt__emit_lock_acquired(l->obj.id, t->id, (uint64_t)wait_ns);
   }
@@ -65,12 +65,12 @@ static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline) {
     return -ETIMEDOUT;
   uint64_t holder0 = l->holder ? l->holder->id : 0;
   tt__emit_lock_contended(l->obj.id, self->id, holder0);
-  int64_t t0 = TT_UNLIKELY(tt__trace_on | tt__cfg.debug) ? tt_now() : 0;
+  int64_t t0 = TT_UNLIKELY(tt__trace_on | tt__cfg.debug) ? tt__obs_now() : 0;
   tt__waiter w = {.task = self};
   tt__list_push(&l->waiters, &w.link);
   int r = tt__park(self, TT_STATE_lock, l->obj.id, l, &w, deadline);
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
-    int64_t waited = tt_now() - t0;
+    int64_t waited = tt__obs_now() - t0;
     if (tt__cfg.debug)
       tt__debug_lock_waited(l, self, holder0, waited, r);
     /* Woken by release(): the lock was handed to us. */
@@ -91,7 +91,7 @@ int tt_lock_release(tt_lock *l) {
   if (self == NULL || l->holder != self)
     return -EPERM;
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
-    int64_t now = tt_now();
+    int64_t now = tt__obs_now();
     tt__emit_lock_released(l->obj.id, self->id, (uint64_t)(now - l->acquired_at));
     if (tt__cfg.debug)
       tt__debug_lock_held(l, self, now - l->acquired_at);

@@ -47,6 +47,13 @@ static void async_cb(uv_async_t *h) {
   }
 }
 
+static bool tsq_pending(tt_loop *loop) {
+  uv_mutex_lock(&loop->tsq_lock);
+  bool pending = loop->tsq != NULL;
+  uv_mutex_unlock(&loop->tsq_lock);
+  return pending;
+}
+
 int tt_loop_call_threadsafe(tt_loop *loop, void (*fn)(void *), void *arg) {
   if (loop == NULL || fn == NULL)
     return -EINVAL;
@@ -256,6 +263,13 @@ int tt_run(tt_fn main, void *arg) {
   } else {
     loop->main = mt;
     uv_run(&loop->uv, UV_RUN_DEFAULT);
+    /* The async handle is unref'd, so uv_run may return with calls from
+     * other threads still queued: run them (they may wake tasks) before
+     * calling this a deadlock. */
+    while (mt->state != TT__T_DONE && tsq_pending(loop)) {
+      async_cb(&loop->async);
+      uv_run(&loop->uv, UV_RUN_DEFAULT);
+    }
     if (mt->state == TT__T_DONE) {
       result = mt->result;
     } else {

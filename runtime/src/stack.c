@@ -17,6 +17,9 @@
 #include <valgrind/valgrind.h>
 
 #include "internal.h"
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #define SLAB_STACKS 256
 #define GUARDED_CACHE_MAX 64
@@ -146,6 +149,12 @@ int tt__stack_alloc(tt_task *t) {
   }
   t->stack = stack;
   t->stack_size = size;
+#if defined(__SANITIZE_ADDRESS__)
+  /* A reused stack (cached, or mapped again at the same address) still has
+   * the shadow of its last task's frames that never returned: start clean,
+   * or ASan reports the new task's locals as stack-buffer overflows. */
+  __asan_unpoison_memory_region(stack, size);
+#endif
   t->vg_stack = VALGRIND_STACK_REGISTER(stack, (char *)stack + size);
   return 0;
 }

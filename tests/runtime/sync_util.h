@@ -12,6 +12,11 @@
 
 #include "tt_test.h"
 
+/* The deadline of a waiter that must time out in a targeted test: long
+ * enough that it is surely parked by then even on a loaded machine (the
+ * test then sleeps 2 * SHORT_MS, or busy-waits past it). */
+#define SHORT_MS 60
+
 /* The seeds the stress tests run under (plus one plain FIFO run). */
 #define SYNC_SEEDS 6
 

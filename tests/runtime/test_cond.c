@@ -138,11 +138,11 @@ static int main_cancel_holds_lock(void *arg) {
   ASSERT_OK(tt_cond_init(&C, NULL, NULL));
   CL = tt_cond_lock(&C);
   tt_task *t[2];
-  cw w[2] = {CW('a', TT_FOREVER), CW('b', tt_after_ms(10))};
+  cw w[2] = {CW('a', TT_FOREVER), CW('b', tt_after_ms(SHORT_MS))};
   spawn_waiters(t, w, 2);
   ASSERT_OK(tt_lock_acquire(CL, TT_FOREVER));
   ASSERT_OK(tt_cancel(t[0]));
-  ASSERT_OK(tt_sleep_ms(30)); /* b times out meanwhile */
+  ASSERT_OK(tt_sleep_ms(2 * SHORT_MS)); /* b times out meanwhile */
   ASSERT_EQ(w[0].returned + w[1].returned, 0); /* both wait for the lock */
   ASSERT_EQ(list_len(&CL->waiters), 2);
   ASSERT_EQ(list_len(&C.waiters), 0);
@@ -198,7 +198,7 @@ static int main_gives_up_around_notify(void *arg) {
   tt_task *t[3];
   for (int variant = 0; variant < 4; variant++) {
     olen = 0;
-    tt_deadline d = variant & 1 ? tt_after_ms(10) : TT_FOREVER;
+    tt_deadline d = variant & 1 ? tt_after_ms(SHORT_MS) : TT_FOREVER;
     cw w[3] = {CW('a', TT_FOREVER), CW('b', d), CW('c', TT_FOREVER)};
     spawn_waiters(t, w, 3);
     ASSERT_OK(tt_lock_acquire(CL, TT_FOREVER));
@@ -208,7 +208,7 @@ static int main_gives_up_around_notify(void *arg) {
       if (variant == 0)
         ASSERT_OK(tt_cancel(t[1]));
       else
-        ASSERT_OK(tt_sleep_ms(30));
+        ASSERT_OK(tt_sleep_ms(2 * SHORT_MS));
       ASSERT_EQ(list_len(&C.waiters), 1);
       ASSERT_EQ(tt_cond_notify(&C, 1), 1); /* c */
       ASSERT_OK(tt_lock_release(CL));
@@ -224,7 +224,7 @@ static int main_gives_up_around_notify(void *arg) {
         while (tt_now() < d + 2000000)
           ;
       ASSERT_OK(tt_lock_release(CL));
-      ASSERT_OK(tt_sleep_ms(30));
+      ASSERT_OK(tt_sleep_ms(2 * SHORT_MS));
       ASSERT_STR_EQ(order, "ab");
       ASSERT_EQ(w[2].returned, 0); /* c was not notified in b's place */
       ASSERT_EQ(w[1].pending_seen, variant == 2);

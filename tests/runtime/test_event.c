@@ -120,9 +120,9 @@ TEST(cancel_around_set) { ASSERT_EQ(tt_run(main_cancel_around_set, NULL), 0); }
 static int main_timeout_around_set(void *arg) {
   ASSERT_OK(tt_event_init(&E, NULL));
   tt_task *t[3];
-  ev_waiter w[3] = {{TT_FOREVER, 1, 0}, {tt_after_ms(10), 1, 0}, {TT_FOREVER, 1, 0}};
+  ev_waiter w[3] = {{TT_FOREVER, 1, 0}, {tt_after_ms(SHORT_MS), 1, 0}, {TT_FOREVER, 1, 0}};
   spawn_waiters(t, w, 3);
-  ASSERT_OK(tt_sleep_ms(30)); /* the middle one times out first */
+  ASSERT_OK(tt_sleep_ms(2 * SHORT_MS)); /* the middle one times out first */
   tt_event_set(&E);
   tt_event_clear(&E);
   ASSERT_OK(tt_gather(t, 3, NULL, TT_FOREVER));
@@ -131,7 +131,7 @@ static int main_timeout_around_set(void *arg) {
   ASSERT_OK(w[2].result);
 
   /* Its deadline passes after the set woke it, before its timer fired. */
-  ev_waiter v[3] = {{TT_FOREVER, 1, 0}, {tt_after_ms(10), 1, 0}, {TT_FOREVER, 1, 0}};
+  ev_waiter v[3] = {{TT_FOREVER, 1, 0}, {tt_after_ms(SHORT_MS), 1, 0}, {TT_FOREVER, 1, 0}};
   spawn_waiters(t, v, 3);
   tt_event_set(&E);
   tt_event_clear(&E);
@@ -199,6 +199,27 @@ static int main_wrong_thread(void *arg) {
 }
 
 TEST(wrong_thread) { ASSERT_EQ(tt_run(main_wrong_thread, NULL), 0); }
+
+/* The right way from another thread: tt_loop_call_threadsafe runs set on
+ * the loop's thread, as a plain callback outside any task. */
+static void set_cb(void *arg) { tt_event_set(arg); }
+
+static int foreign_set(void *arg) { return tt_loop_call_threadsafe(arg, set_cb, &E); }
+
+static int main_threadsafe_set(void *arg) {
+  ASSERT_OK(tt_event_init(&E, "threadsafe"));
+  tt_task *t[2];
+  ev_waiter w[2] = {{TT_FOREVER, 1, 0}, {TT_FOREVER, 1, 0}};
+  spawn_waiters(t, w, 2);
+  ASSERT_OK(on_foreign_thread(foreign_set, tt_loop_current()));
+  ASSERT_OK(tt_gather(t, 2, NULL, TT_FOREVER));
+  ASSERT_OK(w[0].result);
+  ASSERT_OK(w[1].result);
+  ASSERT_EQ(tt_event_is_set(&E), 1);
+  return 0;
+}
+
+TEST(threadsafe_set) { ASSERT_EQ(tt_run(main_threadsafe_set, NULL), 0); }
 
 /* ---- Stress -------------------------------------------------------------
  * The setter pulses the event (set then clear in one step), so nobody ever

@@ -312,3 +312,40 @@ TEST(pipe_read_is_not_a_deadlock) {
   ASSERT_EQ(tt_run(main_wait_for_thread, NULL), 0);
   close(sp[1]);
 }
+
+/* ---- Calls from a thread that does not own the loop --------------------- */
+
+static int wrong_thread_results[4];
+
+static void poke_from_thread(void *arg) {
+  tt_stream *s = arg;
+  char c;
+  wrong_thread_results[0] = tt_stream_close(s);
+  wrong_thread_results[1] = (int)tt_stream_read(s, &c, 1, TT_NOWAIT);
+  wrong_thread_results[2] = tt_stream_write(s, "x", 1, TT_NOWAIT);
+  wrong_thread_results[3] = tt_stream_fd(s);
+}
+
+static int main_wrong_thread(void *arg) {
+  tt_stream *a, *b;
+  ASSERT_OK(tt_pipe_open(&a, sp[0]));
+  ASSERT_OK(tt_pipe_open(&b, sp[1]));
+  uv_thread_t th;
+  ASSERT_OK(uv_thread_create(&th, poke_from_thread, a));
+  ASSERT_OK(uv_thread_join(&th));
+  for (int i = 0; i < 4; i++)
+    ASSERT_ERR(wrong_thread_results[i], -EPERM);
+  /* Refused, and nothing done: a still works. */
+  ASSERT_OK(tt_stream_write(a, "ok", 2, TT_FOREVER));
+  char buf[4] = {0};
+  ASSERT_EQ(tt_stream_read(b, buf, sizeof buf, tt_after_ms(1000)), 2);
+  ASSERT_STR_EQ(buf, "ok");
+  ASSERT_OK(tt_stream_close(a));
+  ASSERT_OK(tt_stream_close(b));
+  return 0;
+}
+
+TEST(pipe_wrong_thread) {
+  ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp));
+  ASSERT_EQ(tt_run(main_wrong_thread, NULL), 0);
+}

@@ -174,9 +174,9 @@ static int main_timeout_before_release(void *arg) {
   olen = 0;
   ASSERT_OK(tt_lock_acquire(&L, TT_FOREVER));
   tt_task *t[3];
-  waiter_res w[3] = {WR('a', TT_FOREVER), WR('b', tt_after_ms(10)), WR('c', TT_FOREVER)};
+  waiter_res w[3] = {WR('a', TT_FOREVER), WR('b', tt_after_ms(SHORT_MS)), WR('c', TT_FOREVER)};
   spawn3(t, w);
-  ASSERT_OK(tt_sleep_ms(30)); /* b's deadline passes while we hold it */
+  ASSERT_OK(tt_sleep_ms(2 * SHORT_MS)); /* b's deadline passes while we hold it */
   ASSERT_EQ(list_len(&L.waiters), 2);
   ASSERT_OK(tt_lock_release(&L));
   ASSERT_OK(tt_gather(t, 3, NULL, TT_FOREVER));
@@ -199,11 +199,11 @@ static int main_timeout_after_release(void *arg) {
   olen = 0;
   ASSERT_OK(tt_lock_acquire(&L, TT_FOREVER));
   tt_task *t[3];
-  waiter_res w[3] = {WR('a', TT_FOREVER), WR('b', tt_after_ms(10)), WR('c', TT_FOREVER)};
+  waiter_res w[3] = {WR('a', TT_FOREVER), WR('b', tt_after_ms(SHORT_MS)), WR('c', TT_FOREVER)};
   spawn3(t, w);
   ASSERT_OK(tt_lock_release(&L)); /* to a */
   busy_until(w[1].deadline + 2000000); /* b's deadline passes, no timer ran */
-  ASSERT_OK(tt_sleep_ms(30));          /* now it fires: b times out */
+  ASSERT_OK(tt_sleep_ms(2 * SHORT_MS));          /* now it fires: b times out */
   ASSERT_OK(tt_gather(t, 3, NULL, TT_FOREVER));
   ASSERT_OK(w[0].result);
   ASSERT_ERR(w[1].result, -ETIMEDOUT);
@@ -213,7 +213,7 @@ static int main_timeout_after_release(void *arg) {
   /* Now the first waiter's own deadline passes after the hand-off. */
   olen = 0;
   ASSERT_OK(tt_lock_acquire(&L, TT_FOREVER));
-  waiter_res v[3] = {WR('a', tt_after_ms(10)), WR('b', TT_FOREVER), WR('c', TT_FOREVER)};
+  waiter_res v[3] = {WR('a', tt_after_ms(SHORT_MS)), WR('b', TT_FOREVER), WR('c', TT_FOREVER)};
   spawn3(t, v);
   busy_until(v[0].deadline + 2000000);
   ASSERT_OK(tt_lock_release(&L)); /* a is still parked: it gets the lock */

@@ -219,9 +219,9 @@ static int main_getter_gives_up(void *arg) {
   ASSERT_EQ(w[2].item, 2);
   ASSERT_EQ(tt_queue_size(&Q), 0);
 
-  qw v[3] = {QW(0, TT_FOREVER), QW(0, tt_after_ms(10)), QW(0, TT_FOREVER)};
+  qw v[3] = {QW(0, TT_FOREVER), QW(0, tt_after_ms(SHORT_MS)), QW(0, TT_FOREVER)};
   spawn_all(t, getter, v, 3, &Q.getters);
-  ASSERT_OK(tt_sleep_ms(30));
+  ASSERT_OK(tt_sleep_ms(2 * SHORT_MS));
   ASSERT_OK(tt_queue_put_nowait(&Q, ITEM(3)));
   ASSERT_OK(tt_queue_put_nowait(&Q, ITEM(4)));
   ASSERT_OK(tt_gather(t, 3, NULL, TT_FOREVER));
@@ -229,7 +229,7 @@ static int main_getter_gives_up(void *arg) {
   ASSERT_ERR(v[1].result, -ETIMEDOUT);
   ASSERT_EQ(v[2].item, 4);
 
-  qw x[3] = {QW(0, TT_FOREVER), QW(0, tt_after_ms(10)), QW(0, TT_FOREVER)};
+  qw x[3] = {QW(0, TT_FOREVER), QW(0, tt_after_ms(SHORT_MS)), QW(0, TT_FOREVER)};
   spawn_all(t, getter, x, 3, &Q.getters);
   ASSERT_OK(tt_queue_put_nowait(&Q, ITEM(5)));
   ASSERT_OK(tt_queue_put_nowait(&Q, ITEM(6)));
@@ -305,10 +305,10 @@ static int main_join(void *arg) {
   ASSERT_OK(tt_queue_put_nowait(&Q, ITEM(1)));
   ASSERT_OK(tt_queue_put_nowait(&Q, ITEM(2)));
   tt_task *t[3];
-  qw w[3] = {QW(0, TT_FOREVER), QW(0, tt_after_ms(10)), QW(0, TT_FOREVER)};
+  qw w[3] = {QW(0, TT_FOREVER), QW(0, tt_after_ms(SHORT_MS)), QW(0, TT_FOREVER)};
   spawn_all(t, joiner, w, 3, &Q.joiners);
   ASSERT_OK(tt_cancel(t[0]));
-  ASSERT_OK(tt_sleep_ms(30)); /* t[1] times out */
+  ASSERT_OK(tt_sleep_ms(2 * SHORT_MS)); /* t[1] times out */
   void *it;
   ASSERT_OK(tt_queue_get_nowait(&Q, &it));
   ASSERT_OK(tt_queue_get_nowait(&Q, &it));

@@ -174,9 +174,9 @@ static int main_timeout_around_release(void *arg) {
   olen = 0;
   ASSERT_OK(tt_sem_acquire(&S, TT_FOREVER));
   tt_task *t[3];
-  sem_waiter w[3] = {SW('a', TT_FOREVER), SW('b', tt_after_ms(10)), SW('c', TT_FOREVER)};
+  sem_waiter w[3] = {SW('a', TT_FOREVER), SW('b', tt_after_ms(SHORT_MS)), SW('c', TT_FOREVER)};
   spawn_waiters(t, w, 3);
-  ASSERT_OK(tt_sleep_ms(30)); /* b times out first */
+  ASSERT_OK(tt_sleep_ms(2 * SHORT_MS)); /* b times out first */
   ASSERT_EQ(list_len(&S.waiters), 2);
   ASSERT_OK(tt_sem_release(&S));
   ASSERT_OK(tt_gather(t, 3, NULL, TT_FOREVER));
@@ -186,7 +186,7 @@ static int main_timeout_around_release(void *arg) {
   /* a's deadline passes after the release handed it the permit. */
   olen = 0;
   ASSERT_OK(tt_sem_acquire(&S, TT_FOREVER));
-  sem_waiter v[3] = {SW('a', tt_after_ms(10)), SW('b', TT_FOREVER), SW('c', TT_FOREVER)};
+  sem_waiter v[3] = {SW('a', tt_after_ms(SHORT_MS)), SW('b', TT_FOREVER), SW('c', TT_FOREVER)};
   spawn_waiters(t, v, 3);
   while (tt_now() < v[0].deadline + 2000000)
     ;

@@ -3,6 +3,8 @@
  *               holding id*100+i (negated for I64) or "e<id>f<i>" (STR);
  *   contention  two tasks on one lock: 'holder' takes lock 'L' and sleeps
  *               30 ms, 'waiter' asks for it meanwhile;
+ *   slow        task 'hog' busy for 60 ms in one step (run it with
+ *               TASKTRACE_SLOW_MS=20): a slow_step event;
  *   first-task  print CLOCK_MONOTONIC at the first task's first step (the
  *               test subtracts the time it started the process). */
 #include <stdio.h>
@@ -62,6 +64,22 @@ static int main_contention(void *arg) {
   return tt_lock_close(&L) < 0;
 }
 
+static int hog(void *arg) {
+  (void)arg;
+  int64_t end = tt_now() + 60 * 1000000;
+  while (tt_now() < end) {
+  }
+  return tt_yield();
+}
+
+static int main_slow(void *arg) {
+  (void)arg;
+  tt_task *t;
+  if (tt_spawn(&t, hog, NULL, "hog") < 0)
+    return 1;
+  return tt_join(t, NULL, TT_FOREVER);
+}
+
 static int main_first(void *arg) {
   (void)arg;
   printf("first_task_ns=%lld\n", (long long)tt_now());
@@ -73,9 +91,11 @@ int main(int argc, char **argv) {
     return emit_all();
   if (argc == 2 && strcmp(argv[1], "contention") == 0)
     return tt_run(main_contention, NULL) != 0;
+  if (argc == 2 && strcmp(argv[1], "slow") == 0)
+    return tt_run(main_slow, NULL) != 0;
   if (argc == 2 && strcmp(argv[1], "first-task") == 0) {
     return tt_run(main_first, NULL) != 0;
   }
-  fprintf(stderr, "usage: tt-lttng-prog all|contention|first-task\n");
+  fprintf(stderr, "usage: tt-lttng-prog all|contention|slow|first-task\n");
   return 2;
 }

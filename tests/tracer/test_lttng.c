@@ -132,6 +132,17 @@ static trace read_trace(const char *dir) {
   return tr;
 }
 
+/* Remove a test's trace directory. */
+static void rmtree(const char *dir) {
+  char *argv[] = {"rm", "-rf", (char *)dir, NULL};
+  tt_test_spawn(argv, NULL, NULL, 20);
+}
+
+static void trace_free(trace *tr) {
+  free(tr->evs);
+  free(tr->text);
+}
+
 static const char *field(const ev *e, const char *key) {
   for (int i = 0; i < e->nf; i++)
     if (strcmp(e->key[i], key) == 0)
@@ -186,6 +197,9 @@ TEST(provider_matches_schema) {
     if (tt_ev_describe(t) != NULL && seen[t] != 1)
       tt_test_fail(__FILE__, __LINE__, "tasktrace:%s recorded %d times, expected once",
                    tt_ev_describe(t)->name, seen[t]);
+  trace_free(&tr);
+  free(out);
+  rmtree(dir);
 }
 
 /* `-l TRACE_NOTICE` keeps exactly the schema's events at NOTICE or more
@@ -213,6 +227,9 @@ TEST(loglevels_filter) {
   }
   ASSERT_GE(want, 3);
   ASSERT_EQ(tr.n, want);
+  trace_free(&tr);
+  free(out);
+  rmtree(dir);
 }
 
 /* ---- A real scenario ----------------------------------------------------- */
@@ -300,6 +317,51 @@ TEST(lock_contention) {
     ASSERT_EQ(done[t], 1);
   }
   ASSERT_EQ(tasks, 3); /* main, holder, waiter */
+
+  /* The loop polled while holder slept: begin/end pairs, one with the
+   * sleep's timeout. */
+  int begins = 0, ends = 0, timed = 0;
+  for (int i = 0; i < tr.n; i++) {
+    if (strcmp(tr.evs[i].name, "loop_poll_begin") == 0) {
+      ASSERT_EQ(begins, ends);
+      begins++;
+      long long to = strtoll(field(&tr.evs[i], "timeout_ns"), NULL, 10);
+      timed += to >= 1000000 && to <= 31000000;
+    } else if (strcmp(tr.evs[i].name, "loop_poll_end") == 0) {
+      ends++;
+      ASSERT_EQ(begins, ends);
+    }
+  }
+  ASSERT_GE(begins, 1);
+  ASSERT_GE(timed, 1);
+  trace_free(&tr);
+  free(out);
+  rmtree(dir);
+}
+
+/* A 60 ms step over TASKTRACE_SLOW_MS=20: slow_step names the task, the
+ * duration and where the step ended. */
+TEST(slow_step_event) {
+  const char *dir = tmpdir();
+  char *out;
+  char *env[] = {"TASKTRACE_SLOW_MS=20", NULL};
+  ASSERT_EQ(record(dir, NULL, "slow", env, &out), 0);
+  trace tr = read_trace(dir);
+  unsigned long long hog = task_id(&tr, "hog");
+  int n = 0;
+  for (int i = 0; i < tr.n; i++) {
+    const ev *e = &tr.evs[i];
+    if (strcmp(e->name, "slow_step") != 0)
+      continue;
+    n++;
+    ASSERT_EQ(ufield(e, "task"), hog);
+    ASSERT_GE(ufield(e, "duration_ns"), 55 * 1000000LL);
+    ASSERT_CONTAINS(field(e, "site"), "tests/tracer/lttng_prog.c:");
+  }
+  ASSERT_EQ(n, 1);
+  trace_free(&tr);
+  free(out);
+  rmtree(dir);
 }
 
 /* TASKTRACE_LTTNG_PROVIDER= (empty) keeps LTTng off even under a session. */
@@ -313,6 +375,9 @@ TEST(provider_off) {
   tt_test_spawn(argv, NULL, &text, 40);
   if (strstr(text, "tasktrace:") != NULL)
     tt_test_fail(__FILE__, __LINE__, "events recorded with the provider off:\n%.1000s", text);
+  free(out);
+  free(text);
+  rmtree(dir);
 }
 
 /* ---- Without a session ---------------------------------------------------- */
@@ -326,6 +391,7 @@ TEST(no_lttng_at_link_time) {
   ASSERT_CONTAINS(out, "libuv");
   if (strstr(out, "lttng") != NULL)
     tt_test_fail(__FILE__, __LINE__, "tt-lttng-prog links LTTng:\n%s", out);
+  free(out);
 }
 
 TEST(bad_provider_variable) {
@@ -335,6 +401,7 @@ TEST(bad_provider_variable) {
   ASSERT_NE(tt_test_spawn(argv, env, &out, 20), 0);
   ASSERT_CONTAINS(out, "tasktrace: TASKTRACE_LTTNG_PROVIDER='/nonexistent/libtasktrace-lttng.so': "
                        "cannot load it: ");
+  free(out);
 }
 
 /* With the provider loaded (and a session daemon running, if one does, but
@@ -352,6 +419,7 @@ TEST(starts_fast) {
     int64_t dt = strtoll(p + strlen("first_task_ns="), NULL, 10) - t0;
     if (dt < best)
       best = dt;
+    free(out);
   }
   printf("first task after %.2f ms\n", (double)best / 1e6);
   ASSERT_LE(best, 20 * 1000000LL);

@@ -9,7 +9,9 @@ bin=$1 src=$2
 T=$bin/tasktrace
 command -v lttng >/dev/null && command -v lttng-sessiond >/dev/null ||
   { echo "lttng-tools not installed: skipped"; exit 77; }
-"$T" summary --help >/dev/null || exit 1
+for f in "$T" "$bin/../examples/bank"; do
+  [ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
+done
 tmp=$(mktemp -d /tmp/tt-viewer-lttng.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fails=0

@@ -27,7 +27,7 @@ unsigned tt__trace_on;
   void tt__emit_##name##_slow(TT__P1(k0, f0) TT__PN_##k1(f1) TT__PN_##k2(f2) TT__PN_##k3(f3)) {  \
     TT__EMIT_LTTNG(name, f0 TT__AN_##k1(f1) TT__AN_##k2(f2) TT__AN_##k3(f3))                      \
     if (tt__trace_on & TT__TRACE_NATIVE) {                                                         \
-      uint64_t ts = tt_now_ns();                                                                   \
+      uint64_t ts = tt__native_now(); /* sink.h: TSC-scaled CLOCK_MONOTONIC */                     \
       const uint64_t u[TT_EVENT_FIELDS] = {TT__U_##k0(f0), TT__U_##k1(f1), TT__U_##k2(f2),         \
                                            TT__U_##k3(f3)};                                        \
       const char *const s[TT_EVENT_FIELDS] = {TT__S_##k0(f0), TT__S_##k1(f1), TT__S_##k2(f2),      \

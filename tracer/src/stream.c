@@ -30,7 +30,7 @@
 #include "sink.h"
 
 #define BUF_SIZE (32u << 10) /* a message: small enough that a kill loses little */
-#define NBUF 16              /* the pool: 512 KiB per process */
+#define NBUF 64              /* the pool: 2 MiB per process, ~60 ms of a busy loop */
 #define STR_CACHE_MAX 4096   /* interned strings remembered per thread */
 #define FINAL_FLUSH_MS 1000  /* what a crashing process spends handing over */
 
@@ -71,8 +71,51 @@ static struct {
        .work = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
 static __thread tstate *tls __attribute__((tls_model("initial-exec")));
+__thread tt__clock tt__clk __attribute__((tls_model("initial-exec")));
+
+/* TSC calibration (sink.h): the rate is measured against CLOCK_MONOTONIC
+ * over the whole life of the process, from the first anchor on. */
+static struct {
+  int usable;          /* the kernel's clocksource is the TSC */
+  uint64_t tsc0, ns0;  /* the first anchor */
+  uint64_t mult;       /* latest rate, ns per tick << 32 */
+} cal;
+
+#define CAL_MIN_NS 5000000 /* measure the rate over 5 ms at least */
+
+static void reanchor(void) {
+#if defined(__x86_64__)
+  if (!cal.usable)
+    return;
+  uint64_t ns = tt_now_ns(), tsc = __rdtsc();
+  uint64_t tsc0 = __atomic_load_n(&cal.tsc0, __ATOMIC_RELAXED);
+  uint64_t ns0 = __atomic_load_n(&cal.ns0, __ATOMIC_RELAXED);
+  uint64_t mult = 0;
+  if (ns - ns0 >= CAL_MIN_NS && tsc > tsc0) {
+    mult = (uint64_t)(((unsigned __int128)(ns - ns0) << 32) / (tsc - tsc0));
+    __atomic_store_n(&cal.mult, mult, __ATOMIC_RELAXED);
+  }
+  tt__clk = (tt__clock){tsc, ns, mult};
+#endif
+}
+
+static void cal_init(void) {
+#if defined(__x86_64__)
+  char buf[32] = {0};
+  FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+  if (f) {
+    if (fgets(buf, sizeof buf, f) == NULL)
+      buf[0] = 0;
+    fclose(f);
+  }
+  cal.usable = strncmp(buf, "tsc\n", 4) == 0;
+  cal.ns0 = tt_now_ns();
+  cal.tsc0 = __rdtsc();
+#endif
+}
 
 static void start_buf(tstate *t, uint64_t ts) {
+  reanchor();
   uint8_t *b = t->buf->data;
   tt__put32(b + 4, t->tid);
   tt__put64(b + 8, ts);
@@ -391,6 +434,7 @@ int tt__native_init(const char *path) {
     g.fd = -1;
     return 0;
   }
+  cal_init();
   for (int i = 0; i < NBUF; i++) {
     tbuf *b = malloc(sizeof *b);
     if (b == NULL)

@@ -34,4 +34,10 @@ int tt__validate_message(const uint8_t *body, size_t len, struct tt__idmap *defi
                          uint32_t *nevents, uint64_t *first_ts, uint64_t *last_ts,
                          uint64_t *lost, const char **why);
 
+/* Check a stream hello (TT__HELLO_SIZE bytes; FORMAT.md) and fill *proc.
+ * Returns 0 or -EPROTO with *why set. */
+int tt__hello_parse(const uint8_t *h, tt_proc_info *proc, const char **why);
+/* Whether a stream message length word is acceptable. */
+static inline int tt__msg_len_ok(uint32_t len) { return len >= 12 && len <= (1u << 20); }
+
 #endif

@@ -25,6 +25,7 @@ struct tt_reader {
   uint64_t off;          /* next chunk */
   uint64_t nchunk;       /* whole chunks read */
   uint64_t events, lost;
+  uint64_t index_off;    /* complete files: where the index chunk is */
   z_stream z;
   uint8_t *cbuf, *raw;   /* stored and inflated chunk */
   size_t ccap, rcap;
@@ -90,8 +91,10 @@ static int finish_open(tt_reader *r) {
   if (r->size >= TT__FILE_HDR + sizeof e &&
       read_at(r, e, sizeof e, r->size - sizeof e) == 0 && header_ok(e) &&
       e[4] == TT__CHUNK_END && tt__get32(e + 8) == TT__END_PAYLOAD &&
-      tt__get32(e + 40) == tt__crc32(e + TT__CHUNK_HDR, TT__END_PAYLOAD))
+      tt__get32(e + 40) == tt__crc32(e + TT__CHUNK_HDR, TT__END_PAYLOAD)) {
     r->truncated = 0;
+    r->index_off = tt__get64(e + TT__CHUNK_HDR);
+  }
   if (inflateInit2(&r->z, -15) != Z_OK)
     return -ENOMEM;
   return 0;
@@ -189,7 +192,8 @@ static int next_chunk(tt_reader *r) {
                   (unsigned long long)r->nchunk, (unsigned long long)r->off);
     }
     if ((kind != TT__CHUNK_EVENTS && kind != TT__CHUNK_STRINGS) || rawlen > TT__CHUNK_RAW_MAX ||
-        stored > TT__CHUNK_RAW_MAX + (TT__CHUNK_RAW_MAX >> 4))
+        stored > TT__CHUNK_RAW_MAX + (TT__CHUNK_RAW_MAX >> 4) ||
+        rawlen > (uint64_t)stored * 1032 + 64) /* deflate expands at most ~1032:1 */
       return fail(r, -EBADMSG, "chunk %llu at byte %llu: bad kind or size",
                   (unsigned long long)r->nchunk + 1, (unsigned long long)r->off);
     if (grow(&r->cbuf, &r->ccap, stored ? stored : 1) < 0 ||
@@ -301,6 +305,96 @@ int tt_reader_next(tt_reader *r, tt_trace_event *ev) {
     int n = next_chunk(r);
     if (n <= 0)
       return n;
+  }
+}
+
+
+/* Take in the string definitions of the loaded chunk and drop its events
+ * (seeking past it). */
+static int strings_of_chunk(tt_reader *r) {
+  while (r->mp < r->mend) {
+    uint32_t len;
+    if ((size_t)(r->mend - r->mp) < TT__FILE_MSG_HDR || (len = tt__get32(r->mp)) <
+        TT__FILE_MSG_HDR - 4 || len > (size_t)(r->mend - r->mp) - 4)
+      return fail(r, -EBADMSG, "chunk %llu: bad message", (unsigned long long)r->nchunk);
+    const uint8_t *p = r->mp + TT__FILE_MSG_HDR, *end = r->mp + 4 + len;
+    tt__dstate_reset(&r->d, 0);
+    tt__rec rec;
+    const char *why = NULL;
+    int n;
+    while ((n = tt__rec_next(&r->d, &p, end, &rec, &why)) > 0)
+      if (rec.tag == TT__TAG_STRDEF && add_string(r, &rec) < 0)
+        return fail(r, -ENOMEM, "out of memory");
+    if (n < 0)
+      return fail(r, n, "chunk %llu: %s", (unsigned long long)r->nchunk, why);
+    r->mp = end;
+  }
+  return 0;
+}
+
+int tt_reader_seek(tt_reader *r, uint64_t ts) {
+  if (r->done < 0)
+    return r->done;
+  r->done = 0;
+  r->err[0] = 0;
+  r->rp = r->rend = NULL;
+  r->mp = r->mend = NULL;
+  if (!r->truncated) {
+    /* The index: load every strings chunk, then go to the first events
+     * chunk that reaches ts. */
+    uint8_t h[TT__CHUNK_HDR];
+    if (read_at(r, h, sizeof h, r->index_off) < 0 || !header_ok(h) || h[4] != TT__CHUNK_INDEX)
+      return fail(r, -EBADMSG, "the index at byte %llu is damaged",
+                  (unsigned long long)r->index_off);
+    uint32_t n = tt__get32(h + 16), stored = tt__get32(h + 8);
+    if ((uint64_t)n * TT__INDEX_ENTRY != stored || grow(&r->cbuf, &r->ccap, stored + 1) < 0 ||
+        read_at(r, r->cbuf, stored, r->index_off + TT__CHUNK_HDR) < 0 ||
+        tt__crc32(r->cbuf, stored) != tt__get32(h + 40))
+      return fail(r, -EBADMSG, "the index at byte %llu is damaged",
+                  (unsigned long long)r->index_off);
+    uint8_t *idx = malloc(stored + 1);
+    if (idx == NULL)
+      return fail(r, -ENOMEM, "out of memory");
+    memcpy(idx, r->cbuf, stored);
+    uint64_t target = r->index_off;
+    for (uint32_t i = 0; i < n; i++) {
+      const uint8_t *e = idx + (size_t)i * TT__INDEX_ENTRY;
+      if (tt__get32(e + 28) == TT__CHUNK_STRINGS) {
+        r->off = tt__get64(e);
+        int k = next_chunk(r);
+        if (k <= 0 || strings_of_chunk(r) < 0) {
+          free(idx);
+          return k < 0 || r->done < 0 ? r->done : fail(r, -EBADMSG, "bad strings chunk");
+        }
+      } else if (target == r->index_off && tt__get64(e + 16) >= ts) {
+        target = tt__get64(e);
+      }
+    }
+    free(idx);
+    r->mp = r->mend = NULL;
+    r->off = target;
+    return 0;
+  }
+  /* A cut file has no index: walk the chunk headers from the start,
+   * taking in the strings of the chunks passed over. */
+  r->off = TT__FILE_HDR;
+  r->nchunk = 0;
+  for (;;) {
+    uint8_t h[TT__CHUNK_HDR];
+    if (read_at(r, h, sizeof h, r->off) < 0 || !header_ok(h) ||
+        (h[4] == TT__CHUNK_EVENTS && tt__get64(h + 32) >= ts) ||
+        (h[4] != TT__CHUNK_EVENTS && h[4] != TT__CHUNK_STRINGS))
+      return 0; /* reading goes on from here (and says where it was cut) */
+    uint64_t at = r->off;
+    int k = next_chunk(r);
+    if (k <= 0) {
+      r->off = at;
+      r->done = 0;
+      r->err[0] = 0;
+      return 0;
+    }
+    if (strings_of_chunk(r) < 0)
+      return r->done;
   }
 }
 

@@ -16,10 +16,10 @@
 #include "../src/ttfile.h"
 #include "collector.h"
 
-#define RBUF_SIZE (128u << 10)
+#define RBUF_SIZE (TT__MSG_MAX + (64u << 10)) /* a largest message always fits */
 #define QUEUE_MAX 64            /* messages in flight to the writer: backpressure */
 #define HELLO_TIMEOUT_MS 10000
-#define IDLE_FLUSH_MS 500       /* data reaches the disk at most this late */
+#define IDLE_FLUSH_MS 500       /* data reaches the disk at most about this late */
 
 typedef struct conn {
   struct conn *next, *prev;
@@ -119,6 +119,7 @@ static tt_writer *open_file(conn *cn, const char *path) {
   if (r < 0) {
     logf_(cn->c, 1, "pid %u: cannot create %s: %s; its events are dropped", cn->proc.pid, path,
           strerror(-r));
+    cn->c->st.failed++;
     return NULL;
   }
   return w;
@@ -134,9 +135,11 @@ static void close_file(conn *cn) {
   uint64_t bytes = stat(cn->path, &st) == 0 ? (uint64_t)st.st_size : 0;
   cn->bytes += bytes;
   cn->c->st.bytes += bytes;
+  if (r < 0)
+    cn->c->st.failed++;
   if (r < 0 && !cn->reported)
     logf_(cn->c, 1, "pid %u: writing %s: %s", cn->proc.pid, cn->path, strerror(-r));
-  else
+  else if (r == 0)
     logf_(cn->c, 0, "pid %u: closed %s: %llu events, %llu bytes", cn->proc.pid, cn->path,
           (unsigned long long)ev, (unsigned long long)bytes);
 }
@@ -166,19 +169,22 @@ static void free_conn(conn *cn) {
 
 static int writer_main(void *arg) {
   tt_collector *c = arg;
+  int64_t flushed = tt_now();
   for (;;) {
     void *p;
-    int r = tt_queue_get(&c->q, &p, tt_after_ms(IDLE_FLUSH_MS));
-    if (r == -ETIMEDOUT) {
-      /* Quiet for a while: put what is buffered on disk, so that a
-       * collector killed now loses at most this much. */
+    int r = tt_queue_get(&c->q, &p, flushed + IDLE_FLUSH_MS * 1000000ll);
+    if (tt_now() - flushed >= IDLE_FLUSH_MS * 1000000ll) {
+      /* Put what is buffered on disk every so often, so that a collector
+       * killed at any moment loses at most that much. */
       for (conn *cn = c->conns.next; cn != &c->conns; cn = cn->next)
         if (cn->w && c->o.ring_bytes == 0) {
           tt_writer_flush(cn->w);
           check_write(cn);
         }
-      continue;
+      flushed = tt_now();
     }
+    if (r == -ETIMEDOUT)
+      continue;
     if (r < 0)
       continue; /* cancelled: the stop item still comes */
     item *it = p;
@@ -190,11 +196,12 @@ static int writer_main(void *arg) {
         tt__writer_message(cn->w, cn->proc.pid, it->body, it->len, it->nevents, it->first,
                            it->last, it->lost);
         check_write(cn);
+        /* Counted once handed to the file (a full disk drops them). */
+        cn->events += it->nevents;
+        cn->lost += it->lost;
+        c->st.events += it->nevents;
+        c->st.lost += it->lost;
       }
-      cn->events += it->nevents;
-      cn->lost += it->lost;
-      c->st.events += it->nevents;
-      c->st.lost += it->lost;
       free(it->body);
       break;
     case IT_HUP:
@@ -306,17 +313,11 @@ static int read_hello(conn *cn, rbuf *rb) {
           r == 0 ? "closed at once" : tt_strerror(r));
     return -EPROTO;
   }
-  const uint8_t *h = rb->buf + rb->start;
-  if (tt__get32(h + 8) != TT__HELLO_SIZE - 12 ||
-      h[12] != TT__STREAM_VERSION) {
-    logf_(cn->c, 1, "closing a connection: not a tasktrace stream (or another version)");
+  const char *why;
+  if (tt__hello_parse(rb->buf + rb->start, &cn->proc, &why) < 0) {
+    logf_(cn->c, 1, "closing a connection: %s", why);
     return -EPROTO;
   }
-  cn->proc.pid = tt__get32(h + 16);
-  cn->proc.start_realtime_ns = tt__get64(h + 20);
-  cn->proc.start_mono_ns = tt__get64(h + 28);
-  memcpy(cn->proc.program, h + 36, 63);
-  cn->proc.program[63] = 0;
   rb->start += TT__HELLO_SIZE;
   return 0;
 }
@@ -342,7 +343,7 @@ static int conn_main(void *arg) {
       break;
     }
     uint32_t len = tt__get32(rb.buf + rb.start);
-    if (len < TT__WIRE_HDR - 4 || len > TT__MSG_MAX || len + 4 > RBUF_SIZE) {
+    if (!tt__msg_len_ok(len) || len + 4 > RBUF_SIZE) {
       snprintf(whybuf, sizeof whybuf, "bad message length %u", len);
       why = whybuf;
       r = -EBADMSG;

@@ -30,6 +30,7 @@ typedef struct tt_collector_stats {
   uint64_t lost;        /* lost events reported by producers */
   uint64_t bytes;       /* file bytes (of closed files) */
   uint64_t refused;     /* connections closed for bad input or another uid */
+  uint64_t failed;      /* files that could not be created or written whole */
 } tt_collector_stats;
 
 /* Make the socket (mode 0600; its directory is created 0700 when missing

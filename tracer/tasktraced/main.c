@@ -174,11 +174,7 @@ int main(int argc, char **argv) {
   }
   /* Never trace the collector into itself. */
   unsetenv("TASKTRACE_COLLECTOR");
-  int r = tt_run(daemon_main, NULL);
-  if (r < 0) {
-    if (r != -EPERM && r != -EADDRINUSE && r != -ENOTDIR)
-      fprintf(stderr, "tasktraced: %s\n", tt_strerror(r));
-    return 1;
-  }
-  return 0;
+  /* Every failure has been told already (by the collector, or by tt_run
+   * for a bad TASKTRACE_* variable). */
+  return tt_run(daemon_main, NULL) < 0 ? 1 : 0;
 }

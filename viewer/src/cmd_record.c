@@ -21,7 +21,8 @@ static const char help[] =
     "Run PROGRAM with tracing to an embedded collector and write its events to\n"
     "FILE.ttrace (default: tasktrace.ttrace); other tasktrace processes it starts\n"
     "go to FILE.PID.ttrace. The exit status is PROGRAM's (128+N if a signal N\n"
-    "ended it). SIGINT/SIGTERM are passed on to PROGRAM.\n"
+    "ended it), or 1 when PROGRAM succeeded but its trace could not be written.\n"
+    "SIGINT/SIGTERM are passed on to PROGRAM.\n"
     "\n"
     "  -o FILE                the output file\n"
     "  --level N              zlib level 0-9 (default 1)\n"
@@ -37,7 +38,8 @@ static struct {
   int64_t status;
   int term_sig;
   int spawn_err;
-  int quiet; /* no summary line */
+  int quiet;  /* no summary line */
+  int failed; /* a file could not be written */
   tt_event exited;
   uv_process_t proc;
 } rec;
@@ -99,7 +101,11 @@ static int record_main(void *arg) {
    * read. Wait a little for that (and for processes it left behind). */
   tt_collector_stats st;
   tt__collector_stop(c, tt_after_ms(3000), &st);
-  if (!rec.quiet) {
+  rec.failed = st.failed > 0;
+  if (rec.failed)
+    fprintf(stderr, "tasktrace record: %s could not be written whole (see above)\n",
+            rec.o.out_path);
+  else if (!rec.quiet) {
     if (st.connections == 0)
       fprintf(stderr, "tasktrace record: %s sent no events (not a tasktrace program?); "
                       "nothing written\n", rec.argv[0]);
@@ -191,15 +197,13 @@ int tt_cmd_record(int argc, char **argv) {
   int r = tt_run(record_main, NULL);
   unlink(rec.sock);
   rmdir(rec.dir);
-  if (r < 0 || rec.spawn_err) {
-    if (r < 0 && r != -EPERM && r != -EADDRINUSE)
-      fprintf(stderr, "tasktrace record: %s\n", tt_strerror(r));
+  if (r < 0 || rec.spawn_err) /* already told on stderr */
     return r < 0 ? TT_EXIT_FAIL : 127;
-  }
   if (rec.term_sig) {
     fprintf(stderr, "tasktrace record: %s was killed by signal %d (%s)\n", rec.argv[0],
             rec.term_sig, strsignal(rec.term_sig));
     return 128 + rec.term_sig;
   }
-  return (int)rec.status;
+  /* The program's status, unless it succeeded and its trace did not. */
+  return rec.status == 0 && rec.failed ? TT_EXIT_FAIL : (int)rec.status;
 }

@@ -35,7 +35,9 @@ typedef struct obj_name {
 
 typedef struct proc_priv {
   tt__hist latency;
-  uint64_t prev_ts; /* the event before the current one */
+  uint64_t prev_ts;  /* the event before the current one */
+  uint64_t gap_seq;  /* lost reports so far */
+  uint64_t gap_from; /* where the last one's gap starts */
 } proc_priv;
 
 struct tt_model {
@@ -214,6 +216,7 @@ static tt_vtask *get_task(tt_model *m, tt_vproc *p, uint64_t id, uint64_t ts) {
   t->pid = p->pid;
   t->id = id;
   t->created = ts;
+  t->gap_seen = ((proc_priv *)p->latency)->gap_seq; /* born after any earlier loss */
   const obj_name *n = find_name(m, p->pid, id);
   if (n != NULL)
     t->name = strdup(n->name);
@@ -274,10 +277,32 @@ static void emit(tt_model *m, uint32_t pid, uint32_t tid, uint64_t task, unsigne
   m->hooks.interval(m->hooks.arg, m, &iv);
 }
 
+static void set_state(tt_model *m, tt_vproc *p, tt_vtask *t, unsigned state, unsigned why,
+                      uint64_t obj, uint64_t ts);
+
+/* Events were lost in t's process since t's last event: what t did from
+ * the loss on is unknown, a gap. Applied lazily, when t is next touched, so
+ * that a loss costs O(1) however many tasks are alive. If several losses
+ * happened since, the gap starts at t's own last event (only the latest
+ * loss is remembered): more is shown unknown, never less. */
+static void apply_gap(tt_model *m, tt_vproc *p, tt_vtask *t) {
+  proc_priv *pp = p->latency;
+  if (t->gap_seen == pp->gap_seq)
+    return;
+  uint64_t from = t->since;
+  if (t->gap_seen + 1 == pp->gap_seq && pp->gap_from > from)
+    from = pp->gap_from;
+  t->gap_seen = pp->gap_seq;
+  if (t->state != 0 && t->state != TT_VS_GAP && !(t->exited && t->state != TT_VS_RUNNING))
+    set_state(m, p, t, TT_VS_GAP, 0, 0, from);
+}
+
 /* Close t's current interval at ts and open the next one (state 0: none,
  * the task is gone or unknown). */
 static void set_state(tt_model *m, tt_vproc *p, tt_vtask *t, unsigned state, unsigned why,
                       uint64_t obj, uint64_t ts) {
+  if (state != TT_VS_GAP)
+    apply_gap(m, p, t);
   if (t->state != 0) {
     uint64_t d = ts > t->since ? ts - t->since : 0;
     switch (t->state) {
@@ -371,7 +396,12 @@ static void blame(tt_vlock *l, uint64_t holder) {
       l->holders[i].count = 1;
       return;
     }
-  l->holders_other++;
+  /* Full: a new holder takes the place of the least blamed one, whose
+   * count goes to "others" (bounded memory; a holder that keeps coming
+   * back climbs again). */
+  l->holders_other += l->holders[TT_VLOCK_HOLDERS - 1].count;
+  l->holders[TT_VLOCK_HOLDERS - 1].task = holder;
+  l->holders[TT_VLOCK_HOLDERS - 1].count = 1;
 }
 
 static int set_name(tt_model *m, uint32_t pid, uint64_t id, unsigned kind, const char *name) {
@@ -411,12 +441,10 @@ static int set_name(tt_model *m, uint32_t pid, uint64_t id, unsigned kind, const
 /* Events were lost in process p: what every task did since the last event
  * we have is unknown, until an event says otherwise. */
 static void lose(tt_model *m, tt_vproc *p, uint64_t since) {
-  for (size_t i = 0; i < m->ntasks; i++) {
-    tt_vtask *t = &m->tasks[i];
-    if (t->pid == p->pid && t->state != 0 && !(t->exited && t->state != TT_VS_RUNNING))
-      set_state(m, p, t, TT_VS_GAP, 0, 0, since < t->since ? t->since : since);
-  }
-  for (size_t i = 0; i < m->nloops; i++)
+  proc_priv *pp = p->latency;
+  pp->gap_seq++; /* tasks: see apply_gap */
+  pp->gap_from = since;
+  for (size_t i = 0; i < m->nloops; i++) /* loops: one per thread, at once */
     if (m->loops[i].pid == p->pid && m->loops[i].state != 0)
       loop_set(m, p, &m->loops[i], TT_VS_GAP, since < m->loops[i].since ? m->loops[i].since : since);
 }
@@ -585,6 +613,7 @@ void tt_model_finish(tt_model *m) {
     tt_vtask *t = &m->tasks[i];
     if (t->state != 0) {
       tt_vproc *p = get_proc(m, t->pid, 0);
+      apply_gap(m, p, t);
       /* Keep the state: the summary reports what each task was doing at
        * the end; only the interval is closed. */
       unsigned st = t->state, why = t->why;

@@ -15,6 +15,8 @@
 
 struct tt_perfetto {
   FILE *out;
+  uint64_t *loops; /* (pid << 32 | tid) of each loop lane seen, for names */
+  size_t nloops;
   uint64_t base; /* ts 0 of the JSON */
   int based;
   uint64_t nflow;
@@ -53,6 +55,20 @@ static void put_object(FILE *out, const tt_model *m, uint32_t pid, uint64_t obj)
 static void on_interval(void *arg, const tt_model *m, const tt_interval *iv) {
   tt_perfetto *p = arg;
   FILE *o = p->out;
+  if (iv->tid != 0) {
+    /* A loop lane: remember it to name it at the end (loops are few). */
+    uint64_t key = (uint64_t)iv->pid << 32 | iv->tid;
+    size_t i = 0;
+    while (i < p->nloops && p->loops[i] != key)
+      i++;
+    if (i == p->nloops) {
+      uint64_t *n = realloc(p->loops, (p->nloops + 1) * sizeof *n);
+      if (n != NULL) {
+        p->loops = n;
+        p->loops[p->nloops++] = key;
+      }
+    }
+  }
   open_event(p, m, "X", iv->pid, iv->tid ? LOOP_TID_BASE + iv->tid : iv->task);
   put_us(p, "ts", iv->begin);
   put_us(p, "dur", iv->end + p->base - iv->begin);
@@ -164,7 +180,15 @@ int tt_perfetto_end(tt_perfetto *p, const tt_model *m) {
     meta(p, m, "thread_sort_index", t->pid, t->id);
     fprintf(o, "\"sort_index\":%zu}}", i + 1);
   }
+  for (size_t i = 0; i < p->nloops; i++) {
+    uint32_t pid = (uint32_t)(p->loops[i] >> 32), tid = (uint32_t)p->loops[i];
+    meta(p, m, "thread_name", pid, LOOP_TID_BASE + tid);
+    fprintf(o, "\"name\":\"loop (tid %u)\"}}", tid);
+    meta(p, m, "thread_sort_index", pid, LOOP_TID_BASE + tid);
+    fputs("\"sort_index\":0}}", o);
+  }
   fputs("\n]}\n", o);
+  free(p->loops);
   free(p);
   return ferror(o) ? -EIO : 0;
 }

@@ -124,6 +124,10 @@ int tt_render_summary(const tt_model *m, FILE *out) {
           (unsigned long long)tt_model_events(m), tt_model_nprocs(m),
           tt_model_nprocs(m) == 1 ? "" : "es", tt_model_ntasks(m), tt_model_nlocks(m),
           tt_fmt_duration(span, b1, sizeof b1));
+  if (tt_model_events(m) == 0)
+    fputs("(no tasktrace events: was the program run under `tasktrace record`, or for LTTng\n"
+          " with `lttng enable-event -u 'tasktrace:*'` (scripts/lttng-record.sh)?)\n",
+          out);
   size_t nt = tt_model_ntasks(m);
   size_t *ix = malloc((nt ? nt : 1) * sizeof *ix);
   if (ix == NULL)

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "source.h"
+#include "vmap.h"
 
 /* A producer has at most 16 buffers of 32 KiB in flight (tracer/src/
  * stream.c), some 170k events at ~3 bytes each: the window covers them. */
@@ -31,20 +32,25 @@ typedef struct {
   uint64_t size;
   uint64_t events;
   fifo *q, *last; /* last: the queue of the previous event read (a cache) */
+  tt__vmap qmap;  /* tid -> index in q */
+  uint32_t *heap; /* indices of the non-empty FIFOs, by head time */
+  size_t nheap, cheap;
   size_t nq, buffered;
   int eof, err; /* err: a read error, returned once the read-ahead is out */
   char note[512];
 } ttrace_source;
 
 static fifo *queue_of(ttrace_source *s, uint32_t tid) {
-  for (size_t i = 0; i < s->nq; i++)
-    if (s->q[i].tid == tid)
-      return &s->q[i];
+  uint32_t i = tt__vmap_get(&s->qmap, 0, tid);
+  if (i != UINT32_MAX)
+    return &s->q[i];
   fifo *q = realloc(s->q, (s->nq + 1) * sizeof *q);
   if (q == NULL)
     return NULL;
   s->last = NULL; /* the array moved */
   s->q = q;
+  if (tt__vmap_put(&s->qmap, 0, tid, (uint32_t)s->nq) < 0)
+    return NULL;
   memset(&q[s->nq], 0, sizeof q[0]);
   q[s->nq].tid = tid;
   return &q[s->nq++];
@@ -64,6 +70,49 @@ static int fifo_push(fifo *q, const tt_trace_event *ev) {
     q->head = 0;
   }
   q->ev[(q->head + q->len++) & (q->cap - 1)] = *ev; /* cap: a power of two */
+  return 0;
+}
+
+/* A min-heap of the non-empty FIFOs by the time of their head event: the
+ * earliest head in O(log threads), however many threads a file names. */
+static uint64_t head_ts(const ttrace_source *s, uint32_t qi) {
+  const fifo *q = &s->q[qi];
+  return q->ev[q->head].ts;
+}
+
+static void heap_down(ttrace_source *s, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < s->nheap && head_ts(s, s->heap[l]) < head_ts(s, s->heap[m]))
+      m = l;
+    if (r < s->nheap && head_ts(s, s->heap[r]) < head_ts(s, s->heap[m]))
+      m = r;
+    if (m == i)
+      return;
+    uint32_t t = s->heap[i];
+    s->heap[i] = s->heap[m];
+    s->heap[m] = t;
+    i = m;
+  }
+}
+
+static int heap_push(ttrace_source *s, uint32_t qi) {
+  if (s->nheap == s->cheap) {
+    size_t c = s->cheap ? s->cheap * 2 : 16;
+    uint32_t *h = realloc(s->heap, c * sizeof *h);
+    if (h == NULL)
+      return -ENOMEM;
+    s->heap = h;
+    s->cheap = c;
+  }
+  size_t i = s->nheap++;
+  s->heap[i] = qi;
+  while (i > 0 && head_ts(s, s->heap[(i - 1) / 2]) > head_ts(s, s->heap[i])) {
+    uint32_t t = s->heap[i];
+    s->heap[i] = s->heap[(i - 1) / 2];
+    s->heap[(i - 1) / 2] = t;
+    i = (i - 1) / 2;
+  }
   return 0;
 }
 
@@ -97,22 +146,22 @@ static int ttrace_next(tt_source *src, tt_trace_event *ev) {
       break;
     }
     fifo *q = s->last != NULL && s->last->tid == e.tid ? s->last : queue_of(s, e.tid);
-    if (q == NULL || fifo_push(q, &e) < 0)
+    if (q == NULL || fifo_push(q, &e) < 0 ||
+        (q->len == 1 && heap_push(s, (uint32_t)(q - s->q)) < 0))
       return tt__source_fail(src, -ENOMEM, "%s: out of memory", s->path);
     s->last = q;
     s->buffered++;
   }
-  fifo *best = NULL;
-  for (size_t i = 0; i < s->nq; i++) {
-    fifo *q = &s->q[i];
-    if (q->len > 0 && (best == NULL || q->ev[q->head].ts < best->ev[best->head].ts))
-      best = q;
-  }
-  if (best == NULL)
+  if (s->nheap == 0)
     return s->err;
+  fifo *best = &s->q[s->heap[0]];
   *ev = best->ev[best->head];
   best->head = (best->head + 1) & (best->cap - 1);
   best->len--;
+  if (best->len == 0)
+    s->heap[0] = s->heap[--s->nheap];
+  if (s->nheap > 0)
+    heap_down(s, 0);
   s->buffered--;
   s->events++;
   return 1;
@@ -144,6 +193,8 @@ static void ttrace_close(tt_source *src) {
   for (size_t i = 0; i < s->nq; i++)
     free(s->q[i].ev);
   free(s->q);
+  tt__vmap_free(&s->qmap);
+  free(s->heap);
   free(s);
 }
 

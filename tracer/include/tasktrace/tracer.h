@@ -163,8 +163,13 @@ TT_EXTERN int tt_reader_truncated(const tt_reader *r);
 /* Events the producer dropped (the sum of `lost` events read so far; once
  * tt_reader_next returned 0, of the whole file). */
 TT_EXTERN uint64_t tt_reader_lost(const tt_reader *r);
-/* Events returned so far, and chunks read so far. */
+/* Events returned so far. */
 TT_EXTERN uint64_t tt_reader_events(const tt_reader *r);
+/* Go to the first chunk that holds events at or after ts (CLOCK_MONOTONIC
+ * ns): through the index of a complete file, by walking chunk headers in a
+ * cut one. Events before ts may still come (chunks overlap, threads
+ * interleave): skip them. Returns 0 or < 0 (the reason in tt_reader_error). */
+TT_EXTERN int tt_reader_seek(tt_reader *r, uint64_t ts);
 TT_EXTERN void tt_reader_close(tt_reader *r);
 
 typedef struct tt_writer tt_writer;

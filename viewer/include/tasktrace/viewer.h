@@ -59,7 +59,7 @@ TT_EXTERN const char *tt_source_error(const tt_source *src);
 /* After the end: a note on data that could not be read (a truncated file's
  * missing tail, ...), or NULL when everything was read. */
 TT_EXTERN const char *tt_source_note(const tt_source *src);
-/* Progress: bytes consumed so far and in total (0 when unknown). */
+/* Progress: work done so far (events read) and in total (0 when unknown). */
 TT_EXTERN void tt_source_progress(const tt_source *src, uint64_t *done, uint64_t *total);
 TT_EXTERN void tt_source_close(tt_source *src);
 
@@ -125,6 +125,7 @@ typedef struct tt_vtask {
   /* Live state (while reading). */
   uint8_t state, why;
   uint64_t object, since;
+  uint64_t gap_seen; /* the process's losses already applied to it */
 } tt_vtask;
 
 #define TT_VLOCK_HOLDERS 4
@@ -154,7 +155,7 @@ typedef struct tt_vproc {
   uint64_t loop_span_ns;       /* time covered by loop activity */
   uint64_t ntasks, nlive;
   uint64_t slow_steps;
-  void *latency;               /* scheduling-latency histogram (private) */
+  void *latency;               /* private to the model: latency histogram, gap state */
 } tt_vproc;
 
 typedef struct tt_vslow {

@@ -2,7 +2,7 @@
  * deterministic mutations of each (bit flips, byte overwrites, cuts,
  * duplicated spans), so that ctest fuzzes a little on every build with any
  * compiler. Build with TT_SANITIZE=ON to catch memory errors as well.
- *   fuzz-NAME-replay [-n MUTATIONS] FILE_OR_DIR...
+ *   fuzz-viewer-NAME-replay [-n MUTATIONS] FILE_OR_DIR...
  */
 #include <dirent.h>
 #include <stdint.h>

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The native tracing path's figures, side by side (README, "Collector"):
+#  - recording cost: tasktrace-bench WORKLOAD plain vs under `tasktrace
+#    record` (ns per op, ratio), and what it wrote (events, lost, bytes/event);
+#  - the application thread's cost per event (tt-test-producer's CPU clock,
+#    recorded minus plain);
+#  - the collector's ingest rate on one core (tt-ingest-bench on the switch
+#    recording: decode + validate + deflate + write).
+#
+#   scripts/bench-collector.sh [-n RUNS] [WORKLOAD...]
+#
+# Figures are medians of RUNS runs (default 3). Workloads: switch
+# lock_counter queue spawn million (default: all). Uses $TT_BUILD_DIR or build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${TT_BUILD_DIR:-build}/bin
+RUNS=3
+WORKLOADS=()
+while [ "$#" -gt 0 ]; do
+  case $1 in
+  -n) RUNS=${2:-}; shift 2 ;;
+  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  switch | lock_counter | queue | spawn | million) WORKLOADS+=("$1"); shift ;;
+  *) echo "bench-collector.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+done
+case $RUNS in '' | *[!0-9]* | 0) echo "bench-collector.sh: -n wants a positive number" >&2; exit 2 ;; esac
+[ "${#WORKLOADS[@]}" -gt 0 ] || WORKLOADS=(switch lock_counter queue spawn million)
+for b in tasktrace tasktrace-bench tt-test-producer tt-ingest-bench; do
+  [ -x "$BIN/$b" ] || { echo "bench-collector.sh: $BIN/$b missing: build first (scripts/build.sh)" >&2; exit 2; }
+done
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+unset TASKTRACE_COLLECTOR
+
+printf '%-13s %10s %10s %6s %10s %8s %11s\n' workload plain_ns recorded_ns ratio events lost bytes/event
+for w in "${WORKLOADS[@]}"; do
+  : >"$TMP/plain"; : >"$TMP/rec"; : >"$TMP/bpe"
+  for ((i = 0; i < RUNS; i++)); do
+    "$BIN/tasktrace-bench" "$w" | tail -1 | sed -n 's/.*ns_per_op=\([0-9.]*\).*/\1/p' >>"$TMP/plain"
+    "$BIN/tasktrace" record -o "$TMP/$w.ttrace" -- "$BIN/tasktrace-bench" "$w" >"$TMP/out" 2>"$TMP/err"
+    sed -n 's/.*ns_per_op=\([0-9.]*\).*/\1/p' "$TMP/out" | tail -1 >>"$TMP/rec"
+    line=$(grep 'tasktrace record: wrote' "$TMP/err")
+    ev=$(sed -n 's/.*: \([0-9]*\) events (\([0-9]*\) lost), \([0-9]*\) bytes.*/\1/p' <<<"$line")
+    lost=$(sed -n 's/.*: \([0-9]*\) events (\([0-9]*\) lost), \([0-9]*\) bytes.*/\2/p' <<<"$line")
+    bytes=$(sed -n 's/.*: \([0-9]*\) events (\([0-9]*\) lost), \([0-9]*\) bytes.*/\3/p' <<<"$line")
+    awk -v b="$bytes" -v e="$ev" 'BEGIN {printf "%.3f\n", b / e}' >>"$TMP/bpe"
+  done
+  p=$(median <"$TMP/plain"); r=$(median <"$TMP/rec"); bpe=$(median <"$TMP/bpe")
+  printf '%-13s %10s %10s %6s %10s %8s %11s\n' "$w" "$p" "$r" \
+    "$(awk -v p="$p" -v r="$r" 'BEGIN {printf "%.2f", r / p}')" "$ev" "$lost" "$bpe"
+done
+
+: >"$TMP/pc"; : >"$TMP/rc"
+for ((i = 0; i < RUNS; i++)); do
+  "$BIN/tt-test-producer" 5000000 | sed -n 's/.*cpu_ns_per_event=\([0-9.]*\).*/\1/p' >>"$TMP/pc"
+  "$BIN/tasktrace" record --quiet -o "$TMP/p.ttrace" -- "$BIN/tt-test-producer" 5000000 |
+    sed -n 's/.*cpu_ns_per_event=\([0-9.]*\).*/\1/p' >>"$TMP/rc"
+done
+pc=$(median <"$TMP/pc"); rc=$(median <"$TMP/rc")
+echo
+echo "application thread, per event (CPU clock): loop alone $pc ns, recording $rc ns," \
+  "so tracing costs $(awk -v a="$pc" -v b="$rc" 'BEGIN {printf "%.1f", b - a}') ns an event"
+
+if [ -f "$TMP/switch.ttrace" ]; then
+  src=$TMP/switch.ttrace
+else
+  "$BIN/tasktrace" record --quiet -o "$TMP/switch.ttrace" -- "$BIN/tasktrace-bench" switch >/dev/null
+  src=$TMP/switch.ttrace
+fi
+: >"$TMP/ing"
+for ((i = 0; i < RUNS; i++)); do
+  "$BIN/tt-ingest-bench" "$src" 3 | sed -n 's/.*events_per_s=\([0-9.e+]*\).*/\1/p' >>"$TMP/ing"
+done
+echo "collector ingest (decode + validate + deflate level 1 + write, one core):" \
+  "$(awk -v x="$(median <"$TMP/ing")" 'BEGIN {printf "%.1f", x / 1e6}') million events/s"

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# bench-trace.sh [RUNS]: issue 3's overhead targets, side by side in one run
+# (best of RUNS, default 5; the variants are interleaved so that load from
+# elsewhere hits them alike). Builds into $TT_BUILD_DIR (default build) and,
+# for the compiled-out variant, $TT_BUILD_DIR/lttng-off (-DTT_LTTNG=OFF).
+#
+#  1. tracing compiled in, provider loaded, no session, vs TT_LTTNG=OFF,
+#     on `tasktrace-bench switch`                        target: within 3%
+#  2. debug mode (TASKTRACE_DEBUG=1) on vs off, on `switch` and
+#     `lock_counter`                                     target: at most 2x
+#  3. cost per event with a session recording tasktrace:* (task_switch, 4
+#     integers) vs a bare LTTng-UST tracepoint with 3 integer fields
+#                                                        target: within 1.2x
+#  4. `switch` recorded with tasktrace:* at default channel sizes: events
+#     in the trace, none discarded
+# Parts 3 and 4 start lttng-sessiond if none runs (scripts/lttng-record.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${TT_BUILD_DIR:-build}
+OFF=$B/lttng-off
+runs=${1:-5}
+
+[ -f "$B/CMakeCache.txt" ] || cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$B" -j"$(nproc)" --target tasktrace-bench tasktrace-lttng tt-bench-lttng-bare \
+  tt-bench-lttng-emit >/dev/null
+[ -f "$OFF/CMakeCache.txt" ] ||
+  cmake -S . -B "$OFF" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTT_LTTNG=OFF >/dev/null
+cmake --build "$OFF" -j"$(nproc)" --target tasktrace-bench >/dev/null
+
+declare -A best
+# take KEY COMMAND...: run it, keep the smallest ns_per_op / ns_per_event.
+take() {
+  local key=$1 v
+  shift
+  v=$("$@" | sed -n 's/.*ns_per_\(op\|event\)=\([0-9.]*\).*/\2/p' | tail -1)
+  [ -n "$v" ] || { echo "bench-trace: no figure from: $*" >&2; exit 1; }
+  if [ -z "${best[$key]:-}" ] || awk -v a="$v" -v b="${best[$key]}" 'BEGIN{exit !(a<b)}'; then
+    best[$key]=$v
+  fi
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", a/b}'; }
+rec() { # rec EVENTS COMMAND...: record under a fresh session, print the figure
+  local dir events=$1
+  shift
+  dir=$(mktemp -d)
+  scripts/lttng-record.sh -o "$dir" -e "$events" -- "$@"
+  rm -rf "$dir"
+}
+
+echo "bench-trace: best of $runs runs (ns per op / per event)"
+for _ in $(seq "$runs"); do
+  take sw_on "$B/bin/tasktrace-bench" switch
+  take sw_off "$OFF/bin/tasktrace-bench" switch
+  take sw_dbg env TASKTRACE_DEBUG=1 "$B/bin/tasktrace-bench" switch
+  take lc_on "$B/bin/tasktrace-bench" lock_counter
+  take lc_dbg env TASKTRACE_DEBUG=1 "$B/bin/tasktrace-bench" lock_counter
+  take ev_bare rec 'ttbench:*' "$B/bin/tt-bench-lttng-bare" 200000
+  take ev_tt rec 'tasktrace:*' "$B/bin/tt-bench-lttng-emit" 200000
+done
+
+printf '\n%-58s %10s %10s %8s %s\n' "measure" "base" "variant" "ratio" "target"
+printf '%-58s %10s %10s %8s %s\n' "switch: compiled in, no session / TT_LTTNG=OFF" \
+  "${best[sw_off]}" "${best[sw_on]}" "$(ratio "${best[sw_on]}" "${best[sw_off]}")" "<= 1.03"
+printf '%-58s %10s %10s %8s %s\n' "switch: TASKTRACE_DEBUG=1 / off" \
+  "${best[sw_on]}" "${best[sw_dbg]}" "$(ratio "${best[sw_dbg]}" "${best[sw_on]}")" "<= 2"
+printf '%-58s %10s %10s %8s %s\n' "lock_counter: TASKTRACE_DEBUG=1 / off" \
+  "${best[lc_on]}" "${best[lc_dbg]}" "$(ratio "${best[lc_dbg]}" "${best[lc_on]}")" "<= 2"
+printf '%-58s %10s %10s %8s %s\n' "per event, session: tasktrace:task_switch / bare 3-int tp" \
+  "${best[ev_bare]}" "${best[ev_tt]}" "$(ratio "${best[ev_tt]}" "${best[ev_bare]}")" "<= 1.2"
+
+# 4. The switch workload recorded at default channel sizes.
+dir=$(mktemp -d)
+traced=$(scripts/lttng-record.sh -o "$dir" -- "$B/bin/tasktrace-bench" switch |
+  sed -n 's/.*ns_per_op=\([0-9.]*\).*/\1/p')
+bt=$(babeltrace2 "$dir" 2>&1 >/dev/null | grep -i discarded || true)
+n=$(babeltrace2 "$dir" 2>/dev/null | grep -c ' tasktrace:task_switch:' || true)
+rm -rf "$dir"
+printf '\nswitch recorded with tasktrace:* (default channels): %s ns/op, %s task_switch events, ' \
+  "$traced" "$n"
+if [ -z "$bt" ]; then echo "none discarded"; else echo "DISCARDED: $bt"; fi
