@@ -55,11 +55,14 @@ else
   apps_sock=${LTTNG_HOME:-$HOME}/.lttng/lttng-ust-sock-8
 fi
 # Two daemons started at once can leave one running without its sockets
-# (the loser removes them as it exits): serialize our starts.
-exec 9>"${TMPDIR:-/tmp}/tasktrace-lttng-sessiond.$(id -u).lock"
+# (the loser removes them as it exits): serialize our starts. The lock is
+# machine-wide (not under $TMPDIR, which each test of the suite has its own).
+exec 9>"/tmp/tasktrace-lttng-sessiond.$(id -u).lock"
 flock 9
 if ! lt list >/dev/null 2>&1; then
-  lttng-sessiond --daemonize --no-kernel >/dev/null 2>&1 || true
+  # It outlives us: not in our $TMPDIR (a test's own, removed after it),
+  # and without the lock's descriptor.
+  TMPDIR=/tmp lttng-sessiond --daemonize --no-kernel >/dev/null 2>&1 9>&- || true
   for _ in $(seq 100); do
     lt list >/dev/null 2>&1 && [ -S "$apps_sock" ] && break
     sleep 0.05

@@ -52,11 +52,16 @@ TT__HIDDEN void tt__stream_discard(tt_stream *s);
 TT__HIDDEN void tt__stream_name(tt_stream *s, const char *prefix, const char *what);
 /* libuv's connection callback for listening streams. */
 TT__HIDDEN void tt__stream_connection_cb(uv_stream_t *h, int status);
+/* Listen on s, just bound with the result `bound` (0 or a libuv error),
+ * with backlog (<= 0: SOMAXCONN). On failure s is discarded. */
+TT__HIDDEN int tt__stream_listen(tt_stream *s, int bound, int backlog);
 /* libuv's connect callback; the request is s->creq. */
 TT__HIDDEN void tt__stream_connect_cb(uv_connect_t *req, int status);
 /* Wait (as s->writer) for the connect started on s->creq, s already named.
- * On failure (timeout and cancel included) s is discarded. */
-TT__HIDDEN int tt__stream_connect_wait(tt_stream *s, tt_task *self, tt_deadline deadline);
+ * On success *out is s; on failure (timeout and cancel included) s is
+ * discarded. */
+TT__HIDDEN int tt__stream_connect_wait(tt_stream *s, tt_task *self, tt_deadline deadline,
+                                       tt_stream **out);
 /* "127.0.0.1:4242" or "[::1]:4242" (io_tcp.c). */
 TT__HIDDEN void tt__format_sockaddr(const struct sockaddr_storage *ss, char *out, size_t size);
 /* A write to a peer that has gone must be -EPIPE, not a SIGPIPE that kills

@@ -55,9 +55,27 @@ static fs_req *fs_alloc(size_t bounce) {
   return f;
 }
 
-/* Wait for f's callback. Returns the request's result with f freed; or,
- * when the task leaves early, the reason, with f orphaned. */
-static ssize_t fs_wait(tt_task *self, fs_req *f, char *out, size_t outlen, tt_deadline deadline) {
+/* The start of open and close: the calling task (*self) and a request
+ * without a bounce buffer; NULL with *err set if either fails. */
+static fs_req *fs_begin(tt_task **self, int *err) {
+  if ((*self = tt__enter(err)) == NULL)
+    return NULL;
+  fs_req *f = fs_alloc(0);
+  if (f == NULL)
+    *err = -ENOMEM;
+  return f;
+}
+
+/* Wait for f's callback, `started` being what the uv_fs_ call that
+ * started f returned. Returns the request's result with f freed; or, when
+ * the request could not start, that error with f freed; or, when the task
+ * leaves early, the reason, with f orphaned. */
+static ssize_t fs_wait(tt_task *self, fs_req *f, int started, char *out, size_t outlen,
+                       tt_deadline deadline) {
+  if (started < 0) {
+    free(f);
+    return started;
+  }
   f->waiter = self;
   int r = tt__park(self, TT_STATE_io, 0, &fs_obj, NULL, deadline);
   f->waiter = NULL;
@@ -81,19 +99,13 @@ static ssize_t fs_wait(tt_task *self, fs_req *f, char *out, size_t outlen, tt_de
 int tt_fs_open(const char *path, int flags, int mode, tt_deadline deadline) {
   if (path == NULL)
     return -EINVAL;
+  tt_task *self;
   int err;
-  tt_task *self = tt__enter(&err);
-  if (self == NULL)
-    return err;
-  fs_req *f = fs_alloc(0);
+  fs_req *f = fs_begin(&self, &err);
   if (f == NULL)
-    return -ENOMEM;
-  err = uv_fs_open(&self->loop->uv, &f->req, path, flags, mode, fs_cb);
-  if (err < 0) {
-    free(f);
     return err;
-  }
-  return (int)fs_wait(self, f, NULL, 0, deadline);
+  err = uv_fs_open(&self->loop->uv, &f->req, path, flags, mode, fs_cb);
+  return (int)fs_wait(self, f, err, NULL, 0, deadline);
 }
 
 /* One pread/pwrite-sized step (offset < 0: the current position). */
@@ -107,11 +119,7 @@ static ssize_t fs_step(tt_task *self, bool is_write, int fd, char *p, size_t len
   uv_buf_t b = uv_buf_init(f->buf, (unsigned)len);
   int err = is_write ? uv_fs_write(&self->loop->uv, &f->req, fd, &b, 1, offset, fs_cb)
                      : uv_fs_read(&self->loop->uv, &f->req, fd, &b, 1, offset, fs_cb);
-  if (err < 0) {
-    free(f);
-    return err;
-  }
-  return fs_wait(self, f, is_write ? NULL : p, len, deadline);
+  return fs_wait(self, f, err, is_write ? NULL : p, len, deadline);
 }
 
 /* Reads go on until len bytes, end of file, or a short step (a pipe or a
@@ -157,17 +165,11 @@ ssize_t tt_fs_write(int fd, const void *buf, size_t len, int64_t offset, tt_dead
 int tt_fs_close(int fd, tt_deadline deadline) {
   if (fd < 0)
     return -EBADF;
+  tt_task *self;
   int err;
-  tt_task *self = tt__enter(&err);
-  if (self == NULL)
-    return err;
-  fs_req *f = fs_alloc(0);
+  fs_req *f = fs_begin(&self, &err);
   if (f == NULL)
-    return -ENOMEM;
-  err = uv_fs_close(&self->loop->uv, &f->req, fd, fs_cb);
-  if (err < 0) {
-    free(f);
     return err;
-  }
-  return (int)fs_wait(self, f, NULL, 0, deadline);
+  err = uv_fs_close(&self->loop->uv, &f->req, fd, fs_cb);
+  return (int)fs_wait(self, f, err, NULL, 0, deadline);
 }

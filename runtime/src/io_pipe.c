@@ -28,14 +28,9 @@ int tt_pipe_listen(tt_stream **out, const char *path, int backlog) {
     return r;
   /* An existing path (even a stale socket) is -EADDRINUSE: removing it is
    * the caller's decision. Closing the listener removes the path. */
-  r = uv_pipe_bind(&s->u.pipe, path);
-  if (r == 0)
-    r = uv_listen(&s->u.s, backlog > 0 ? backlog : SOMAXCONN, tt__stream_connection_cb);
-  if (r < 0) {
-    tt__stream_discard(s);
+  r = tt__stream_listen(s, uv_pipe_bind(&s->u.pipe, path), backlog);
+  if (r < 0)
     return r;
-  }
-  s->listening = true;
   tt__stream_name(s, "pipe", path);
   *out = s;
   return 0;
@@ -59,11 +54,7 @@ int tt_pipe_connect(tt_stream **out, const char *path, tt_deadline deadline) {
   /* Errors (-ENOENT, -ECONNREFUSED, -EAGAIN for a full backlog) come
    * through the callback. */
   uv_pipe_connect(&s->creq, &s->u.pipe, path, tt__stream_connect_cb);
-  r = tt__stream_connect_wait(s, self, deadline);
-  if (r < 0)
-    return r;
-  *out = s;
-  return 0;
+  return tt__stream_connect_wait(s, self, deadline, out);
 }
 
 int tt_pipe_open(tt_stream **out, int fd) {

@@ -126,7 +126,8 @@ void tt__stream_connect_cb(uv_connect_t *req, int status) {
     tt__wake(s->writer, status, NULL, s->obj.id);
 }
 
-int tt__stream_connect_wait(tt_stream *s, tt_task *self, tt_deadline deadline) {
+int tt__stream_connect_wait(tt_stream *s, tt_task *self, tt_deadline deadline,
+                            tt_stream **out) {
   s->writer = self;
   int r = tt__park(self, TT_STATE_io, s->obj.id, s, NULL, deadline);
   s->writer = NULL;
@@ -136,6 +137,7 @@ int tt__stream_connect_wait(tt_stream *s, tt_task *self, tt_deadline deadline) {
     tt__stream_discard(s);
     return r;
   }
+  *out = s;
   return 0;
 }
 
@@ -144,8 +146,20 @@ int tt__stream_connect_wait(tt_stream *s, tt_task *self, tt_deadline deadline) {
  * A call takes its slot (reader or writer) for its whole length, before
  * tt__enter, which may yield under a seeded scheduler: meanwhile another
  * task finds the slot taken (-EBUSY) and tt_stream_close refuses, so no
- * one closes the stream under a call that has begun. */
-static tt_task *claim(tt_task **slot, int *err) {
+ * one closes the stream under a call that has begun.
+ *
+ * claim is also the common start of accept, read, write and shutdown: s
+ * belongs to the caller's loop (fn names the call in the owner-check
+ * message) and is a listener exactly when the call wants one (accept), else
+ * -EINVAL. Returns the calling task holding the slot, or NULL with *err. */
+static tt_task *claim(tt_stream *s, const char *fn, bool listener, tt_task **slot, int *err) {
+  *err = tt__check_owner(&s->obj, fn);
+  if (*err < 0)
+    return NULL;
+  if (s->listening != listener) {
+    *err = -EINVAL;
+    return NULL;
+  }
   tt_task *cur = tt__loop ? tt__loop->current : NULL;
   if (cur == NULL) {
     *err = -EPERM;
@@ -162,7 +176,19 @@ static tt_task *claim(tt_task **slot, int *err) {
   return self;
 }
 
-/* ---- Accept ------------------------------------------------------------- */
+/* ---- Listen and accept -------------------------------------------------- */
+
+int tt__stream_listen(tt_stream *s, int bound, int backlog) {
+  int r = bound;
+  if (r == 0)
+    r = uv_listen(&s->u.s, backlog > 0 ? backlog : SOMAXCONN, tt__stream_connection_cb);
+  if (r < 0) {
+    tt__stream_discard(s);
+    return r;
+  }
+  s->listening = true;
+  return 0;
+}
 
 void tt__stream_connection_cb(uv_stream_t *h, int status) {
   tt_stream *s = h->data;
@@ -223,12 +249,8 @@ int tt_stream_accept(tt_stream *server, tt_stream **client, tt_deadline deadline
   if (server == NULL || client == NULL)
     return -EINVAL;
   *client = NULL;
-  int err = tt__check_owner(&server->obj, "tt_stream_accept");
-  if (err < 0)
-    return err;
-  if (!server->listening)
-    return -EINVAL;
-  tt_task *self = claim(&server->reader, &err);
+  int err;
+  tt_task *self = claim(server, "tt_stream_accept", true, &server->reader, &err);
   if (self == NULL)
     return err;
   err = accept_claimed(server, self, client, deadline);
@@ -320,12 +342,8 @@ static ssize_t read_claimed(tt_stream *s, tt_task *self, void *buf, size_t len,
 ssize_t tt_stream_read(tt_stream *s, void *buf, size_t len, tt_deadline deadline) {
   if (s == NULL || (buf == NULL && len > 0))
     return -EINVAL;
-  int err = tt__check_owner(&s->obj, "tt_stream_read");
-  if (err < 0)
-    return err;
-  if (s->listening)
-    return -EINVAL;
-  tt_task *self = claim(&s->reader, &err);
+  int err;
+  tt_task *self = claim(s, "tt_stream_read", false, &s->reader, &err);
   if (self == NULL)
     return err;
   ssize_t n = read_claimed(s, self, buf, len, deadline);
@@ -396,12 +414,8 @@ static int write_claimed(tt_stream *s, tt_task *self, const char *p, size_t len,
 int tt_stream_write(tt_stream *s, const void *buf, size_t len, tt_deadline deadline) {
   if (s == NULL || (buf == NULL && len > 0))
     return -EINVAL;
-  int err = tt__check_owner(&s->obj, "tt_stream_write");
-  if (err < 0)
-    return err;
-  if (s->listening)
-    return -EINVAL;
-  tt_task *self = claim(&s->writer, &err);
+  int err;
+  tt_task *self = claim(s, "tt_stream_write", false, &s->writer, &err);
   if (self == NULL)
     return err;
   err = write_claimed(s, self, buf, len, deadline);
@@ -412,12 +426,8 @@ int tt_stream_write(tt_stream *s, const void *buf, size_t len, tt_deadline deadl
 int tt_stream_shutdown(tt_stream *s, tt_deadline deadline) {
   if (s == NULL)
     return -EINVAL;
-  int err = tt__check_owner(&s->obj, "tt_stream_shutdown");
-  if (err < 0)
-    return err;
-  if (s->listening)
-    return -EINVAL;
-  tt_task *self = claim(&s->writer, &err);
+  int err;
+  tt_task *self = claim(s, "tt_stream_shutdown", false, &s->writer, &err);
   if (self == NULL)
     return err;
   uv_shutdown_t *req = malloc(sizeof *req);

@@ -40,14 +40,9 @@ int tt_tcp_listen(tt_stream **out, const char *host, int port, int backlog) {
   r = tt__stream_new(&s, false);
   if (r < 0)
     return r;
-  r = uv_tcp_bind(&s->u.tcp, (const struct sockaddr *)&ss, 0);
-  if (r == 0)
-    r = uv_listen(&s->u.s, backlog > 0 ? backlog : SOMAXCONN, tt__stream_connection_cb);
-  if (r < 0) {
-    tt__stream_discard(s);
+  r = tt__stream_listen(s, uv_tcp_bind(&s->u.tcp, (const struct sockaddr *)&ss, 0), backlog);
+  if (r < 0)
     return r;
-  }
-  s->listening = true;
   /* Named by the bound address, so that port 0 shows the real port. */
   int len = sizeof ss;
   char addr[64];
@@ -85,11 +80,7 @@ int tt_tcp_connect(tt_stream **out, const char *host, int port, tt_deadline dead
     tt__stream_discard(s);
     return r;
   }
-  r = tt__stream_connect_wait(s, self, deadline);
-  if (r < 0)
-    return r;
-  *out = s;
-  return 0;
+  return tt__stream_connect_wait(s, self, deadline, out);
 }
 
 int tt_tcp_port(tt_stream *s) {

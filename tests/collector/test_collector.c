@@ -15,7 +15,7 @@
 #include "tasktrace/tracer.h"
 #include "tt_test.h"
 
-static char dir[128], sock[160], outdir[160];
+static char dir[160], sock[200], outdir[200];
 
 static void sleep_ms(long ms) {
   struct timespec d = {ms / 1000, (ms % 1000) * 1000000};
@@ -39,7 +39,7 @@ static pid_t start(char *const argv[], int quiet_stdout) {
 }
 
 static pid_t start_collector(void) {
-  snprintf(dir, sizeof dir, "/tmp/tt-coll-%d-XXXXXX", (int)getpid());
+  snprintf(dir, sizeof dir, "%s/coll-XXXXXX", tt_test_tmpdir());
   ASSERT_TRUE(mkdtemp(dir) != NULL);
   snprintf(sock, sizeof sock, "%s/run/c.sock", dir);
   snprintf(outdir, sizeof outdir, "%s/out", dir);
@@ -59,8 +59,22 @@ static int wait_exit(pid_t pid) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* The producers' PAUSE_EVERY (one setting per test). */
+static long producer_pause_every;
+
+/* At most how many events besides `numbered` numbered ones a lost record
+ * may count: the marks (one per 10000) and, with pauses, what each
+ * tt_sleep_ms(0) emits (two task switches, a loop poll begin and end). */
+static long unnumbered_within(long numbered) {
+  long n = numbered / 10000 + 2;
+  if (producer_pause_every > 0)
+    n += 4 * (numbered / producer_pause_every + 1);
+  return n;
+}
+
 static pid_t start_producer(long events, long pause_every, long pause_us) {
   char n[32], pe[32], pu[32];
+  producer_pause_every = pause_every;
   snprintf(n, sizeof n, "%ld", events);
   snprintf(pe, sizeof pe, "%ld", pause_every);
   snprintf(pu, sizeof pu, "%ld", pause_us);
@@ -125,11 +139,12 @@ static summary check_file_from(const char *path, int want_complete, int from_any
       if (first && from_anywhere) /* a file opened on SIGHUP starts midway */
         s.next_seq = (long)ev.u[0];
       first = 0;
-      /* Dropped events include the marks between numbered ones. */
+      /* Dropped events include the marks (and task switches) between
+       * numbered ones. */
       uint64_t gap = ev.u[0] - (uint64_t)s.next_seq;
       if (gap != 0) {
         ASSERT_TRUE(pending_lost >= gap);
-        ASSERT_LE(pending_lost, gap + gap / 10000 + 2);
+        ASSERT_LE(pending_lost, gap + (uint64_t)unnumbered_within((long)gap));
       } else {
         ASSERT_EQ(pending_lost, 0);
       }
@@ -148,6 +163,18 @@ static summary check_file_from(const char *path, int want_complete, int from_any
 
 static summary check_file(const char *path, int want_complete) {
   return check_file_from(path, want_complete, 0);
+}
+
+/* A producer of `events` that exited normally: every one of them is in the
+ * file or counted in a lost record (in a gap, checked by check_file, or at
+ * the end). Lost records also count the dropped marks (one per 10000). A
+ * producer drops only when the collector lags (a loaded machine). */
+static void check_all_accounted(const summary *s, long events) {
+  ASSERT_GE(s->next_seq + (long)s->tail_lost, events);
+  ASSERT_LE(s->next_seq + (long)s->tail_lost, events + unnumbered_within(events));
+  ASSERT_LE(s->seq_events, events);
+  if (s->lost == 0)
+    ASSERT_EQ(s->seq_events, events);
 }
 
 /* Wait until the collector has closed pid's file (it has an end record). */
@@ -191,17 +218,23 @@ static void stop_collector(pid_t c) {
 TEST(several_producers_at_once) {
   pid_t c = start_collector();
   pid_t p[4];
+  long delivered = 0;
   for (int i = 0; i < 4; i++)
     p[i] = start_producer(200000, 5000, 1000);
   for (int i = 0; i < 4; i++)
     ASSERT_EQ(wait_exit(p[i]), 0);
   for (int i = 0; i < 4; i++) {
     summary s = check_file(wait_closed(p[i]), 1);
-    ASSERT_EQ(s.seq_events + (long)s.lost, 200000);
-    ASSERT_EQ(s.next_seq, 200000);
-    ASSERT_EQ(s.lost, 0); /* a steady rate: nothing dropped */
-    ASSERT_EQ(s.marks, 20);
+    check_all_accounted(&s, 200000);
+    if (s.lost == 0)
+      ASSERT_EQ(s.marks, 20);
+    delivered += s.seq_events;
   }
+  /* A steady rate is taken whole on an idle machine; on a loaded one the
+   * collector may lag and producers drop (counted above), but most must
+   * get through. */
+  printf("delivered %ld of %d numbered events\n", delivered, 4 * 200000);
+  ASSERT_GE(delivered, 4 * 200000 / 2);
   struct stat st;
   ASSERT_OK(stat(sock, &st));
   ASSERT_EQ(st.st_mode & 0777, 0600);
@@ -213,23 +246,41 @@ TEST(several_producers_at_once) {
 }
 
 /* kill -9 of producers at random moments: each file reads back whole, with
- * every event the producer handed over, numbered without a gap. */
+ * every event the producer handed over, numbered from 0 with every gap
+ * covered by a lost record (check_file): a producer drops events only when
+ * the collector lags (a loaded machine), and says so. */
 TEST(kill9_producer) {
   pid_t c = start_collector();
   srand((unsigned)getpid());
-  long total = 0;
+  long total = 0, lost = 0;
   for (int trial = 0; trial < 50; trial++) {
     pid_t p = start_producer(0, 20000, 200);
     wait_streaming(p);
     sleep_ms(rand() % 40);
+    if (trial % 10 == 9) {
+      /* The collector lagging: stopped long enough that the producer's
+       * pool fills and it drops, then running again, so that lost
+       * records reach the file before the kill. */
+      kill(c, SIGSTOP);
+      sleep_ms(300);
+      kill(c, SIGCONT);
+      sleep_ms(50);
+    }
     kill(p, SIGKILL);
     ASSERT_EQ(wait_exit(p), 128 + SIGKILL);
     char *f = wait_closed(p);
     summary s = check_file(f, 1);
-    ASSERT_EQ(s.lost, 0);
-    ASSERT_EQ(s.seq_events, s.next_seq); /* a gapless prefix */
+    /* The numbered events and the lost ones before the last of them make a
+     * prefix without a hole: every drop is accounted for. */
+    ASSERT_LE(s.seq_events, s.next_seq);
+    ASSERT_LE((long)s.lost - (long)s.tail_lost,
+              s.next_seq - s.seq_events + unnumbered_within(s.next_seq));
+    ASSERT_GE((long)s.lost - (long)s.tail_lost, s.next_seq - s.seq_events);
     total += s.seq_events;
+    lost += (long)s.lost;
   }
+  printf("%ld events through, %ld lost\n", total, lost);
+  ASSERT_GE(lost, 1); /* the lagging rounds did drop, and said so */
   ASSERT_GE(total, 50 * 100); /* they did get events through */
   stop_collector(c);
 }
@@ -386,7 +437,8 @@ TEST(garbage_closes_one_connection) {
   close(g3);
   ASSERT_EQ(wait_exit(p), 0);
   summary s = check_file(wait_closed(p), 1);
-  ASSERT_EQ(s.seq_events, 300000);
+  check_all_accounted(&s, 300000);
+  ASSERT_GE(s.seq_events, 300000 / 2);
   ASSERT_EQ(kill(c, 0), 0); /* still running */
   stop_collector(c);
 }
@@ -413,6 +465,31 @@ TEST(sigterm_and_sighup) {
   cleanup();
 }
 
+/* SIGTERM while a producer streams as fast as it can: the collector stops
+ * at once (a cancelled connection task once went on reading forever) and
+ * the file is complete. Three rounds: the race was lost about half the
+ * time. */
+TEST(sigterm_busy_producer) {
+  for (int round = 0; round < 3; round++) {
+    pid_t c = start_collector();
+    pid_t p = start_producer(0, 0, 0);
+    wait_streaming(p);
+    sleep_ms(100 + 50 * round);
+    kill(c, SIGTERM);
+    int st = 0, i;
+    for (i = 0; i < 1000 && waitpid(c, &st, WNOHANG) == 0; i++)
+      sleep_ms(10);
+    if (i == 1000)
+      tt_test_fail(__FILE__, __LINE__, "round %d: the collector did not stop within 10 s", round);
+    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    summary s = check_file(file_of(p, NULL), 1);
+    ASSERT_GE(s.seq_events, 1);
+    kill(p, SIGKILL);
+    wait_exit(p);
+    cleanup();
+  }
+}
+
 /* A peer of another uid is refused (SO_PEERCRED), even when the file
  * modes would let it in. */
 TEST(other_uid_refused) {
@@ -421,6 +498,7 @@ TEST(other_uid_refused) {
   pid_t c = start_collector();
   char rundir[200];
   snprintf(rundir, sizeof rundir, "%s/run", dir);
+  ASSERT_OK(chmod(tt_test_tmpdir(), 0711)); /* the path down to the socket */
   ASSERT_OK(chmod(dir, 0711));
   ASSERT_OK(chmod(rundir, 0711));
   ASSERT_OK(chmod(sock, 0666));
@@ -465,8 +543,8 @@ TEST(options_are_checked) {
 }
 
 TEST(record_and_dump) {
-  char tmp[128], file[200];
-  snprintf(tmp, sizeof tmp, "/tmp/tt-rec-%d-XXXXXX", (int)getpid());
+  char tmp[300], file[400];
+  snprintf(tmp, sizeof tmp, "%s/rec-XXXXXX", tt_test_tmpdir());
   ASSERT_TRUE(mkdtemp(tmp) != NULL);
   snprintf(file, sizeof file, "%s/p.ttrace", tmp);
   unsetenv("TASKTRACE_COLLECTOR");

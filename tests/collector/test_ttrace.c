@@ -9,8 +9,8 @@
 #include "tt_test.h"
 
 static char *tmp_path(const char *name) {
-  static char buf[256];
-  snprintf(buf, sizeof buf, "/tmp/tt-ttrace-%d-%s", (int)getpid(), name);
+  static char buf[600];
+  snprintf(buf, sizeof buf, "%s/%s", tt_test_tmpdir(), name);
   return buf;
 }
 

@@ -14,6 +14,7 @@ name=$(basename "$bin")
 seeds=${TT_EXAMPLE_SEEDS:-50}
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
+trap 'exit 130' INT TERM HUP
 
 fail() { echo "FAIL: $name: $*" >&2; exit 1; }
 

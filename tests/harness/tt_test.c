@@ -1,4 +1,5 @@
 #include "tt_test.h"
+#include "supervise.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -36,26 +37,24 @@ void tt_test_fail(const char *file, int line, const char *fmt, ...) {
   _exit(1);
 }
 
-static int run_forked(int i, int timeout_s) {
-  pid_t pid = fork();
-  if (pid < 0) {
-    perror("fork");
-    return 1;
-  }
-  if (pid == 0) {
-    alarm((unsigned)timeout_s);
-    tests[i].fn();
-    fflush(NULL);
-    _exit(0);
-  }
-  int st;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(st))
-    return WEXITSTATUS(st);
-  fprintf(stderr, "FAIL %s: killed by signal %d%s\n", tests[i].name, WTERMSIG(st),
-          WTERMSIG(st) == SIGALRM ? " (timeout)" : "");
-  return 1;
+const char *tt_test_tmpdir(void) {
+  const char *d = tt__supervise_dir();
+  if (d == NULL)
+    tt_test_fail(__FILE__, __LINE__, "tt_test_tmpdir() outside a supervised test");
+  return d;
+}
+
+static void run_test(void *arg) { tests[*(int *)arg].fn(); }
+
+static int run_supervised(int i, int timeout_s) {
+  return tt__supervise(tests[i].name, run_test, &i, timeout_s);
+}
+
+/* TT_TEST_TIMEOUT (seconds), else the fallback. */
+static int timeout_of(int fallback) {
+  const char *v = getenv("TT_TEST_TIMEOUT");
+  int t = v ? atoi(v) : 0;
+  return t > 0 ? t : fallback;
 }
 
 int main(int argc, char **argv) {
@@ -66,23 +65,21 @@ int main(int argc, char **argv) {
   }
   if (argc > 1) {
     for (int i = 0; i < ntests; i++)
-      if (strcmp(tests[i].name, argv[1]) == 0) {
-        tests[i].fn();
-        fflush(NULL);
-        return 0;
-      }
+      if (strcmp(tests[i].name, argv[1]) == 0)
+        return run_supervised(i, timeout_of(0));
     fprintf(stderr, "tt_test: no test named '%s' (--list lists them)\n", argv[1]);
     return 2;
   }
   int passed = 0, failed = 0;
   for (int i = 0; i < ntests; i++) {
-    if (run_forked(i, 120) == 0) {
+    if (run_supervised(i, timeout_of(120)) == 0) {
       passed++;
       printf("ok   %s\n", tests[i].name);
     } else {
       failed++;
       printf("FAIL %s\n", tests[i].name);
     }
+    fflush(stdout);
   }
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;

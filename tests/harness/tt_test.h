@@ -1,7 +1,10 @@
 /* The test harness: typed assertions with file:line, one ctest entry per
- * TEST (see cmake/TTTest.cmake). `prog NAME` runs one test in-process (ctest
- * enforces the timeout); `prog` alone runs each test in a forked child with a
- * timeout and prints "N passed, N failed"; `prog --list` lists them. */
+ * TEST (see cmake/TTTest.cmake). `prog NAME` runs one test, `prog` alone
+ * runs each and prints "N passed, N failed", `prog --list` lists them. Each
+ * test runs supervised (supervise.h): in a forked child leading its own
+ * process group, with its own temporary directory, within $TT_TEST_TIMEOUT
+ * seconds (120 when running them all); whatever it leaves running is ended
+ * and the directory removed, however it ends. */
 #ifndef TT_TEST_H
 #define TT_TEST_H
 
@@ -97,5 +100,8 @@ void tt_test_fail(const char *file, int line, const char *fmt, ...)
 int tt_test_spawn(char *const argv[], char *const env[], char **out, int timeout_s);
 /* Path of a built binary: $TT_BIN_DIR/name (set by CMake for every test). */
 const char *tt_test_bin(const char *name);
+/* The test's own temporary directory (also its $TMPDIR), removed with all
+ * it holds when the test ends, however it ends. */
+const char *tt_test_tmpdir(void);
 
 #endif

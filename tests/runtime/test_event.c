@@ -253,11 +253,16 @@ static int ev_worker(void *arg) {
   return 0;
 }
 
-/* Workers may finish early: chaos can cancel one before its first step. */
+/* Workers may finish early: chaos can cancel one before its first step. A
+ * handle that is no longer valid (joined, or NULL after tt_gather) is a
+ * failure, not "not done yet": the setter would spin forever. */
 static int workers_done(void) {
-  for (int i = 0; i < NW; i++)
-    if (tt_task_done(workers[i]) != 1)
+  for (int i = 0; i < NW; i++) {
+    int d = tt_task_done(workers[i]);
+    ASSERT_GE(d, 0);
+    if (d == 0)
       return 0;
+  }
   return 1;
 }
 
@@ -266,6 +271,8 @@ static int setter(void *arg) {
   int dummy = 0;
   while (!workers_done()) {
     rand_pause(&r, &dummy);
+    if (dummy != 0)
+      return -ECANCELED; /* nobody cancels the setter but tt_run's teardown */
     owed += list_len(&E.waiters);
     tt_event_set(&E);
     tt_event_clear(&E);

@@ -26,46 +26,16 @@ static void remove_sock_dir(void) {
 #define NCLIENTS 4
 #define NMSGS 5
 
-static int echo_handler(void *arg) {
-  tt_stream *c = arg;
-  char buf[256];
-  ssize_t n;
-  while ((n = tt_stream_read(c, buf, sizeof buf, TT_FOREVER)) > 0)
-    ASSERT_OK(tt_stream_write(c, buf, (size_t)n, TT_FOREVER));
-  ASSERT_EQ(n, 0); /* the client shut down its side */
-  ASSERT_OK(tt_stream_close(c));
-  return 0;
-}
-
-static int echo_server(void *arg) {
-  tt_stream *srv = arg;
-  tt_task *h[NCLIENTS];
-  for (int i = 0; i < NCLIENTS; i++) {
-    tt_stream *c;
-    ASSERT_OK(tt_stream_accept(srv, &c, TT_FOREVER));
-    ASSERT_OK(tt_spawn(&h[i], echo_handler, c, "echo"));
-  }
-  ASSERT_OK(tt_gather(h, NCLIENTS, NULL, TT_FOREVER));
-  return 0;
-}
+static int echo_server(void *arg) { return io_echo_serve(arg, NCLIENTS); }
 
 static int echo_client(void *arg) {
   int id = (int)(intptr_t)arg;
   tt_stream *s;
   ASSERT_OK(tt_pipe_connect(&s, sock_path, tt_after_ms(5000)));
   for (int m = 0; m < NMSGS; m++) {
-    char msg[64], back[64];
-    int len = snprintf(msg, sizeof msg, "client %d message %d", id, m);
-    ASSERT_OK(tt_stream_write(s, msg, (size_t)len, TT_FOREVER));
-    int got = 0;
-    while (got < len) {
-      ssize_t n = tt_stream_read(s, back + got, sizeof back - (size_t)got, tt_after_ms(5000));
-      ASSERT_GE(n, 1);
-      got += (int)n;
-    }
-    ASSERT_EQ(got, len);
-    back[got] = 0;
-    ASSERT_STR_EQ(back, msg);
+    char msg[64];
+    snprintf(msg, sizeof msg, "client %d message %d", id, m);
+    io_echo_roundtrip(s, msg);
     ASSERT_OK(tt_yield()); /* interleave the clients */
   }
   ASSERT_OK(tt_stream_shutdown(s, TT_FOREVER));

@@ -2,7 +2,10 @@
  * tt-lttng-prog with scripts/lttng-record.sh (which starts the daemon when
  * none runs and uses a fresh, uniquely named session) and reads the trace
  * back with babeltrace2. */
+#include <fcntl.h>
+#include <spawn.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <tasktrace/tasktrace.h>
@@ -32,8 +35,8 @@ static char *script(void) {
 }
 
 static char *tmpdir(void) {
-  static char buf[64];
-  snprintf(buf, sizeof buf, "/tmp/tt-lttng-XXXXXX");
+  static char buf[600];
+  snprintf(buf, sizeof buf, "%s/lttng-XXXXXX", tt_test_tmpdir());
   if (mkdtemp(buf) == NULL)
     tt_test_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
   return buf;
@@ -405,21 +408,39 @@ TEST(bad_provider_variable) {
 }
 
 /* With the provider loaded (and a session daemon running, if one does, but
- * no session), the first task runs within 20 ms of exec. Best of 3 runs:
- * the machine is shared. */
+ * no session), the first task runs within 20 ms of exec. posix_spawn (a
+ * vfork), not tt_test_spawn's fork of this whole process, so that the
+ * figure is the program's start. The best run counts: the machine is
+ * shared, so up to 20 runs (5 s at most) until one makes it; a start that
+ * waits for something (LTTng's registration timeout is 3 s) never does.
+ * Label "timing": not run under valgrind. */
 TEST(starts_fast) {
-  int64_t best = INT64_MAX;
-  for (int i = 0; i < 3; i++) {
+  int64_t best = INT64_MAX, start = tt_now();
+  char path[600];
+  snprintf(path, sizeof path, "%s/first-task.out", tt_test_tmpdir());
+  for (int i = 0; i < 20 && best > 20 * 1000000LL && tt_now() - start < 5000000000LL; i++) {
     char *argv[] = {(char *)tt_test_bin("tt-lttng-prog"), "first-task", NULL};
-    char *out;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid;
     int64_t t0 = tt_now();
-    ASSERT_EQ(tt_test_spawn(argv, NULL, &out, 20), 0);
+    ASSERT_EQ(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char out[256] = "";
+    FILE *f = fopen(path, "r");
+    ASSERT_TRUE(f != NULL);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
     const char *p = strstr(out, "first_task_ns=");
     ASSERT_TRUE(p != NULL);
     int64_t dt = strtoll(p + strlen("first_task_ns="), NULL, 10) - t0;
     if (dt < best)
       best = dt;
-    free(out);
   }
   printf("first task after %.2f ms\n", (double)best / 1e6);
   ASSERT_LE(best, 20 * 1000000LL);

@@ -10,8 +10,9 @@ mode=$1 bin=$2 src=$3
 T=$bin/tasktrace
 data=$src/tests/viewer/data
 expect=$src/tests/viewer/expect
-tmp=$(mktemp -d /tmp/tt-viewer-cli.XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tt-viewer-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 

@@ -10,16 +10,20 @@ bin=$1
 T=$bin/tasktrace
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || { echo "chromium not installed (apt-get install chromium): skipped"; exit 77; }
-tmp=$(mktemp -d /tmp/tt-viewer-html.XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tt-viewer-html.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # chrome URL ARGS...: headless, isolated profile, no network services.
+# Three runs of at most 50 s (a loaded machine takes a few) stay within
+# the test's deadline (tests/viewer/CMakeLists.txt); timeout(1) ends the
+# browser's whole process group, and its temporary files go to $tmp.
 chrome() {
   url=$1; shift
   rm -rf "$tmp/profile"
-  timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+  TMPDIR=$tmp timeout -k 5 50 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
     --disable-component-update --disable-sync --no-first-run --user-data-dir="$tmp/profile" \
     --enable-logging=stderr --v=0 --window-size=1200,600 --hide-scrollbars "$@" "$url"
 }

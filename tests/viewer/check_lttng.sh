@@ -12,8 +12,9 @@ command -v lttng >/dev/null && command -v lttng-sessiond >/dev/null ||
 for f in "$T" "$bin/../examples/bank"; do
   [ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
 done
-tmp=$(mktemp -d /tmp/tt-viewer-lttng.XXXXXX)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tt-viewer-lttng.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 

@@ -408,7 +408,7 @@ TEST(html_escapes_every_name) {
 /* ---- .ttrace files ---- */
 
 static void tmpname(char *buf, size_t len, const char *tag) {
-  snprintf(buf, len, "/tmp/tt-viewer-test-%d-%s.ttrace", (int)getpid(), tag);
+  snprintf(buf, len, "%s/%s.ttrace", tt_test_tmpdir(), tag);
 }
 
 /* Two threads whose buffers were handed over out of time order come out

@@ -246,13 +246,18 @@ static int push(tt_collector *c, item *it) {
   if (copy == NULL)
     return -ENOMEM;
   *copy = *it;
-  int r;
-  /* A cancelled connection task still hands its last items over. */
+  int r, cancelled = 0;
+  /* A cancelled connection task still hands its last items over, and then
+   * learns it was cancelled: the retry consumed the cancellation, and a
+   * task that went on reading a busy producer would never end (a SIGTERM
+   * that never stops the collector). */
   while ((r = tt_queue_put(&c->q, copy, TT_FOREVER)) == -ECANCELED)
-    ;
-  if (r < 0)
+    cancelled = 1;
+  if (r < 0) {
     free(copy);
-  return r;
+    return r;
+  }
+  return cancelled ? -ECANCELED : 0;
 }
 
 /* ---- Connection tasks ---- */
@@ -367,11 +372,12 @@ static int conn_main(void *arg) {
       break;
     }
     memcpy(it.body, body, len);
-    if ((r = push(c, &it)) < 0) {
+    if ((r = push(c, &it)) == -ECANCELED)
+      break; /* handed over, and asked to stop */
+    if (r < 0) {
       free(it.body);
       break;
     }
-    r = 0;
   }
   if (r < 0 && r != -ECANCELED && r != -EPROTO && r != -EPERM) {
     c->st.refused++;
@@ -383,7 +389,8 @@ static int conn_main(void *arg) {
   tt_stream_close(cn->s);
   cn->s = NULL;
   item it = {IT_CLOSE, cn, NULL, 0, 0, 0, 0, 0};
-  if (push(c, &it) < 0) {
+  int pr = push(c, &it);
+  if (pr < 0 && pr != -ECANCELED) {
     close_file(cn);
     cn->task = NULL; /* nobody joins: we are the last user */
   }
@@ -504,9 +511,9 @@ err:
   return r;
 }
 
-void tt__collector_reopen(tt_collector *c) {
+int tt__collector_reopen(tt_collector *c) {
   item it = {IT_HUP, NULL, NULL, 0, 0, 0, 0, 0};
-  push(c, &it);
+  return push(c, &it);
 }
 
 const char *tt__collector_first_file(tt_collector *c) {

@@ -38,7 +38,7 @@ typedef struct tt_collector_stats {
  * negative errno, with a one-line message printed. */
 int tt__collector_start(tt_collector **out, const tt_collector_opts *opts);
 /* Close every file and open the next one (SIGHUP, for log rotation). */
-void tt__collector_reopen(tt_collector *c);
+int tt__collector_reopen(tt_collector *c); /* -ECANCELED: queued, but the caller was cancelled */
 /* Stop accepting; give open connections until drain to end by themselves
  * (TT_NOWAIT: none), then cut them; write out and close every file; free.
  * *stats (may be NULL) receives the totals. */

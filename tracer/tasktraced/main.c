@@ -62,7 +62,8 @@ static int hup_main(void *arg) {
     tt_event_clear(&hup_ev);
     if (hup_pending) {
       hup_pending = 0;
-      tt__collector_reopen(c);
+      if (tt__collector_reopen(c) == -ECANCELED)
+        return 0; /* stopping: the cancel must not be lost */
     }
   }
 }

@@ -5,9 +5,10 @@
 #ifndef TT_VIEWER_CLI_H
 #define TT_VIEWER_CLI_H
 
-#define TT_EXIT_OK 0
-#define TT_EXIT_FAIL 1
-#define TT_EXIT_USAGE 2
+/* TT_CLI_, not TT_EXIT_: tracer.h's enum tt_exit_status owns TT_EXIT_OK. */
+#define TT_CLI_OK 0
+#define TT_CLI_FAIL 1
+#define TT_CLI_USAGE 2
 
 /* X(name, one-line help): add a line per command, keep the last without a
  * backslash. */

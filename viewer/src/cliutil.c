@@ -1,9 +1,11 @@
 /* Shared plumbing of the subcommands. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli.h"
 #include "cliutil.h"
 
 void tt__cli_err(const char *cmd, const char *fmt, ...) {
@@ -22,13 +24,13 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
   *out = NULL;
   if (tt_source_open_all((const char *const *)files, (size_t)n, &src, err, sizeof err) < 0) {
     tt__cli_err(cmd, "%s", err);
-    return 1;
+    return TT_CLI_FAIL;
   }
   tt_model *m = tt_model_new(hooks);
   if (m == NULL) {
     tt_source_close(src);
     tt__cli_err(cmd, "out of memory");
-    return 1;
+    return TT_CLI_FAIL;
   }
   int r = tt_model_load(m, src, n == 1 ? files[0] : "traces", err, sizeof err);
   const char *note = tt_source_note(src);
@@ -38,9 +40,9 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
   *out = m;
   if (r < 0) {
     tt__cli_err(cmd, "%s; what was read before it is shown", err);
-    return 1;
+    return TT_CLI_FAIL;
   }
-  return 0;
+  return TT_CLI_OK;
 }
 
 int tt__cli_span(const char *cmd, char *const *files, int n, uint64_t *first, uint64_t *last,
@@ -49,7 +51,7 @@ int tt__cli_span(const char *cmd, char *const *files, int n, uint64_t *first, ui
   tt_source *src;
   if (tt_source_open_all((const char *const *)files, (size_t)n, &src, err, sizeof err) < 0) {
     tt__cli_err(cmd, "%s", err);
-    return 1;
+    return TT_CLI_FAIL;
   }
   tt_trace_event ev;
   int r, any = 0;
@@ -69,5 +71,37 @@ int tt__cli_span(const char *cmd, char *const *files, int n, uint64_t *first, ui
   if (r < 0)
     tt__cli_err(cmd, "%s", tt_source_error(src));
   tt_source_close(src);
-  return r < 0 ? 1 : 0;
+  return r < 0 ? TT_CLI_FAIL : TT_CLI_OK;
+}
+
+int tt__cli_render_done(const char *cmd, tt_model *m, int rendered, int rc) {
+  if (rendered < 0 || fflush(stdout) != 0) {
+    tt__cli_err(cmd, "cannot write the output");
+    rc = TT_CLI_FAIL;
+  }
+  tt_model_free(m);
+  return rc;
+}
+
+int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
+                   int (*render)(const tt_model *m, FILE *out)) {
+  static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+  int c;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (c == 'h') {
+      fputs(usage, stdout);
+      return TT_CLI_OK;
+    }
+    fputs(usage, stderr);
+    return TT_CLI_USAGE;
+  }
+  if (optind >= argc) {
+    tt__cli_err(cmd, "no trace given (tasktrace %s --help)", cmd);
+    return TT_CLI_USAGE;
+  }
+  tt_model *m;
+  int rc = tt__cli_load(cmd, argv + optind, argc - optind, NULL, &m);
+  if (m != NULL)
+    rc = tt__cli_render_done(cmd, m, render(m, stdout), rc);
+  return rc;
 }

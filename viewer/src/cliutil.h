@@ -3,6 +3,8 @@
 #ifndef TT_VIEWER_CLIUTIL_H
 #define TT_VIEWER_CLIUTIL_H
 
+#include <stdio.h>
+
 #include "tasktrace/viewer.h"
 
 /* Read files[0..n) into a new model with hooks (NULL: none). On success
@@ -17,6 +19,17 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
  * object, where something starts to happen. */
 int tt__cli_span(const char *cmd, char *const *files, int n, uint64_t *first, uint64_t *last,
                  uint64_t *active_from);
+/* The end of a subcommand that rendered the model m (from tt__cli_load,
+ * whose exit code is rc) on stdout, `rendered` being the renderer's result:
+ * frees m, and returns rc, or 1 with a message when the output could not be
+ * written. */
+int tt__cli_render_done(const char *cmd, tt_model *m, int rendered, int rc);
+/* The whole of a subcommand that takes FILE... and no option but --help
+ * (summary, locks): parse argv, print usage on --help (exit 0) or on a bad
+ * option or no file (exit 2), load the files, render the model with
+ * render(m, stdout). Returns the exit code. */
+int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
+                   int (*render)(const tt_model *m, FILE *out));
 /* Print "tasktrace CMD: fmt..." on stderr. */
 void tt__cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

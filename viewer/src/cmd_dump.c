@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* tracer.h before cli.h: both spell TT_EXIT_OK (an enum there, a macro here). */
 #include "tasktrace/tracer.h"
 #include "cli.h"
 
@@ -65,22 +64,22 @@ int tt_cmd_dump(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(help, stdout);
-      return TT_EXIT_OK;
+      return TT_CLI_OK;
     } else if (strcmp(argv[i], "--no-delta") == 0) {
       delta = 0;
     } else if (argv[i][0] == '-' && argv[i][1] != 0) {
       fprintf(stderr, "tasktrace dump: unknown option '%s' (tasktrace dump --help)\n", argv[i]);
-      return TT_EXIT_USAGE;
+      return TT_CLI_USAGE;
     } else if (path == NULL) {
       path = argv[i];
     } else {
       fprintf(stderr, "tasktrace dump: one file at a time ('%s' is one too many)\n", argv[i]);
-      return TT_EXIT_USAGE;
+      return TT_CLI_USAGE;
     }
   }
   if (path == NULL) {
     fprintf(stderr, "tasktrace dump: which file? (tasktrace dump FILE.ttrace)\n");
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   tt_reader *r;
   int rc = tt_reader_open(&r, path);
@@ -88,7 +87,7 @@ int tt_cmd_dump(int argc, char **argv) {
     fprintf(stderr, "tasktrace dump: %s: %s\n", path,
             rc == -EPROTO ? "not a .ttrace file (or a version this tasktrace cannot read)"
                           : strerror(-rc));
-    return TT_EXIT_FAIL;
+    return TT_CLI_FAIL;
   }
   const tt_proc_info *p = tt_reader_process(r);
   printf("# %s pid %" PRIu32 " started at %" PRIu64 ".%09" PRIu64 " (CLOCK_MONOTONIC)\n",
@@ -103,7 +102,7 @@ int tt_cmd_dump(int argc, char **argv) {
   const char *why = tt_reader_error(r);
   fprintf(stderr, "tasktrace dump: %" PRIu64 " events, %" PRIu64 " lost%s%s\n",
           tt_reader_events(r), tt_reader_lost(r), why ? "; " : "", why ? why : "");
-  int status = (n < 0 || tt_reader_truncated(r)) ? TT_EXIT_FAIL : TT_EXIT_OK;
+  int status = (n < 0 || tt_reader_truncated(r)) ? TT_CLI_FAIL : TT_CLI_OK;
   tt_reader_close(r);
   return status;
 }

@@ -5,8 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* cliutil.h (tracer.h) first: cli.h's TT_EXIT_OK macro would clash with
- * tracer.h's enum constant of the same name and value otherwise. */
 #include "cliutil.h"
 #include "cli.h"
 
@@ -29,31 +27,31 @@ int tt_cmd_export(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "hf:o:", opts, NULL)) != -1) {
     switch (c) {
-    case 'h': fputs(usage, stdout); return TT_EXIT_OK;
+    case 'h': fputs(usage, stdout); return TT_CLI_OK;
     case 'f': format = optarg; break;
     case 'o': outp = optarg; break;
-    default: fputs(usage, stderr); return TT_EXIT_USAGE;
+    default: fputs(usage, stderr); return TT_CLI_USAGE;
     }
   }
   if (format == NULL || (strcmp(format, "perfetto") != 0 && strcmp(format, "html") != 0)) {
     tt__cli_err("export", format ? "--format: '%s' is not perfetto or html"
                                  : "--format perfetto|html is required%s",
                 format ? format : "");
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   if (outp == NULL) {
     tt__cli_err("export", "-o OUT is required");
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   if (optind >= argc) {
     tt__cli_err("export", "no trace given (tasktrace export --help)");
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   int to_stdout = strcmp(outp, "-") == 0;
   FILE *out = to_stdout ? stdout : fopen(outp, "w");
   if (out == NULL) {
     tt__cli_err("export", "%s: %s", outp, strerror(errno));
-    return TT_EXIT_FAIL;
+    return TT_CLI_FAIL;
   }
   tt_model_hooks hooks;
   tt_perfetto *pf = NULL;
@@ -73,7 +71,7 @@ int tt_cmd_export(int argc, char **argv) {
   }
   if (pf == NULL && h == NULL) {
     tt__cli_err("export", "out of memory");
-    return TT_EXIT_FAIL;
+    return TT_CLI_FAIL;
   }
   tt_model *m;
   int rc = tt__cli_load("export", argv + optind, argc - optind, &hooks, &m);
@@ -90,7 +88,7 @@ int tt_cmd_export(int argc, char **argv) {
   tt_model_free(m);
   if (fflush(out) != 0 || wr < 0 || (!to_stdout && fclose(out) != 0)) {
     tt__cli_err("export", "%s: write failed", outp);
-    return TT_EXIT_FAIL;
+    return TT_CLI_FAIL;
   }
   return rc;
 }

@@ -55,42 +55,42 @@ int tt_cmd_import(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "ho:l:", opts, NULL)) != -1) {
     switch (c) {
-    case 'h': fputs(usage, stdout); return TT_EXIT_OK;
+    case 'h': fputs(usage, stdout); return TT_CLI_OK;
     case 'o': outp = optarg; break;
     case 'l':
       if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '9') {
         tt__cli_err("import", "--level: '%s' is not a level from 0 to 9", optarg);
-        return TT_EXIT_USAGE;
+        return TT_CLI_USAGE;
       }
       wo.level = optarg[0] - '0';
       break;
-    default: fputs(usage, stderr); return TT_EXIT_USAGE;
+    default: fputs(usage, stderr); return TT_CLI_USAGE;
     }
   }
   if (outp == NULL) {
     tt__cli_err("import", "-o FILE.ttrace is required");
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   if (optind != argc - 1) {
     tt__cli_err("import", optind >= argc ? "no LTTng trace directory given" :
                                            "one LTTng trace directory at a time");
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   const char *dir = argv[optind];
   struct stat st;
   if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
     tt__cli_err("import", "%s: %s", dir, errno ? strerror(errno) : "not a directory");
-    return TT_EXIT_FAIL;
+    return TT_CLI_FAIL;
   }
   char err[768];
   tt_source *src;
   if (tt_source_open_lttng(dir, &src, err, sizeof err) < 0) {
     tt__cli_err("import", "%s", err);
-    return TT_EXIT_FAIL;
+    return TT_CLI_FAIL;
   }
   out_file *outs = NULL;
   size_t nouts = 0;
-  int rc = TT_EXIT_OK, r;
+  int rc = TT_CLI_OK, r;
   uint64_t n = 0;
   tt_trace_event ev;
   while ((r = tt_source_next(src, &ev)) > 0) {
@@ -126,31 +126,31 @@ int tt_cmd_import(int argc, char **argv) {
         tt__cli_err("import", "%s: %s", o->path ? o->path : outp, strerror(-wr));
         nouts--;
         free(o->path);
-        rc = TT_EXIT_FAIL;
+        rc = TT_CLI_FAIL;
         break;
       }
     }
     int wr = tt_writer_event(o->w, &ev);
     if (wr < 0) {
       tt__cli_err("import", "%s: %s", o->path, strerror(-wr));
-      rc = TT_EXIT_FAIL;
+      rc = TT_CLI_FAIL;
       break;
     }
     o->events++;
     n++;
   }
-  if (r < 0 && rc == TT_EXIT_OK) {
+  if (r < 0 && rc == TT_CLI_OK) {
     tt__cli_err("import", "%s",
                 r == -ENOMEM ? "out of memory" : tt_source_error(src));
-    rc = TT_EXIT_FAIL;
+    rc = TT_CLI_FAIL;
   }
   tt_source_close(src);
   uint64_t out_bytes = 0;
   for (size_t i = 0; i < nouts; i++) {
     int cr = tt_writer_close(outs[i].w);
-    if (cr < 0 && rc == TT_EXIT_OK) {
+    if (cr < 0 && rc == TT_CLI_OK) {
       tt__cli_err("import", "%s: %s", outs[i].path, strerror(-cr));
-      rc = TT_EXIT_FAIL;
+      rc = TT_CLI_FAIL;
     }
     uint64_t sz = file_size(outs[i].path);
     out_bytes += sz;
@@ -159,13 +159,13 @@ int tt_cmd_import(int argc, char **argv) {
     free(outs[i].path);
   }
   free(outs);
-  if (nouts == 0 && rc == TT_EXIT_OK) {
+  if (nouts == 0 && rc == TT_CLI_OK) {
     tt__cli_err("import", "%s: no tasktrace:* events in this trace", dir);
-    return TT_EXIT_FAIL;
+    return TT_CLI_FAIL;
   }
   dir_bytes = 0;
   nftw(dir, add_size, 32, FTW_PHYS);
-  if (rc == TT_EXIT_OK)
+  if (rc == TT_CLI_OK)
     printf("imported %" PRIu64 " events: LTTng trace %" PRIu64 " bytes -> %" PRIu64
            " bytes (%.1fx smaller)\n",
            n, dir_bytes, out_bytes, out_bytes ? (double)dir_bytes / (double)out_bytes : 0.0);

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* collector.h (tracer.h) before cli.h: both spell TT_EXIT_OK. */
 #include "collector.h"
 #include "cli.h"
 
@@ -146,48 +145,48 @@ int tt_cmd_record(int argc, char **argv) {
       break;
     } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       fputs(help, stdout);
-      return TT_EXIT_OK;
+      return TT_CLI_OK;
     } else if (strcmp(a, "--quiet") == 0) {
       rec.quiet = 1;
     } else if (strcmp(a, "-o") == 0 || strcmp(a, "--level") == 0 ||
                strcmp(a, "--flight-recorder") == 0) {
       if (i + 1 >= argc) {
         fprintf(stderr, "tasktrace record: %s needs a value\n", a);
-        return TT_EXIT_USAGE;
+        return TT_CLI_USAGE;
       }
       const char *val = argv[++i];
       if (a[1] == 'o') {
         if (val[0] == 0) {
           fprintf(stderr, "tasktrace record: -o: empty file name\n");
-          return TT_EXIT_USAGE;
+          return TT_CLI_USAGE;
         }
         rec.o.out_path = val;
       } else if (strcmp(a, "--level") == 0) {
         if (parse_num(a, val, 0, 9, &v) < 0)
-          return TT_EXIT_USAGE;
+          return TT_CLI_USAGE;
         rec.o.level = (int)v;
       } else {
         if (parse_num(a, val, 1, 1 << 20, &v) < 0)
-          return TT_EXIT_USAGE;
+          return TT_CLI_USAGE;
         rec.o.ring_bytes = (size_t)v << 20;
       }
     } else if (a[0] == '-') {
       fprintf(stderr, "tasktrace record: unknown option '%s' (tasktrace record --help)\n", a);
-      return TT_EXIT_USAGE;
+      return TT_CLI_USAGE;
     } else {
       break;
     }
   }
   if (i >= argc) {
     fprintf(stderr, "tasktrace record: which program? (tasktrace record -o F.ttrace -- PROGRAM)\n");
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   rec.argv = argv + i;
   snprintf(rec.dir, sizeof rec.dir, "%s/tasktrace-record-XXXXXX",
            getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 30 ? getenv("TMPDIR") : "/tmp");
   if (mkdtemp(rec.dir) == NULL) {
     fprintf(stderr, "tasktrace record: cannot make a private directory: %s\n", strerror(errno));
-    return TT_EXIT_FAIL;
+    return TT_CLI_FAIL;
   }
   snprintf(rec.sock, sizeof rec.sock, "%s/collector.sock", rec.dir);
   snprintf(rec.env_entry, sizeof rec.env_entry, "TASKTRACE_COLLECTOR=%s", rec.sock);
@@ -198,12 +197,12 @@ int tt_cmd_record(int argc, char **argv) {
   unlink(rec.sock);
   rmdir(rec.dir);
   if (r < 0 || rec.spawn_err) /* already told on stderr */
-    return r < 0 ? TT_EXIT_FAIL : 127;
+    return r < 0 ? TT_CLI_FAIL : 127;
   if (rec.term_sig) {
     fprintf(stderr, "tasktrace record: %s was killed by signal %d (%s)\n", rec.argv[0],
             rec.term_sig, strsignal(rec.term_sig));
     return 128 + rec.term_sig;
   }
   /* The program's status, unless it succeeded and its trace did not. */
-  return rec.status == 0 && rec.failed ? TT_EXIT_FAIL : (int)rec.status;
+  return rec.status == 0 && rec.failed ? TT_CLI_FAIL : (int)rec.status;
 }

@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* cliutil.h (tracer.h) first: cli.h's TT_EXIT_OK macro would clash with
- * tracer.h's enum constant of the same name and value otherwise. */
 #include "cliutil.h"
 #include "cli.h"
 
@@ -25,33 +23,28 @@ int tt_cmd_slow(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
     if (c == 'h') {
       fputs(usage, stdout);
-      return TT_EXIT_OK;
+      return TT_CLI_OK;
     }
     if (c == 'n') {
       char *end;
       long v = strtol(optarg, &end, 10);
       if (*optarg == 0 || *end != 0 || v < 0) {
         tt__cli_err("slow", "--limit: '%s' is not a count", optarg);
-        return TT_EXIT_USAGE;
+        return TT_CLI_USAGE;
       }
       limit = (size_t)v;
       continue;
     }
     fputs(usage, stderr);
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   if (optind >= argc) {
     tt__cli_err("slow", "no trace given (tasktrace slow --help)");
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   tt_model *m;
   int rc = tt__cli_load("slow", argv + optind, argc - optind, NULL, &m);
-  if (m != NULL) {
-    if (tt_render_slow(m, stdout, limit) < 0 || fflush(stdout) != 0) {
-      tt__cli_err("slow", "cannot write the output");
-      rc = TT_EXIT_FAIL;
-    }
-    tt_model_free(m);
-  }
+  if (m != NULL)
+    rc = tt__cli_render_done("slow", m, tt_render_slow(m, stdout, limit), rc);
   return rc;
 }

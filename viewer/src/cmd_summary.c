@@ -1,10 +1,4 @@
 /* tasktrace summary FILE...: per process and per task, locks, slow steps. */
-#include <getopt.h>
-#include <stdio.h>
-#include <string.h>
-
-/* cliutil.h (tracer.h) first: cli.h's TT_EXIT_OK macro would clash with
- * tracer.h's enum constant of the same name and value otherwise. */
 #include "cliutil.h"
 #include "cli.h"
 
@@ -18,28 +12,5 @@ static const char usage[] =
     "the most contended locks; the slowest steps.\n";
 
 int tt_cmd_summary(int argc, char **argv) {
-  static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
-  int c;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    if (c == 'h') {
-      fputs(usage, stdout);
-      return TT_EXIT_OK;
-    }
-    fputs(usage, stderr);
-    return TT_EXIT_USAGE;
-  }
-  if (optind >= argc) {
-    tt__cli_err("summary", "no trace given (tasktrace summary --help)");
-    return TT_EXIT_USAGE;
-  }
-  tt_model *m;
-  int rc = tt__cli_load("summary", argv + optind, argc - optind, NULL, &m);
-  if (m != NULL) {
-    if (tt_render_summary(m, stdout) < 0 || fflush(stdout) != 0) {
-      tt__cli_err("summary", "cannot write the output");
-      rc = TT_EXIT_FAIL;
-    }
-    tt_model_free(m);
-  }
-  return rc;
+  return tt__cli_report("summary", argc, argv, usage, tt_render_summary);
 }

@@ -5,8 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* cliutil.h (tracer.h) first: cli.h's TT_EXIT_OK macro would clash with
- * tracer.h's enum constant of the same name and value otherwise. */
 #include "cliutil.h"
 #include "cli.h"
 
@@ -40,14 +38,14 @@ int tt_cmd_timeline(int argc, char **argv) {
   o.color = isatty(STDOUT_FILENO);
   while ((c = getopt_long(argc, argv, "ht:f:T:w:c:", opts, NULL)) != -1) {
     switch (c) {
-    case 'h': fputs(usage, stdout); return TT_EXIT_OK;
+    case 'h': fputs(usage, stdout); return TT_CLI_OK;
     case 't': o.task = optarg; break;
     case 'f':
     case 'T':
       if (tt_parse_duration(optarg, c == 'f' ? &o.from : &o.to) < 0) {
         tt__cli_err("timeline", "--%s: '%s' is not a time (try 1.5ms, 200us, 3s)",
                     c == 'f' ? "from" : "to", optarg);
-        return TT_EXIT_USAGE;
+        return TT_CLI_USAGE;
       }
       have_to |= c == 'T';
       have_from |= c == 'f';
@@ -57,7 +55,7 @@ int tt_cmd_timeline(int argc, char **argv) {
       long v = strtol(optarg, &end, 10);
       if (*optarg == 0 || *end != 0 || v < 10 || v > 10000) {
         tt__cli_err("timeline", "--width: '%s' is not a width from 10 to 10000", optarg);
-        return TT_EXIT_USAGE;
+        return TT_CLI_USAGE;
       }
       width = (int)v;
       break;
@@ -69,15 +67,15 @@ int tt_cmd_timeline(int argc, char **argv) {
         o.color = 0;
       else if (strcmp(optarg, "auto") != 0) {
         tt__cli_err("timeline", "--color: '%s' is not auto, always or never", optarg);
-        return TT_EXIT_USAGE;
+        return TT_CLI_USAGE;
       }
       break;
-    default: fputs(usage, stderr); return TT_EXIT_USAGE;
+    default: fputs(usage, stderr); return TT_CLI_USAGE;
     }
   }
   if (optind >= argc) {
     tt__cli_err("timeline", "no trace given (tasktrace timeline --help)");
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   if (width == 0) {
     width = 100;
@@ -100,24 +98,19 @@ int tt_cmd_timeline(int argc, char **argv) {
   }
   if (o.to <= o.from) {
     tt__cli_err("timeline", "--to must be after --from (and inside the trace)");
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   tt_timeline *tl = tt_timeline_new(&o);
   if (tl == NULL) {
     tt__cli_err("timeline", "out of memory");
-    return TT_EXIT_FAIL;
+    return TT_CLI_FAIL;
   }
   tt_model_hooks hooks;
   tt_timeline_hooks(tl, &hooks);
   tt_model *m;
   int rc = tt__cli_load("timeline", argv + optind, argc - optind, &hooks, &m);
-  if (m != NULL) {
-    if (tt_timeline_render(tl, m, stdout) < 0 || fflush(stdout) != 0) {
-      tt__cli_err("timeline", "cannot write the output");
-      rc = TT_EXIT_FAIL;
-    }
-    tt_model_free(m);
-  }
+  if (m != NULL)
+    rc = tt__cli_render_done("timeline", m, tt_timeline_render(tl, m, stdout), rc);
   tt_timeline_free(tl);
   return rc;
 }

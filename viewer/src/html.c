@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "tasktrace/viewer.h"
 #include "vmap.h"
 
@@ -39,25 +40,13 @@ struct tt_html {
   int err;
 };
 
-static int push(void **p, size_t *n, size_t *cap, size_t elem) {
-  if (*n == *cap) {
-    size_t c = *cap ? *cap * 2 : 64;
-    void *q = realloc(*p, c * elem);
-    if (q == NULL)
-      return -ENOMEM;
-    *p = q;
-    *cap = c;
-  }
-  return 0;
-}
-
 /* Lane index of a task (tid == 0) or a loop thread; -1 when out of memory. */
 static long lane_of(tt_html *h, uint32_t pid, uint32_t tid, uint64_t task) {
   uint64_t key = tid ? ((uint64_t)1 << 63) | tid : task;
   uint32_t i = tt__vmap_get(&h->lane_map, pid, key);
   if (i != UINT32_MAX)
     return i;
-  if (push((void **)&h->lanes, &h->nlanes, &h->clanes, sizeof *h->lanes) < 0 ||
+  if (tt__grow(&h->lanes, &h->clanes, h->nlanes + 1, sizeof *h->lanes, 64) < 0 ||
       tt__vmap_put(&h->lane_map, pid, key, (uint32_t)h->nlanes) < 0) {
     h->err = -ENOMEM;
     return -1;
@@ -73,7 +62,7 @@ static uint64_t obj_of(tt_html *h, uint32_t pid, uint64_t id) {
   uint32_t i = tt__vmap_get(&h->obj_map, pid, id);
   if (i != UINT32_MAX)
     return i + 1;
-  if (push((void **)&h->objs, &h->nobjs, &h->cobjs, sizeof *h->objs) < 0 ||
+  if (tt__grow(&h->objs, &h->cobjs, h->nobjs + 1, sizeof *h->objs, 64) < 0 ||
       tt__vmap_put(&h->obj_map, pid, id, (uint32_t)h->nobjs) < 0) {
     h->err = -ENOMEM;
     return 0;

@@ -25,16 +25,16 @@ static void usage(FILE *f) {
 int main(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
-    return TT_EXIT_USAGE;
+    return TT_CLI_USAGE;
   }
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
       strcmp(argv[1], "help") == 0) {
     usage(stdout);
-    return TT_EXIT_OK;
+    return TT_CLI_OK;
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(argv[1], commands[i].name) == 0)
       return commands[i].fn(argc - 1, argv + 1);
   fprintf(stderr, "tasktrace: unknown command '%s' (tasktrace --help lists them)\n", argv[1]);
-  return TT_EXIT_USAGE;
+  return TT_CLI_USAGE;
 }

@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "hist.h"
+#include "strset.h"
 #include "tasktrace/viewer.h"
 #include "vmap.h"
 
@@ -53,29 +55,13 @@ struct tt_model {
   loop_lane *loops;
   size_t nloops, cloops;
   tt__vmap task_map, lock_map, name_map, loop_map, proc_map;
-  char **sites; /* interned spawn sites: an open-addressing set */
-  size_t nsites, csites;
+  tt__strset sites; /* interned spawn sites */
   tt_vslow *slow; /* min-heap by duration, then sorted by tt_model_slow */
   size_t nslow;
   int slow_sorted;
   uint64_t events, first_ts, last_ts;
   int err;
 };
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap)
-    return 0;
-  size_t c = *cap ? *cap * 2 : 16;
-  while (c < need)
-    c *= 2;
-  void *q = realloc(*p, c * elem);
-  if (q == NULL)
-    return -ENOMEM;
-  memset((char *)q + *cap * elem, 0, (c - *cap) * elem);
-  *p = q;
-  *cap = c;
-  return 0;
-}
 
 const char *tt_vstate_name(unsigned s) {
   switch (s) {
@@ -113,9 +99,7 @@ void tt_model_free(tt_model *m) {
     return;
   for (size_t i = 0; i < m->ntasks; i++)
     free(m->tasks[i].name);
-  for (size_t i = 0; i < m->csites; i++)
-    free(m->sites[i]);
-  free(m->sites);
+  tt__strset_free(&m->sites);
   for (size_t i = 0; i < m->nlocks; i++)
     free(m->locks[i].name);
   for (size_t i = 0; i < m->nnames; i++)
@@ -140,49 +124,13 @@ void tt_model_free(tt_model *m) {
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-/* Spawn sites are few and shared by many tasks (a million tasks spawned at
- * three call sites): keep each once. */
-static uint64_t str_hash(const char *str) {
-  uint64_t h = 1469598103934665603ull;
-  for (const unsigned char *p = (const unsigned char *)str; *p; p++)
-    h = (h ^ *p) * 1099511628211ull;
-  return h;
-}
-
-static char *intern_site(tt_model *m, const char *str) {
-  if ((m->nsites + 1) * 2 > m->csites) {
-    size_t cap = m->csites ? m->csites * 2 : 64;
-    char **n = calloc(cap, sizeof *n);
-    if (n == NULL)
-      return NULL;
-    for (size_t i = 0; i < m->csites; i++)
-      if (m->sites[i] != NULL) {
-        size_t j = str_hash(m->sites[i]) & (cap - 1);
-        while (n[j] != NULL)
-          j = (j + 1) & (cap - 1);
-        n[j] = m->sites[i];
-      }
-    free(m->sites);
-    m->sites = n;
-    m->csites = cap;
-  }
-  size_t j = str_hash(str) & (m->csites - 1);
-  for (; m->sites[j] != NULL; j = (j + 1) & (m->csites - 1))
-    if (strcmp(m->sites[j], str) == 0)
-      return m->sites[j];
-  if ((m->sites[j] = strdup(str)) == NULL)
-    return NULL;
-  m->nsites++;
-  return m->sites[j];
-}
-
 /* ---- Lookups (creating on first sight) ---- */
 
 static tt_vproc *get_proc(tt_model *m, uint32_t pid, uint64_t ts) {
   uint32_t i = tt__vmap_get(&m->proc_map, pid, 0);
   if (i != UINT32_MAX)
     return &m->procs[i];
-  if (grow((void **)&m->procs, &m->cprocs, m->nprocs + 1, sizeof *m->procs) < 0)
+  if (tt__grow(&m->procs, &m->cprocs, m->nprocs + 1, sizeof *m->procs, 16) < 0)
     return NULL;
   proc_priv *pp = calloc(1, sizeof *pp);
   if (pp == NULL || tt__vmap_put(&m->proc_map, pid, 0, (uint32_t)m->nprocs) < 0) {
@@ -208,7 +156,7 @@ static tt_vtask *get_task(tt_model *m, tt_vproc *p, uint64_t id, uint64_t ts) {
   if (i != UINT32_MAX)
     return &m->tasks[i];
   if (m->ntasks >= UINT32_MAX - 1 ||
-      grow((void **)&m->tasks, &m->ctasks, m->ntasks + 1, sizeof *m->tasks) < 0 ||
+      tt__grow(&m->tasks, &m->ctasks, m->ntasks + 1, sizeof *m->tasks, 16) < 0 ||
       tt__vmap_put(&m->task_map, p->pid, id, (uint32_t)m->ntasks) < 0)
     return NULL;
   tt_vtask *t = &m->tasks[m->ntasks];
@@ -234,7 +182,7 @@ static tt_vlock *get_lock(tt_model *m, uint32_t pid, uint64_t id) {
   uint32_t i = tt__vmap_get(&m->lock_map, pid, id);
   if (i != UINT32_MAX)
     return &m->locks[i];
-  if (grow((void **)&m->locks, &m->clocks, m->nlocks + 1, sizeof *m->locks) < 0 ||
+  if (tt__grow(&m->locks, &m->clocks, m->nlocks + 1, sizeof *m->locks, 16) < 0 ||
       tt__vmap_put(&m->lock_map, pid, id, (uint32_t)m->nlocks) < 0)
     return NULL;
   tt_vlock *l = &m->locks[m->nlocks];
@@ -256,7 +204,7 @@ static loop_lane *get_loop(tt_model *m, uint32_t pid, uint32_t tid) {
   uint32_t i = tt__vmap_get(&m->loop_map, pid, tid);
   if (i != UINT32_MAX)
     return &m->loops[i];
-  if (grow((void **)&m->loops, &m->cloops, m->nloops + 1, sizeof *m->loops) < 0 ||
+  if (tt__grow(&m->loops, &m->cloops, m->nloops + 1, sizeof *m->loops, 16) < 0 ||
       tt__vmap_put(&m->loop_map, pid, tid, (uint32_t)m->nloops) < 0)
     return NULL;
   loop_lane *l = &m->loops[m->nloops++];
@@ -410,7 +358,7 @@ static int set_name(tt_model *m, uint32_t pid, uint64_t id, unsigned kind, const
     return -ENOMEM;
   uint32_t i = tt__vmap_get(&m->name_map, pid, id);
   if (i == UINT32_MAX) {
-    if (grow((void **)&m->names, &m->cnames, m->nnames + 1, sizeof *m->names) < 0 ||
+    if (tt__grow(&m->names, &m->cnames, m->nnames + 1, sizeof *m->names, 16) < 0 ||
         tt__vmap_put(&m->name_map, pid, id, (uint32_t)m->nnames) < 0) {
       free(copy);
       return -ENOMEM;
@@ -482,7 +430,7 @@ int tt_model_add(tt_model *m, const tt_trace_event *ev) {
       free(t->name);
       t->name = n;
     }
-    if (ev->s[3] != NULL && ev->s[3][0] != 0 && (t->site = intern_site(m, ev->s[3])) == NULL)
+    if (ev->s[3] != NULL && ev->s[3][0] != 0 && (t->site = tt__strset_intern(&m->sites, ev->s[3])) == NULL)
       goto oom;
     t->created = ev->ts;
     set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);

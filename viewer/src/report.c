@@ -57,6 +57,15 @@ static void task_ref(FILE *out, const tt_model *m, uint32_t pid, uint64_t id) {
     fprintf(out, "task-%llu", (unsigned long long)id);
 }
 
+/* n durations in columns of 10, a space between them. */
+static void put_dur_cols(FILE *out, size_t n, const uint64_t *ns) {
+  for (size_t i = 0; i < n; i++) {
+    if (i > 0)
+      fputc(' ', out);
+    tt__put_dur(out, ns[i], 10);
+  }
+}
+
 static void lock_header(FILE *out) {
   fprintf(out, "  %-20s %8s %9s %10s %10s %10s %10s %6s  %s\n", "LOCK", "ACQUIRES", "CONTENDED",
           "WAIT TOTAL", "WAIT MAX", "HOLD TOTAL", "HOLD MAX", "QUEUE", "WAITED FOR");
@@ -69,13 +78,7 @@ static void lock_row(FILE *out, const tt_model *m, const tt_vlock *l, int with_p
    * which emit nothing else: releases count every acquire. */
   fprintf(out, " %8llu %9llu ", (unsigned long long)l->releases,
           (unsigned long long)l->contended);
-  tt__put_dur(out, l->wait_total, 10);
-  fputc(' ', out);
-  tt__put_dur(out, l->wait_max, 10);
-  fputc(' ', out);
-  tt__put_dur(out, l->hold_total, 10);
-  fputc(' ', out);
-  tt__put_dur(out, l->hold_max, 10);
+  put_dur_cols(out, 4, (const uint64_t[]){l->wait_total, l->wait_max, l->hold_total, l->hold_max});
   fprintf(out, " %6llu  ", (unsigned long long)l->max_waiters);
   int any = 0;
   for (int i = 0; i < TT_VLOCK_HOLDERS && l->holders[i].count > 0; i++) {
@@ -178,11 +181,7 @@ int tt_render_summary(const tt_model *m, FILE *out) {
       fprintf(out, "  %6llu ", (unsigned long long)t->id);
       tt__put_name(out, t->name, 20, 20);
       fputc(' ', out);
-      tt__put_dur(out, t->busy, 10);
-      fputc(' ', out);
-      tt__put_dur(out, t->runnable, 10);
-      fputc(' ', out);
-      tt__put_dur(out, t->blocked, 10);
+      put_dur_cols(out, 3, (const uint64_t[]){t->busy, t->runnable, t->blocked});
       fprintf(out, " %8llu ", (unsigned long long)t->switches);
       tt__put_dur(out, t->longest_step, 10);
       fputc(' ', out);

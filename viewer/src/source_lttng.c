@@ -17,7 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "grow.h"
 #include "source.h"
+#include "strset.h"
 
 #if TT_HAVE_BABELTRACE2
 #include <babeltrace2/babeltrace.h>
@@ -45,8 +47,7 @@ typedef struct {
   ev_class *classes;
   size_t nclasses, cclasses;
   /* interned strings: they must outlive the messages they came from */
-  char **strs;
-  size_t nstrs, cstrs; /* open-addressing set, cstrs a power of two */
+  tt__strset strs;
   const char *error;   /* set by the sink callback on failure */
   uint32_t last_pid;
   uint64_t last_ts;
@@ -54,39 +55,6 @@ typedef struct {
   uint64_t freq;
   char path[256];
 } lttng_source;
-
-static const char *intern(lttng_source *s, const char *str) {
-  if ((s->nstrs + 1) * 2 > s->cstrs) {
-    size_t cap = s->cstrs ? s->cstrs * 2 : 256;
-    char **n = calloc(cap, sizeof *n);
-    if (n == NULL)
-      return NULL;
-    for (size_t i = 0; i < s->cstrs; i++)
-      if (s->strs[i]) {
-        uint64_t h = 1469598103934665603ull;
-        for (const unsigned char *p = (const unsigned char *)s->strs[i]; *p; p++)
-          h = (h ^ *p) * 1099511628211ull;
-        size_t j = h & (cap - 1);
-        while (n[j])
-          j = (j + 1) & (cap - 1);
-        n[j] = s->strs[i];
-      }
-    free(s->strs);
-    s->strs = n;
-    s->cstrs = cap;
-  }
-  uint64_t h = 1469598103934665603ull;
-  for (const unsigned char *p = (const unsigned char *)str; *p; p++)
-    h = (h ^ *p) * 1099511628211ull;
-  size_t j = h & (s->cstrs - 1);
-  for (; s->strs[j]; j = (j + 1) & (s->cstrs - 1))
-    if (strcmp(s->strs[j], str) == 0)
-      return s->strs[j];
-  if ((s->strs[j] = strdup(str)) == NULL)
-    return NULL;
-  s->nstrs++;
-  return s->strs[j];
-}
 
 static int member_index(const bt_field_class *sc, const char *name) {
   if (sc == NULL || bt_field_class_get_type(sc) != BT_FIELD_CLASS_TYPE_STRUCTURE)
@@ -108,14 +76,8 @@ static ev_class *class_of(lttng_source *s, const bt_event *event) {
   for (size_t i = 0; i < s->nclasses; i++) /* a handful of classes: a scan is enough */
     if (s->classes[i].cls == cls)
       return &s->classes[i];
-  if (s->nclasses == s->cclasses) {
-    size_t c = s->cclasses ? s->cclasses * 2 : 32;
-    ev_class *n = realloc(s->classes, c * sizeof *n);
-    if (n == NULL)
-      return NULL;
-    s->classes = n;
-    s->cclasses = c;
-  }
+  if (tt__grow(&s->classes, &s->cclasses, s->nclasses + 1, sizeof *s->classes, 32) < 0)
+    return NULL;
   ev_class *ec = &s->classes[s->nclasses++];
   memset(ec, 0, sizeof *ec);
   ec->cls = cls;
@@ -180,15 +142,7 @@ static uint64_t snapshot_ns(lttng_source *s, const bt_clock_snapshot *cs) {
 }
 
 static int reserve(lttng_source *s) {
-  if (s->nbuf == s->cbuf) {
-    size_t c = s->cbuf ? s->cbuf * 2 : 1024;
-    tt_trace_event *n = realloc(s->buf, c * sizeof *n);
-    if (n == NULL)
-      return -ENOMEM;
-    s->buf = n;
-    s->cbuf = c;
-  }
-  return 0;
+  return tt__grow(&s->buf, &s->cbuf, s->nbuf + 1, sizeof *s->buf, 1024);
 }
 
 static int push_event(lttng_source *s, const tt_trace_event *ev) {
@@ -221,7 +175,7 @@ static int convert(lttng_source *s, const bt_message *msg) {
     const bt_field *f =
         bt_field_structure_borrow_member_field_by_index_const(payload, (uint64_t)ec->member[i]);
     if (d->kind[i] == TT_FIELD_STR) {
-      if ((ev->s[i] = intern(s, bt_field_string_get_value(f))) == NULL)
+      if ((ev->s[i] = tt__strset_intern(&s->strs, bt_field_string_get_value(f))) == NULL)
         return -ENOMEM;
     } else if (ec->is_signed[i]) {
       ev->u[i] = (uint64_t)bt_field_integer_signed_get_value(f);
@@ -357,9 +311,7 @@ static void lttng_close(tt_source *src) {
   for (size_t i = 0; i < s->ndirs; i++)
     free(s->dirs[i]);
   free(s->dirs);
-  for (size_t i = 0; i < s->cstrs; i++)
-    free(s->strs[i]);
-  free(s->strs);
+  tt__strset_free(&s->strs);
   free(s->buf);
   free(s->classes);
   free(s);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "grow.h"
 #include "source.h"
 #include "vmap.h"
 
@@ -97,14 +98,8 @@ static void heap_down(ttrace_source *s, size_t i) {
 }
 
 static int heap_push(ttrace_source *s, uint32_t qi) {
-  if (s->nheap == s->cheap) {
-    size_t c = s->cheap ? s->cheap * 2 : 16;
-    uint32_t *h = realloc(s->heap, c * sizeof *h);
-    if (h == NULL)
-      return -ENOMEM;
-    s->heap = h;
-    s->cheap = c;
-  }
+  if (tt__grow(&s->heap, &s->cheap, s->nheap + 1, sizeof *s->heap, 16) < 0)
+    return -ENOMEM;
   size_t i = s->nheap++;
   s->heap[i] = qi;
   while (i > 0 && head_ts(s, s->heap[(i - 1) / 2]) > head_ts(s, s->heap[i])) {

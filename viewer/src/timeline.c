@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "text.h"
 #include "vmap.h"
 
@@ -72,14 +73,8 @@ static lane *get_lane(tt_timeline *tl, uint32_t pid, uint32_t tid, uint64_t task
       tl->hidden++;
     return NULL;
   }
-  if (tl->nlanes == tl->cap) {
-    size_t c = tl->cap ? tl->cap * 2 : 64;
-    lane *l = realloc(tl->lanes, c * sizeof *l);
-    if (l == NULL)
-      return NULL;
-    tl->lanes = l;
-    tl->cap = c;
-  }
+  if (tt__grow(&tl->lanes, &tl->cap, tl->nlanes + 1, sizeof *tl->lanes, 64) < 0)
+    return NULL;
   lane *l = &tl->lanes[tl->nlanes];
   l->cells = calloc(tl->o.width, sizeof *l->cells);
   if (l->cells == NULL || tt__vmap_put(&tl->map, pid, key, (uint32_t)tl->nlanes) < 0) {
