@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-trace.sh [RUNS]: issue 3's overhead targets, side by side in one run
-# (best of RUNS, default 5; the variants are interleaved so that load from
+# (medians of RUNS, default 5; the variants are interleaved so that load from
 # elsewhere hits them alike). Builds into $TT_BUILD_DIR (default build) and,
 # for the compiled-out variant, $TT_BUILD_DIR/lttng-off (-DTT_LTTNG=OFF).
 #
@@ -27,16 +27,23 @@ cmake --build "$B" -j"$(nproc)" --target tasktrace-bench tasktrace-lttng tt-benc
   cmake -S . -B "$OFF" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTT_LTTNG=OFF >/dev/null
 cmake --build "$OFF" -j"$(nproc)" --target tasktrace-bench >/dev/null
 
-declare -A best
-# take KEY COMMAND...: run it, keep the smallest ns_per_op / ns_per_event.
+declare -A runs_of best
+# take KEY COMMAND...: run it, collect its ns_per_op / ns_per_event.
 take() {
   local key=$1 v
   shift
   v=$("$@" | sed -n 's/.*ns_per_\(op\|event\)=\([0-9.]*\).*/\2/p' | tail -1)
   [ -n "$v" ] || { echo "bench-trace: no figure from: $*" >&2; exit 1; }
-  if [ -z "${best[$key]:-}" ] || awk -v a="$v" -v b="${best[$key]}" 'BEGIN{exit !(a<b)}'; then
-    best[$key]=$v
-  fi
+  runs_of[$key]="${runs_of[$key]:-} $v"
+}
+# median_all: best[KEY] = the median of KEY's runs (the figure to quote on a
+# noisy machine).
+median_all() {
+  local key
+  for key in "${!runs_of[@]}"; do
+    best[$key]=$(tr ' ' '\n' <<<"${runs_of[$key]}" | grep . | sort -g |
+      awk '{v[NR]=$1} END{print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')
+  done
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.3f", a/b}'; }
 rec() { # rec EVENTS COMMAND...: record under a fresh session, print the figure
@@ -47,7 +54,7 @@ rec() { # rec EVENTS COMMAND...: record under a fresh session, print the figure
   rm -rf "$dir"
 }
 
-echo "bench-trace: best of $runs runs (ns per op / per event)"
+echo "bench-trace: medians of $runs runs (ns per op / per event)"
 for _ in $(seq "$runs"); do
   take sw_on "$B/bin/tasktrace-bench" switch
   take sw_off "$OFF/bin/tasktrace-bench" switch
@@ -58,6 +65,7 @@ for _ in $(seq "$runs"); do
   take ev_tt rec 'tasktrace:*' "$B/bin/tt-bench-lttng-emit" 200000
 done
 
+median_all
 printf '\n%-58s %10s %10s %8s %s\n' "measure" "base" "variant" "ratio" "target"
 printf '%-58s %10s %10s %8s %s\n' "switch: compiled in, no session / TT_LTTNG=OFF" \
   "${best[sw_off]}" "${best[sw_on]}" "$(ratio "${best[sw_on]}" "${best[sw_off]}")" "<= 1.03"

@@ -83,6 +83,7 @@ static int bench_lock_counter(void *arg) {
   long iters = LC_ITERS / scale;
   tt_task *t[LC_TASKS];
   CHECK(tt_lock_init(&lc_lock, "counter"));
+  lc_counter = 0; /* --repeat runs this again in the same process */
   int64_t t0 = tt_now();
   for (int i = 0; i < LC_TASKS; i++)
     CHECK(tt_spawn(&t[i], lc_task, (void *)(intptr_t)iters, "locker"));
@@ -235,9 +236,11 @@ static const struct {
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: tasktrace-bench [--quick] WORKLOAD\n\n"
+  fprintf(f, "usage: tasktrace-bench [--quick] [--repeat N] WORKLOAD\n\n"
              "Prints, as its last line: WORKLOAD ns_per_op=X ops=N\n"
-             "--quick divides every size by %d (a smoke run).\n\nWorkloads:\n",
+             "--quick divides every size by %d (a smoke run).\n"
+             "--repeat N runs the workload N times in one process (1..1000), a line each:\n"
+             "  whole-process timings then weigh start-up less.\n\nWorkloads:\n",
           QUICK_DIV);
   for (size_t i = 0; i < NWORKLOADS; i++)
     fprintf(f, "  %-13s %s\n", workloads[i].name, workloads[i].about);
@@ -245,12 +248,20 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   const char *name = NULL;
+  long repeat = 1;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout);
       return 0;
     } else if (strcmp(argv[i], "--quick") == 0) {
       scale = QUICK_DIV;
+    } else if (strcmp(argv[i], "--repeat") == 0) {
+      char *end = NULL;
+      repeat = i + 1 < argc ? strtol(argv[++i], &end, 10) : 0;
+      if (end == NULL || *end != '\0' || repeat < 1 || repeat > 1000) {
+        fprintf(stderr, "tasktrace-bench: --repeat takes a whole number from 1 to 1000\n");
+        return 2;
+      }
     } else if (argv[i][0] == '-' || name != NULL) {
       fprintf(stderr, "tasktrace-bench: unexpected argument '%s' (try --help)\n", argv[i]);
       return 2;
@@ -264,10 +275,13 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < NWORKLOADS; i++) {
     if (strcmp(name, workloads[i].name) == 0) {
-      int r = tt_run(workloads[i].fn, NULL);
-      if (r < 0) {
-        fprintf(stderr, "tasktrace-bench: %s: %s\n", name, tt_strerror(r));
-        return 1;
+      for (long k = 0; k < repeat; k++) {
+        int r = tt_run(workloads[i].fn, NULL);
+        if (r < 0) {
+          fprintf(stderr, "tasktrace-bench: %s: %s\n", name, tt_strerror(r));
+          return 1;
+        }
+        fflush(stdout);
       }
       return 0;
     }
