@@ -15,10 +15,12 @@
 #     in the trace, none discarded
 # Parts 3 and 4 start lttng-sessiond if none runs (scripts/lttng-record.sh).
 set -euo pipefail
+case "${1:-}" in -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 B=${TT_BUILD_DIR:-build}
 OFF=$B/lttng-off
 runs=${1:-5}
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "bench-trace.sh: RUNS: '$runs' is not a positive number (try --help)" >&2; exit 2; }
 
 [ -f "$B/CMakeCache.txt" ] || cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$B" -j"$(nproc)" --target tasktrace-bench tasktrace-lttng tt-bench-lttng-bare \

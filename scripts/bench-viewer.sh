@@ -16,10 +16,12 @@
 # time is the steadier figure. Figures are indicative. BENCH_TMP (default /tmp) holds
 # the traces (about 5 bytes per event), removed at the end.
 set -euo pipefail
+case "${1:-}" in -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 build=${1:-build}
 bin=$build/bin
 T=$bin/tasktrace
 n=${BENCH_EVENTS:-100000000}
+[ -d "$build" ] || { echo "bench-viewer.sh: BUILD_DIR: '$build' is not a directory (try --help)" >&2; exit 2; }
 tmp=$(mktemp -d "${BENCH_TMP:-/tmp}/tt-bench-viewer.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 for f in "$T" "$bin/tt-gen-trace"; do

@@ -6,6 +6,7 @@
 # `tasktrace record`, print the summary and the timeline of the race, and
 # write the HTML timeline (its path is printed at the end).
 set -euo pipefail
+case "${1:-}" in -h | --help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 BUILD_LOG=$(mktemp)

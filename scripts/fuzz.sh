@@ -15,13 +15,15 @@ BUILD=build-fuzz
 TARGETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --time) TIME=$2; shift 2 ;;
-    --build) BUILD=$2; shift 2 ;;
+    --time) TIME=${2:-}; shift; [ $# -gt 0 ] && shift ;;
+    --build) BUILD=${2:-}; [ -n "$BUILD" ] || { echo "fuzz.sh: --build needs a directory" >&2; exit 2; }; shift 2 ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     reader|stream|ttrace|events) TARGETS+=("$1"); shift ;;
     *) echo "fuzz.sh: unknown argument '$1' (targets: reader, stream, ttrace, events)" >&2; exit 2 ;;
   esac
 done
+[[ "$TIME" =~ ^[1-9][0-9]*$ ]] ||
+  { echo "fuzz.sh: --time: '$TIME' is not a number of seconds (try --help)" >&2; exit 2; }
 # shellcheck disable=SC2206
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(${TT_FUZZ_DEFAULT:-reader stream})
 CC=${CLANG:-clang}

@@ -27,11 +27,15 @@ while [ $# -gt 0 ]; do
     -e) events=${2:-}; shift 2 || usage ;;
     -l) loglevel=${2:-}; shift 2 || usage ;;
     -b) blocking=1; shift ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
     *) usage ;;
   esac
 done
 [ -n "$out" ] && [ $# -gt 0 ] || usage
+[ ! -e "$out" ] || [ -d "$out" ] || { echo "lttng-record: -o $out: not a directory" >&2; exit 2; }
+command -v "$1" >/dev/null ||
+  { echo "lttng-record: cannot run $1: not found or not executable" >&2; exit 127; }
 for tool in lttng lttng-sessiond; do
   command -v "$tool" >/dev/null || {
     echo "lttng-record: $tool not found (scripts/setup.sh installs lttng-tools)" >&2

@@ -2,6 +2,7 @@
 # Install the Debian packages tasktrace builds, tests and benchmarks with.
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
+case "${1:-}" in -h | --help) sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 PKGS=(build-essential cmake pkg-config libuv1-dev zlib1g-dev
       liblttng-ust-dev lttng-tools babeltrace2 libbabeltrace2-dev

@@ -71,7 +71,13 @@ errors)
   for c in summary timeline locks slow export import; do
     run 0 "$T" "$c" --help; has "$tmp/out" "usage: tasktrace $c"
     run 2 "$T" "$c" --no-such-option
+    # One line naming the option and the command (not getopt's "summary:"
+    # plus the whole usage).
+    has "$tmp/err" "^tasktrace $c: unknown option '--no-such-option'"
+    [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$c --no-such-option: not one line: $(cat "$tmp/err")"
   done
+  run 2 "$T" timeline --width; has "$tmp/err" "^tasktrace timeline: --width needs a value"
+  run 2 "$T" slow -Z x; has "$tmp/err" "^tasktrace slow: unknown option '-Z'"
   run 2 "$T" summary; has "$tmp/err" "no trace given"
   run 2 "$T" frobnicate; has "$tmp/err" "unknown command 'frobnicate'"
   run 1 "$T" summary "$tmp/missing.ttrace"; has "$tmp/err" "missing.ttrace: No such file"
@@ -79,6 +85,11 @@ errors)
   run 1 "$T" summary "$tmp/junk"; has "$tmp/err" "junk: not a .ttrace file"
   mkdir "$tmp/emptydir"
   run 1 "$T" summary "$tmp/emptydir"; has "$tmp/err" "no LTTng (CTF) trace inside"
+  # An LTTng directory with garbage metadata: babeltrace2's causes, without
+  # its plumbing (component addresses), on our line.
+  mkdir "$tmp/badlt"; head -c 3000 /dev/urandom >"$tmp/badlt/metadata"
+  run 1 "$T" summary "$tmp/badlt"; has "$tmp/err" "^tasktrace summary: .*badlt: not a readable CTF"
+  ! grep -q "comp-addr=" "$tmp/err" || fail "babeltrace2 plumbing in the error: $(cat "$tmp/err")"
   run 2 "$T" timeline --width 3 "$data/bank-racy.ttrace"; has "$tmp/err" "--width: '3'"
   run 2 "$T" timeline --from 5parsecs "$data/bank-racy.ttrace"; has "$tmp/err" "--from: '5parsecs'"
   run 2 "$T" timeline --from 2ms --to 1ms "$data/bank-racy.ttrace"; has "$tmp/err" "--to must be after"
@@ -89,11 +100,17 @@ errors)
   has "$tmp/err" "/nonexistent/dir/x.html"
   run 2 "$T" import "$tmp/emptydir"; has "$tmp/err" "-o FILE.ttrace"
   run 1 "$T" import -o "$tmp/x.ttrace" "$tmp/emptydir"; has "$tmp/err" "emptydir"
+  run 1 "$T" import -o "$tmp/x.ttrace" "$tmp/junk"; has "$tmp/err" "junk: not a directory"
+  # record finds out before running the program that -o cannot be written.
+  run 1 "$T" record -o /nonexistent/dir/x.ttrace -- "$tmp/never-run"
+  has "$tmp/err" "cannot create files in /nonexistent/dir"
+  run 1 "$T" record -o "$tmp/emptydir" -- "$tmp/never-run"; has "$tmp/err" "is a directory"
   # A file cut short: what was read is shown, the cut is said, exit 0.
   "$bin/tt-gen-trace" -o "$tmp/big.ttrace" -n 200000 2>/dev/null
   size=$(stat -c %s "$tmp/big.ttrace")
   head -c $((size / 2)) "$tmp/big.ttrace" >"$tmp/cut.ttrace"
   run 0 "$T" summary "$tmp/cut.ttrace"; has "$tmp/err" "the file was cut"; has "$tmp/out" "^trace: "
+  run 0 "$T" dump "$tmp/cut.ttrace"; has "$tmp/err" "warning: .*cut.ttrace: [1-9][0-9]* events"
   # Corruption in the middle: one-line error naming the file, exit 1.
   cp "$tmp/big.ttrace" "$tmp/bad.ttrace"
   printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' |
@@ -118,6 +135,12 @@ live)
   TASKTRACE_SCHED_SEED=1 "$T" record --quiet -o "$tmp/bankf.ttrace" -- "$bin/../examples/bank" \
     --fixed >/dev/null 2>&1
   run 0 "$T" locks "$tmp/bankf.ttrace"; has "$tmp/out" "account-lock  *5  *4 "
+  # The TASKTRACE_* settings are for the program, not the recorder's own
+  # runtime: the seed is announced once, by the program.
+  TASKTRACE_SCHED_SEED=7 "$T" record --quiet -o "$tmp/seed.ttrace" -- "$bin/../examples/bank" \
+    --fixed >/dev/null 2>"$tmp/err"
+  [ "$(grep -c 'seeded scheduler' "$tmp/err")" = 1 ] ||
+    fail "record: the seed not announced exactly once: $(cat "$tmp/err")"
   ;;
 *) echo "usage: $0 golden|errors|live BIN_DIR SRC_DIR"; exit 2 ;;
 esac

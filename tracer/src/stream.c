@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
@@ -408,9 +409,16 @@ int tt__native_init(const char *path) {
   if (fd < 0)
     return -errno;
   if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-    /* An absent collector costs the events, not the program. */
-    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: %s: not recording\n", path,
-            strerror(errno));
+    /* An absent collector costs the events, not the program. A refusal
+     * says little: say whether a collector ever was there. */
+    int e = errno;
+    struct stat st;
+    const char *why = strerror(e);
+    if (e == ECONNREFUSED)
+      why = stat(path, &st) == 0 && !S_ISSOCK(st.st_mode)
+                ? "not a socket (tasktraced --socket or tasktrace record makes one)"
+                : "no collector listening (stopped?)";
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: %s: not recording\n", path, why);
     close(fd);
     return 0;
   }

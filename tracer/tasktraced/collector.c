@@ -447,8 +447,9 @@ static int private_dir(tt_collector *c, const char *sock) {
   struct stat st;
   if (stat(dir, &st) < 0) {
     if (errno != ENOENT || mkdir(dir, 0700) < 0) {
-      logf_(c, 1, "socket directory %s: %s", dir, strerror(errno));
-      return -errno;
+      int e = errno; /* logf_ may change it */
+      logf_(c, 1, "socket directory %s: %s (its parent must exist)", dir, strerror(e));
+      return -e;
     }
     return 0;
   }

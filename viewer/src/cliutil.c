@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "cliutil.h"
@@ -83,6 +84,20 @@ int tt__cli_render_done(const char *cmd, tt_model *m, int rendered, int rc) {
   return rc;
 }
 
+int tt__cli_bad_option(const char *cmd, char **argv, const char *optstring) {
+  /* main() turned getopt's own messages off (they name "summary", not
+   * "tasktrace summary", and came with the whole usage): say which word was
+   * wrong, in one line. */
+  const char *a = argv[optind - 1], *o = optopt ? strchr(optstring, optopt) : NULL;
+  if (o != NULL && o[1] == ':')
+    tt__cli_err(cmd, "%s needs a value (tasktrace %s --help)", a, cmd);
+  else if (optopt != 0 && strncmp(a, "--", 2) != 0)
+    tt__cli_err(cmd, "unknown option '-%c' (tasktrace %s --help)", optopt, cmd);
+  else
+    tt__cli_err(cmd, "unknown option '%s' (tasktrace %s --help)", a, cmd);
+  return TT_CLI_USAGE;
+}
+
 int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
                    int (*render)(const tt_model *m, FILE *out)) {
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
@@ -92,8 +107,7 @@ int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
       fputs(usage, stdout);
       return TT_CLI_OK;
     }
-    fputs(usage, stderr);
-    return TT_CLI_USAGE;
+    return tt__cli_bad_option(cmd, argv, "h");
   }
   if (optind >= argc) {
     tt__cli_err(cmd, "no trace given (tasktrace %s --help)", cmd);

@@ -30,6 +30,10 @@ int tt__cli_render_done(const char *cmd, tt_model *m, int rendered, int rc);
  * render(m, stdout). Returns the exit code. */
 int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
                    int (*render)(const tt_model *m, FILE *out));
+/* After getopt_long returned '?' for argv (parsed with optstring): print
+ * one line naming the bad option (unknown, or missing its value) and
+ * return the usage exit code (2). */
+int tt__cli_bad_option(const char *cmd, char **argv, const char *optstring);
 /* Print "tasktrace CMD: fmt..." on stderr. */
 void tt__cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -99,10 +99,13 @@ int tt_cmd_dump(int argc, char **argv) {
     put_event(stdout, &ev, prev, delta);
     prev = ev.ts;
   }
+  /* As the other commands (README, "Exit status"): a file cut short is
+   * read to its last whole chunk with a warning and exit 0; damage is 1. */
   const char *why = tt_reader_error(r);
-  fprintf(stderr, "tasktrace dump: %" PRIu64 " events, %" PRIu64 " lost%s%s\n",
-          tt_reader_events(r), tt_reader_lost(r), why ? "; " : "", why ? why : "");
-  int status = (n < 0 || tt_reader_truncated(r)) ? TT_CLI_FAIL : TT_CLI_OK;
+  fprintf(stderr, "tasktrace dump: %s%s: %" PRIu64 " events, %" PRIu64 " lost%s%s\n",
+          n < 0 ? "" : tt_reader_truncated(r) ? "warning: " : "", path, tt_reader_events(r),
+          tt_reader_lost(r), why ? "; " : "", why ? why : "");
+  int status = n < 0 ? TT_CLI_FAIL : TT_CLI_OK;
   tt_reader_close(r);
   return status;
 }

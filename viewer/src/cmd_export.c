@@ -30,7 +30,7 @@ int tt_cmd_export(int argc, char **argv) {
     case 'h': fputs(usage, stdout); return TT_CLI_OK;
     case 'f': format = optarg; break;
     case 'o': outp = optarg; break;
-    default: fputs(usage, stderr); return TT_CLI_USAGE;
+    default: return tt__cli_bad_option("export", argv, "hf:o:");
     }
   }
   if (format == NULL || (strcmp(format, "perfetto") != 0 && strcmp(format, "html") != 0)) {

@@ -64,7 +64,7 @@ int tt_cmd_import(int argc, char **argv) {
       }
       wo.level = optarg[0] - '0';
       break;
-    default: fputs(usage, stderr); return TT_CLI_USAGE;
+    default: return tt__cli_bad_option("import", argv, "ho:l:");
     }
   }
   if (outp == NULL) {
@@ -78,8 +78,11 @@ int tt_cmd_import(int argc, char **argv) {
   }
   const char *dir = argv[optind];
   struct stat st;
-  if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-    tt__cli_err("import", "%s: %s", dir, errno ? strerror(errno) : "not a directory");
+  int bad = stat(dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+  if (bad != 0) { /* (errno is stale when stat succeeded on a file) */
+    tt__cli_err("import", "%s: %s", dir,
+                bad == ENOTDIR ? "not a directory (import reads an LTTng trace directory)"
+                               : strerror(bad));
     return TT_CLI_FAIL;
   }
   char err[768];

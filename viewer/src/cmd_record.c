@@ -32,6 +32,7 @@ extern char **environ;
 
 static struct {
   char **argv;
+  char **env; /* PROGRAM's environment */
   tt_collector_opts o;
   char dir[64], sock[128], env_entry[160];
   int64_t status;
@@ -62,16 +63,7 @@ static int record_main(void *arg) {
   if (r < 0)
     return r;
   tt_event_init(&rec.exited, "child-exited");
-  size_t n = 0;
-  while (environ[n])
-    n++;
-  char **env = calloc(n + 2, sizeof *env);
-  size_t k = 0;
-  for (size_t i = 0; env && i < n; i++)
-    if (strncmp(environ[i], "TASKTRACE_COLLECTOR=", 20) != 0)
-      env[k++] = environ[i];
-  if (env)
-    env[k++] = rec.env_entry;
+  char **env = rec.env;
   uv_stdio_container_t stdio[3] = {{UV_INHERIT_FD, {.fd = 0}},
                                    {UV_INHERIT_FD, {.fd = 1}},
                                    {UV_INHERIT_FD, {.fd = 2}}};
@@ -79,7 +71,6 @@ static int record_main(void *arg) {
                              .env = env, .stdio_count = 3, .stdio = stdio};
   uv_loop_t *loop = tt_loop_uv(tt_loop_current());
   r = env ? uv_spawn(loop, &rec.proc, &po) : -ENOMEM;
-  free(env);
   if (r < 0) {
     fprintf(stderr, "tasktrace record: cannot run %s: %s\n", rec.argv[0], uv_strerror(r));
     rec.spawn_err = 1;
@@ -182,6 +173,24 @@ int tt_cmd_record(int argc, char **argv) {
     return TT_CLI_USAGE;
   }
   rec.argv = argv + i;
+  /* Find out now, not after the program has run, that its trace would have
+   * nowhere to go (the collector creates the files, FILE.PID.ttrace too,
+   * only when a process connects). */
+  struct stat st;
+  char parent[4096];
+  const char *slash = strrchr(rec.o.out_path, '/');
+  snprintf(parent, sizeof parent, "%.*s", slash == NULL ? 1 : slash == rec.o.out_path ? 1
+           : (int)(slash - rec.o.out_path), slash == NULL ? "." : rec.o.out_path);
+  if (stat(rec.o.out_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "tasktrace record: -o %s: is a directory (want a file name)\n",
+            rec.o.out_path);
+    return TT_CLI_FAIL;
+  }
+  if (access(parent, W_OK | X_OK) < 0) {
+    fprintf(stderr, "tasktrace record: -o %s: cannot create files in %s: %s\n", rec.o.out_path,
+            parent, strerror(errno));
+    return TT_CLI_FAIL;
+  }
   snprintf(rec.dir, sizeof rec.dir, "%s/tasktrace-record-XXXXXX",
            getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 30 ? getenv("TMPDIR") : "/tmp");
   if (mkdtemp(rec.dir) == NULL) {
@@ -192,8 +201,28 @@ int tt_cmd_record(int argc, char **argv) {
   snprintf(rec.env_entry, sizeof rec.env_entry, "TASKTRACE_COLLECTOR=%s", rec.sock);
   rec.o.socket_path = rec.sock;
   rec.o.quiet = 1; /* per-connection lines: errors only */
-  unsetenv("TASKTRACE_COLLECTOR"); /* never record the recorder */
+  /* PROGRAM gets the environment as it is, the TASKTRACE_* settings being
+   * meant for it, with our collector. The recorder's own runtime runs plain:
+   * never recorded, no seeded scheduling, no debug warnings about its own
+   * tasks mixed with PROGRAM's, no LTTng events of its own. */
+  size_t n = 0;
+  while (environ[n])
+    n++;
+  rec.env = calloc(n + 2, sizeof *rec.env);
+  size_t k = 0;
+  for (size_t j = 0; rec.env && j < n; j++)
+    if (strncmp(environ[j], "TASKTRACE_COLLECTOR=", 20) != 0)
+      rec.env[k++] = environ[j]; /* the strings outlive unsetenv (glibc never frees them) */
+  if (rec.env)
+    rec.env[k] = rec.env_entry;
+  static const char *const own[] = {"TASKTRACE_COLLECTOR", "TASKTRACE_DEBUG",
+                                    "TASKTRACE_SLOW_MS", "TASKTRACE_LOCK_MS",
+                                    "TASKTRACE_SCHED_SEED"};
+  for (size_t j = 0; j < sizeof own / sizeof own[0]; j++)
+    unsetenv(own[j]);
+  setenv("TASKTRACE_LTTNG_PROVIDER", "", 1); /* empty: LTTng off */
   int r = tt_run(record_main, NULL);
+  free(rec.env);
   unlink(rec.sock);
   rmdir(rec.dir);
   if (r < 0 || rec.spawn_err) /* already told on stderr */

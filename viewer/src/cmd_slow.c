@@ -35,8 +35,7 @@ int tt_cmd_slow(int argc, char **argv) {
       limit = (size_t)v;
       continue;
     }
-    fputs(usage, stderr);
-    return TT_CLI_USAGE;
+    return tt__cli_bad_option("slow", argv, "hn:");
   }
   if (optind >= argc) {
     tt__cli_err("slow", "no trace given (tasktrace slow --help)");

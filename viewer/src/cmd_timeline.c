@@ -70,7 +70,7 @@ int tt_cmd_timeline(int argc, char **argv) {
         return TT_CLI_USAGE;
       }
       break;
-    default: fputs(usage, stderr); return TT_CLI_USAGE;
+    default: return tt__cli_bad_option("timeline", argv, "ht:f:T:w:c:");
     }
   }
   if (optind >= argc) {

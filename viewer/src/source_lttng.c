@@ -253,21 +253,30 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
   return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
 }
 
-/* The causes babeltrace2 recorded for its last error, most specific last,
- * joined on one line. */
+/* The causes babeltrace2 recorded for its last error, joined on one line
+ * after what. (Its components also log their errors on stderr.) */
 static void take_bt_error(tt_source *src, const char *what) {
   const bt_error *e = bt_current_thread_take_error();
   size_t len = (size_t)snprintf(src->error, sizeof src->error, "%s", what);
   if (e != NULL) {
-    uint64_t n = bt_error_get_cause_count(e);
-    for (uint64_t i = n; i-- > 0 && len < sizeof src->error;) {
+    uint64_t n = bt_error_get_cause_count(e), shown = 0;
+    /* Index 0 is the root cause: take the two innermost that say something
+     * (not babeltrace2's plumbing: "...method failed: comp-addr=0x..."),
+     * outer first. */
+    uint64_t from = 0, k = 0;
+    for (uint64_t i = 0; i < n && k < 2; i++)
+      if (strstr(bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i)),
+                 "comp-addr=") == NULL)
+        from = i, k++;
+    for (uint64_t i = from + 1; i-- > 0 && shown < k && len < sizeof src->error;) {
       const char *msg = bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i));
+      if (strstr(msg, "comp-addr=") != NULL)
+        continue;
+      shown++;
       len += (size_t)snprintf(src->error + len, sizeof src->error - len, ": %s", msg);
       for (char *p = src->error; *p; p++)
         if (*p == '\n')
           *p = ' ';
-      if (i + 2 < n)
-        break; /* the two innermost causes say enough */
     }
     bt_error_release(e);
   }
