@@ -34,7 +34,7 @@ function(tt_add_tests name)
     foreach(m ${found})
       string(REGEX REPLACE "\nTEST\\(([A-Za-z0-9_]+)\\)" "\\1" tname "${m}")
       add_test(NAME ${name}.${tname} COMMAND ${TT_TEST_LAUNCHER} $<TARGET_FILE:test-${name}> ${tname})
-      set_tests_properties(${name}.${tname} PROPERTIES TIMEOUT ${T_TIMEOUT}
+      set_tests_properties(${name}.${tname} PROPERTIES TIMEOUT ${T_TIMEOUT} SKIP_RETURN_CODE 77
         ENVIRONMENT "TT_BIN_DIR=${CMAKE_BINARY_DIR}/bin;TT_SOURCE_DIR=${CMAKE_SOURCE_DIR};TT_TEST_TIMEOUT=${T_INNER}")
       if(T_LABELS)
         set_tests_properties(${name}.${tname} PROPERTIES LABELS "${T_LABELS}")

@@ -26,8 +26,13 @@ case $mode in
               -DTT_TEST_TIMEOUT_SCALE=4 ;;
 esac
 cd "$TT_BUILD_DIR"
+# The two-user tests create the user tt-attacker on first use
+# (tests/harness/tt_test.c); it goes when the suite ends, however it ends.
+cleanup_attacker() { if [ "$(id -u)" = 0 ] && id tt-attacker >/dev/null 2>&1; then userdel tt-attacker || true; fi; }
+trap cleanup_attacker EXIT
 # Not under valgrind: the tests labelled "timing", which bound a duration
 # that includes forking the (instrumented) test process:
 #   lttng.starts_fast   the first task runs within 20 ms of exec.
 [ "$mode" = valgrind ] && set -- -LE timing "$@"
 ctest --output-on-failure -j"$(nproc)" "$@"
+

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 typedef void (*tt_test_fn)(void);
 void tt_test_register(const char *name, tt_test_fn fn);
@@ -92,6 +93,24 @@ void tt_test_fail(const char *file, int line, const char *fmt, ...)
       tt_test_fail(__FILE__, __LINE__, "%s does not contain \"%s\":\n%s", #hay, tt_n_,             \
                    tt_h_ ? tt_h_ : "(null)");                                                      \
   } while (0)
+
+/* Skip the running test: prints "SKIPPED: why" and exits 77, which ctest
+ * shows as skipped (SKIP_RETURN_CODE, cmake/TTTest.cmake). */
+void tt_test_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* The second local user of the two-user (attack) tests: "tt-attacker",
+ * created on first use when running as root (useradd, under a lock so that
+ * parallel tests agree) and removed by scripts/test.sh when the suite ends.
+ * Not root, or no useradd: the test is skipped visibly. */
+void tt_test_attacker(uid_t *uid, gid_t *gid);
+/* tt_test_spawn, but the child runs as uid/gid (no supplementary groups). */
+int tt_test_spawn_as(uid_t uid, gid_t gid, char *const argv[], char *const env[], char **out,
+                     int timeout_s);
+/* Make the test's temporary directory reachable by other users (0711) and
+ * return a new directory inside it with the given mode (e.g. 01777, a
+ * world-writable sticky directory like /tmp; 0777, one without the sticky
+ * bit). */
+const char *tt_test_shared_dir(const char *name, mode_t mode);
 
 /* Helpers for tests that drive programs. */
 /* Run argv (NULL-terminated) with extra environment entries ("K=V", NULL

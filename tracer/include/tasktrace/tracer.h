@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -124,6 +125,23 @@ TT_EXTERN const char *tt_kind_name(unsigned kind);
 
 /* How a task ended (task_exit.status). */
 enum tt_exit_status { TT_EXIT_OK = 0, TT_EXIT_ERROR = 1, TT_EXIT_CANCELLED = 2 };
+
+/* ---- Untrusted strings on a terminal or in a log -------------------------
+ * Every string that comes from a trace, a producer, a path or the
+ * environment is printed through these (tracer/src/safestr.c): control
+ * characters (C0, DEL, C1), invalid UTF-8, bidi overrides and invisible
+ * format characters are shown as escapes ("\x1b", "\n", "\u{202e}", a
+ * backslash as two) or, with TT_ESC_COMPACT, as one '?' each (for views where
+ * a character is a column). */
+#define TT_ESC_COMPACT 1
+/* Escape len bytes of src (len (size_t)-1: up to its NUL) into dst (cap
+ * bytes, always NUL-terminated; what does not fit ends in "..."). Returns
+ * the length written. */
+TT_EXTERN size_t tt_escape(char *dst, size_t cap, const char *src, size_t len, int flags);
+/* tt_escape of a whole string into buf, returned: for one printf argument. */
+TT_EXTERN const char *tt_esc(char *buf, size_t cap, const char *s);
+/* Write s escaped, however long it is. */
+TT_EXTERN void tt_fput_escaped(FILE *out, const char *s, int flags);
 
 /* ---- .ttrace files (format: tracer/FORMAT.md) ----------------------------
  *
