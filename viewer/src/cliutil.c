@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
 
 #include "cli.h"
 #include "cliutil.h"
@@ -118,4 +121,84 @@ int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
   if (m != NULL)
     rc = tt__cli_render_done(cmd, m, render(m, stdout), rc);
   return rc;
+}
+
+/* ---- Outputs: written aside, renamed into place on success ---- */
+
+static const char *base_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+int tt__out_begin(const char *cmd, tt__outdir *o, const char *target) {
+  char e[512];
+  const char *base = base_name(target);
+  size_t dlen = (size_t)(base - target);
+  o->dir[0] = 0;
+  if (*base == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+    tt__cli_err(cmd, "%s: is a directory (give a file name)", tt_esc(e, sizeof e, target));
+    return TT_CLI_FAIL;
+  }
+  /* "a/b/out" -> "a/b/.tasktrace-XXXXXX"; "out" -> "./.tasktrace-XXXXXX" */
+  int n = dlen ? snprintf(o->dir, sizeof o->dir, "%.*s.tasktrace-XXXXXX", (int)dlen, target)
+               : snprintf(o->dir, sizeof o->dir, "./.tasktrace-XXXXXX");
+  if (n < 0 || (size_t)n >= sizeof o->dir) {
+    o->dir[0] = 0;
+    tt__cli_err(cmd, "%s: %s", tt_esc(e, sizeof e, target), strerror(ENAMETOOLONG));
+    return TT_CLI_FAIL;
+  }
+  if (mkdtemp(o->dir) == NULL) {
+    int err = errno;
+    o->dir[0] = 0;
+    tt__cli_err(cmd, "%s: cannot create files in its directory: %s",
+                tt_esc(e, sizeof e, target), strerror(err));
+    return TT_CLI_FAIL;
+  }
+  return TT_CLI_OK;
+}
+
+const char *tt__out_path(const tt__outdir *o, const char *target, char *buf, size_t len) {
+  snprintf(buf, len, "%s/%s", o->dir, base_name(target));
+  return buf;
+}
+
+int tt__out_commit(const char *cmd, const tt__outdir *o, const char *target) {
+  char tmp[sizeof o->dir + 256], e[512];
+  if (strlen(base_name(target)) > 255 ||
+      rename(tt__out_path(o, target, tmp, sizeof tmp), target) < 0) {
+    tt__cli_err(cmd, "%s: %s", tt_esc(e, sizeof e, target),
+                strlen(base_name(target)) > 255 ? strerror(ENAMETOOLONG) : strerror(errno));
+    return TT_CLI_FAIL;
+  }
+  return TT_CLI_OK;
+}
+
+void tt__out_end(tt__outdir *o) {
+  if (o->dir[0] == 0)
+    return;
+  /* Only we can write in it (0700): whatever is there is ours to remove. */
+  DIR *d = opendir(o->dir);
+  if (d != NULL) {
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+      if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+        unlinkat(dirfd(d), de->d_name, 0);
+    closedir(d);
+  }
+  rmdir(o->dir);
+  o->dir[0] = 0;
+}
+
+int tt__out_is_input(const char *cmd, const char *out, char *const *files, int n) {
+  struct stat so, si;
+  char e[512];
+  if (stat(out, &so) < 0)
+    return 0; /* a new file is no input */
+  for (int i = 0; i < n; i++)
+    if (stat(files[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+      tt__cli_err(cmd, "%s: the output is also an input (it would be replaced); write elsewhere",
+                  tt_esc(e, sizeof e, out));
+      return 1;
+    }
+  return 0;
 }

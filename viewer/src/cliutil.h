@@ -34,6 +34,25 @@ int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
  * one line naming the bad option (unknown, or missing its value) and
  * return the usage exit code (2). */
 int tt__cli_bad_option(const char *cmd, char **argv, const char *optstring);
+/* Outputs are written into a private directory next to the target
+ * (mkdtemp: ours, 0700, on the same file system) and renamed over the
+ * target only when the whole output was written: a failed run leaves an
+ * existing file as it was, and nothing planted in a shared directory is
+ * followed or reused. */
+typedef struct tt__outdir {
+  char dir[4096]; /* the private directory, "" before tt__out_begin */
+} tt__outdir;
+/* Create the private directory next to target. 0, or 1 after a message. */
+int tt__out_begin(const char *cmd, tt__outdir *o, const char *target);
+/* The path in the private directory for target (its base name) into buf. */
+const char *tt__out_path(const tt__outdir *o, const char *target, char *buf, size_t len);
+/* Rename the file written for target over target. 0, or 1 after a message. */
+int tt__out_commit(const char *cmd, const tt__outdir *o, const char *target);
+/* Remove what is left in the private directory and the directory. */
+void tt__out_end(tt__outdir *o);
+/* Whether out is the same file as one of files[0..n) (same device and
+ * inode): then print one line and return 1; else 0. */
+int tt__out_is_input(const char *cmd, const char *out, char *const *files, int n);
 /* Print "tasktrace CMD: fmt..." on stderr. */
 void tt__cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

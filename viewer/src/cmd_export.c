@@ -16,7 +16,57 @@ static const char usage[] =
     "                     blocked slices, wake-ups and lock hand-offs as arrows.\n"
     "  --format html      one self-contained HTML page (works offline): a zoomable\n"
     "                     timeline, a lane per task, details on hover.\n"
-    "  -o, --output OUT   the file to write ('-': stdout)\n";
+    "  -o, --output OUT   the file to write ('-': stdout). It is written aside and\n"
+    "                     renamed into place when complete: a failed export leaves\n"
+    "                     an existing OUT as it was. OUT may not be an input.\n";
+
+/* export_to's results beyond the exit codes: nothing was read (no output
+ * at all), or the output could not be written. */
+#define EXPORT_NOTHING 100
+#define EXPORT_WRITE 101
+
+static int write_failed(const char *outp) {
+  char e[512];
+  tt__cli_err("export", "%s: write failed", tt_esc(e, sizeof e, outp));
+  return EXPORT_WRITE;
+}
+
+/* Read files into the renderer of format, writing to out. Returns an exit
+ * code, EXPORT_NOTHING or EXPORT_WRITE (after a message). */
+static int export_to(FILE *out, const char *outp, const char *format, char *const *files, int n) {
+  tt_model_hooks hooks;
+  tt_perfetto *pf = NULL;
+  tt_html *h = NULL;
+  if (format[0] == 'p') {
+    pf = tt_perfetto_begin(out);
+    if (pf)
+      tt_perfetto_hooks(pf, &hooks);
+  } else {
+    const char *title = files[0];
+    const char *slash = strrchr(title, '/');
+    if (slash && slash[1])
+      title = slash + 1;
+    h = tt_html_begin(out, title);
+    if (h)
+      tt_html_hooks(h, &hooks);
+  }
+  if (pf == NULL && h == NULL) {
+    tt__cli_err("export", "out of memory");
+    return EXPORT_NOTHING;
+  }
+  tt_model *m;
+  int rc = tt__cli_load("export", files, n, &hooks, &m);
+  if (m == NULL) {
+    tt_perfetto_free(pf);
+    tt_html_free(h);
+    return EXPORT_NOTHING;
+  }
+  int wr = pf ? tt_perfetto_end(pf, m) : tt_html_end(h, m);
+  tt_model_free(m);
+  if (wr < 0 || fflush(out) != 0 || ferror(out))
+    return write_failed(outp);
+  return rc;
+}
 
 int tt_cmd_export(int argc, char **argv) {
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
@@ -48,47 +98,36 @@ int tt_cmd_export(int argc, char **argv) {
     return TT_CLI_USAGE;
   }
   int to_stdout = strcmp(outp, "-") == 0;
-  FILE *out = to_stdout ? stdout : fopen(outp, "w");
+  if (!to_stdout && tt__out_is_input("export", outp, argv + optind, argc - optind))
+    return TT_CLI_FAIL;
+  tt__outdir od = {{0}};
+  char tmp[sizeof od.dir + 256];
+  if (!to_stdout && tt__out_begin("export", &od, outp) != TT_CLI_OK)
+    return TT_CLI_FAIL;
+  FILE *out = to_stdout ? stdout : fopen(tt__out_path(&od, outp, tmp, sizeof tmp), "w");
   if (out == NULL) {
-    tt__cli_err("export", "%s: %s", outp, strerror(errno));
+    char e[512];
+    tt__cli_err("export", "%s: %s", tt_esc(e, sizeof e, outp), strerror(errno));
+    tt__out_end(&od);
     return TT_CLI_FAIL;
   }
-  tt_model_hooks hooks;
-  tt_perfetto *pf = NULL;
-  tt_html *h = NULL;
-  if (format[0] == 'p') {
-    pf = tt_perfetto_begin(out);
-    if (pf)
-      tt_perfetto_hooks(pf, &hooks);
-  } else {
-    const char *title = argv[optind];
-    const char *slash = strrchr(title, '/');
-    if (slash && slash[1])
-      title = slash + 1;
-    h = tt_html_begin(out, title);
-    if (h)
-      tt_html_hooks(h, &hooks);
+  int rc = export_to(out, outp, format, argv + optind, argc - optind);
+  if (to_stdout) {
+    if (rc == TT_CLI_OK && fflush(out) != 0)
+      rc = write_failed(outp);
+    return rc >= EXPORT_NOTHING ? TT_CLI_FAIL : rc;
   }
-  if (pf == NULL && h == NULL) {
-    tt__cli_err("export", "out of memory");
-    return TT_CLI_FAIL;
+  /* Only a complete output replaces the target: a read error mid-way
+   * leaves an existing file as it was. */
+  if (fclose(out) != 0 && rc == TT_CLI_OK)
+    rc = write_failed(outp);
+  if (rc == TT_CLI_OK) {
+    rc = tt__out_commit("export", &od, outp);
+  } else if (rc == TT_CLI_FAIL) {
+    char e[512];
+    tt__cli_err("export", "%s: not written (the input could not be read whole)",
+                tt_esc(e, sizeof e, outp));
   }
-  tt_model *m;
-  int rc = tt__cli_load("export", argv + optind, argc - optind, &hooks, &m);
-  int wr = 0;
-  if (m == NULL) {
-    /* Nothing was read: don't leave a half page behind. */
-    if (!to_stdout) {
-      fclose(out);
-      unlink(outp);
-    }
-    return rc;
-  }
-  wr = pf ? tt_perfetto_end(pf, m) : tt_html_end(h, m);
-  tt_model_free(m);
-  if (fflush(out) != 0 || wr < 0 || (!to_stdout && fclose(out) != 0)) {
-    tt__cli_err("export", "%s: write failed", outp);
-    return TT_CLI_FAIL;
-  }
-  return rc;
+  tt__out_end(&od);
+  return rc == EXPORT_NOTHING || rc == EXPORT_WRITE ? TT_CLI_FAIL : rc;
 }

@@ -19,7 +19,8 @@ static const char usage[] =
     "it, any level of the tree) and write them as a compressed .ttrace file.\n"
     "A .ttrace file holds one process: the first process of the trace goes\n"
     "to FILE.ttrace, any other to FILE.PID.ttrace. Prints the sizes and the\n"
-    "compression ratio.\n"
+    "compression ratio. The files are written aside and renamed into place only\n"
+    "when the whole import worked; FILE may not be the input.\n"
     "\n"
     "  -o, --output FILE  the .ttrace file to write\n"
     "  --level N          zlib level 0-9 (default: the collector's)\n";
@@ -80,17 +81,27 @@ int tt_cmd_import(int argc, char **argv) {
   struct stat st;
   int bad = stat(dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
   if (bad != 0) { /* (errno is stale when stat succeeded on a file) */
-    tt__cli_err("import", "%s: %s", dir,
+    char e[512];
+    tt__cli_err("import", "%s: %s", tt_esc(e, sizeof e, dir),
                 bad == ENOTDIR ? "not a directory (import reads an LTTng trace directory)"
                                : strerror(bad));
     return TT_CLI_FAIL;
   }
+  if (tt__out_is_input("import", outp, argv + optind, 1))
+    return TT_CLI_FAIL;
   char err[768];
   tt_source *src;
   if (tt_source_open_lttng(dir, &src, err, sizeof err) < 0) {
     tt__cli_err("import", "%s", err);
     return TT_CLI_FAIL;
   }
+  /* Written aside, renamed into place only when the whole import worked. */
+  tt__outdir od = {{0}};
+  if (tt__out_begin("import", &od, outp) != TT_CLI_OK) {
+    tt_source_close(src);
+    return TT_CLI_FAIL;
+  }
+  char tmp[sizeof od.dir + 256], e[512];
   out_file *outs = NULL;
   size_t nouts = 0;
   int rc = TT_CLI_OK, r;
@@ -124,9 +135,11 @@ int tt_cmd_import(int argc, char **argv) {
       }
       tt_proc_info pi = {.pid = ev.pid, .start_mono_ns = ev.ts};
       snprintf(pi.program, sizeof pi.program, "lttng:%u", ev.pid);
-      int wr = o->path ? tt_writer_open(&o->w, o->path, &pi, &wo) : -ENOMEM;
+      int wr = o->path ? tt_writer_open(&o->w, tt__out_path(&od, o->path, tmp, sizeof tmp), &pi, &wo)
+                       : -ENOMEM;
       if (wr < 0) {
-        tt__cli_err("import", "%s: %s", o->path ? o->path : outp, strerror(-wr));
+        tt__cli_err("import", "%s: %s", tt_esc(e, sizeof e, o->path ? o->path : outp),
+                    strerror(-wr));
         nouts--;
         free(o->path);
         rc = TT_CLI_FAIL;
@@ -135,7 +148,7 @@ int tt_cmd_import(int argc, char **argv) {
     }
     int wr = tt_writer_event(o->w, &ev);
     if (wr < 0) {
-      tt__cli_err("import", "%s: %s", o->path, strerror(-wr));
+      tt__cli_err("import", "%s: %s", tt_esc(e, sizeof e, o->path), strerror(-wr));
       rc = TT_CLI_FAIL;
       break;
     }
@@ -152,18 +165,29 @@ int tt_cmd_import(int argc, char **argv) {
   for (size_t i = 0; i < nouts; i++) {
     int cr = tt_writer_close(outs[i].w);
     if (cr < 0 && rc == TT_CLI_OK) {
-      tt__cli_err("import", "%s: %s", outs[i].path, strerror(-cr));
+      tt__cli_err("import", "%s: %s", tt_esc(e, sizeof e, outs[i].path), strerror(-cr));
       rc = TT_CLI_FAIL;
     }
-    uint64_t sz = file_size(outs[i].path);
-    out_bytes += sz;
-    printf("%s: %" PRIu64 " events of process %u, %" PRIu64 " bytes\n", outs[i].path,
-           outs[i].events, outs[i].pid, sz);
-    free(outs[i].path);
   }
+  /* All or nothing: existing outputs stay as they were on any failure. */
+  for (size_t i = 0; i < nouts && rc == TT_CLI_OK; i++) {
+    uint64_t sz = file_size(tt__out_path(&od, outs[i].path, tmp, sizeof tmp));
+    if (tt__out_commit("import", &od, outs[i].path) != TT_CLI_OK) {
+      rc = TT_CLI_FAIL;
+      break;
+    }
+    out_bytes += sz;
+    printf("%s: %" PRIu64 " events of process %u, %" PRIu64 " bytes\n",
+           tt_esc(e, sizeof e, outs[i].path), outs[i].events, outs[i].pid, sz);
+  }
+  if (rc != TT_CLI_OK && nouts > 0)
+    tt__cli_err("import", "%s: not written", tt_esc(e, sizeof e, outp));
+  tt__out_end(&od);
+  for (size_t i = 0; i < nouts; i++)
+    free(outs[i].path);
   free(outs);
   if (nouts == 0 && rc == TT_CLI_OK) {
-    tt__cli_err("import", "%s: no tasktrace:* events in this trace", dir);
+    tt__cli_err("import", "%s: no tasktrace:* events in this trace", tt_esc(e, sizeof e, dir));
     return TT_CLI_FAIL;
   }
   dir_bytes = 0;

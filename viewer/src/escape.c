@@ -62,9 +62,27 @@ void tt_json_escape(FILE *out, const char *str) {
   }
 }
 
+/* C1 controls (U+0080..9F) and the bidi controls that reorder text
+ * (U+200E/F, U+202A..E, U+2066..9) at s: their length in bytes, or 0. */
+static int bidi_or_c1(const unsigned char *s) {
+  if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+    return 2;
+  if (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xaa && s[2] <= 0xae)))
+    return 3;
+  if (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
+    return 3;
+  return 0;
+}
+
 void tt_html_escape(FILE *out, const char *str) {
   const unsigned char *s = (const unsigned char *)(str ? str : "");
   for (; *s; s++) {
+    int skip = bidi_or_c1(s);
+    if (skip > 0) {
+      fputs("&#xfffd;", out);
+      s += skip - 1;
+      continue;
+    }
     switch (*s) {
     case '&': fputs("&amp;", out); break;
     case '<': fputs("&lt;", out); break;

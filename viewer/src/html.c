@@ -258,10 +258,16 @@ int tt_html_end(tt_html *h, const tt_model *m) {
   fputs("</script>\n</body></html>\n", o);
   if (ferror(o))
     err = -EIO;
+  tt_html_free(h);
+  return err;
+}
+
+void tt_html_free(tt_html *h) {
+  if (h == NULL)
+    return;
   free(h->lanes);
   free(h->objs);
   tt__vmap_free(&h->lane_map);
   tt__vmap_free(&h->obj_map);
   free(h);
-  return err;
 }

@@ -188,7 +188,13 @@ int tt_perfetto_end(tt_perfetto *p, const tt_model *m) {
     fputs("\"sort_index\":0}}", o);
   }
   fputs("\n]}\n", o);
+  tt_perfetto_free(p);
+  return ferror(o) ? -EIO : 0;
+}
+
+void tt_perfetto_free(tt_perfetto *p) {
+  if (p == NULL)
+    return;
   free(p->loops);
   free(p);
-  return ferror(o) ? -EIO : 0;
 }

@@ -229,18 +229,23 @@ TT_EXTERN tt_perfetto *tt_perfetto_begin(FILE *out);
 TT_EXTERN void tt_perfetto_hooks(tt_perfetto *p, tt_model_hooks *hooks);
 /* Writes the metadata, closes the JSON and frees p; returns 0 or -EIO. */
 TT_EXTERN int tt_perfetto_end(tt_perfetto *p, const tt_model *m);
+/* Free p without ending the output (nothing was read: the output is dropped). */
+TT_EXTERN void tt_perfetto_free(tt_perfetto *p);
 
 /* The self-contained HTML page, streamed the same way. */
 typedef struct tt_html tt_html;
 TT_EXTERN tt_html *tt_html_begin(FILE *out, const char *title);
 TT_EXTERN void tt_html_hooks(tt_html *h, tt_model_hooks *hooks);
 TT_EXTERN int tt_html_end(tt_html *h, const tt_model *m);
+/* Free h without ending the page. */
+TT_EXTERN void tt_html_free(tt_html *h);
 
 /* Escaping: every name from a trace goes through one of these. */
 /* s as the inside of a JSON string, safe inside an HTML <script> too
  * (<, >, & and U+2028/9 as \uXXXX); invalid UTF-8 becomes U+FFFD. */
 TT_EXTERN void tt_json_escape(FILE *out, const char *s);
-/* s as HTML text or attribute value (&<>"' as entities). */
+/* s as HTML text or attribute value (&<>"' as entities; controls, C1 and
+ * bidi overrides/isolates as U+FFFD, so a title cannot reorder the page). */
 TT_EXTERN void tt_html_escape(FILE *out, const char *s);
 
 #ifdef __cplusplus
