@@ -11,6 +11,10 @@
  * --evil names tasks and the lock with markup and control characters;
  * --lost drops a stretch of events and records it as a `lost` event;
  * --forever: tasks never finish (a few lanes, very many intervals each).
+ * --hostile: the program, task, lock, mark and site names carry terminal
+ * escapes (ESC [2J, OSC title), a newline, C1 CSI (\xc2\x9b) and U+202E.
+ * --creates: only TASKS task_create events (one name, very compressible):
+ * a small file that declares very many tasks.
  * Same arguments, same file contents (timestamps are simulated).
  */
 #include <getopt.h>
@@ -78,10 +82,12 @@ int main(int argc, char **argv) {
   static const struct option opts[] = {{"evil", no_argument, NULL, 'e'},
                                        {"lost", no_argument, NULL, 'l'},
                                        {"forever", no_argument, NULL, 'f'},
+                                       {"hostile", no_argument, NULL, 'H'},
+                                       {"creates", no_argument, NULL, 'C'},
                                        {0}};
   const char *out = NULL;
   uint64_t ntasks = 8;
-  int evil = 0, c;
+  int evil = 0, hostile = 0, creates = 0, c;
   limit = 10000;
   while ((c = getopt_long(argc, argv, "o:n:t:s:", opts, NULL)) != -1) {
     switch (c) {
@@ -92,39 +98,52 @@ int main(int argc, char **argv) {
     case 'e': evil = 1; break;
     case 'l': lost_mode = 1; break;
     case 'f': forever = 1; break;
+    case 'H': hostile = 1; break;
+    case 'C': creates = 1; break;
     default:
-      fprintf(stderr, "usage: tt-gen-trace -o FILE [-n EVENTS] [-t TASKS] [-s SEED] [--evil] [--lost] [--forever]\n");
+      fprintf(stderr, "usage: tt-gen-trace -o FILE [-n EVENTS] [-t TASKS] [-s SEED] [--evil] [--lost] [--forever] [--hostile] [--creates]\n");
       return 2;
     }
   }
-  if (out == NULL || ntasks == 0 || ntasks > 10000000) {
+  if (out == NULL || ntasks == 0 || ntasks > (creates ? 100000000 : 10000000)) {
     fprintf(stderr, "usage: tt-gen-trace -o FILE [-n EVENTS] [-t TASKS] [-s SEED] [--evil] [--lost] [--forever]\n");
     return 2;
   }
   tt_proc_info pi = {.pid = pid, .start_mono_ns = now};
-  snprintf(pi.program, sizeof pi.program, "gen");
+  /* What a hostile producer names things: clear screen, window title,
+   * fake red text, a newline, C1 CSI, right-to-left override. */
+  static const char bad[] = "\x1b[2J\x1b]0;pwned\x07\x1b[31mFAKE\nline\xc2\x9b" "31m\xe2\x80\xaetxt.exe";
+  snprintf(pi.program, sizeof pi.program, "%s", hostile ? bad : "gen");
   int r = tt_writer_open(&w, out, &pi, NULL);
   if (r < 0) {
     fprintf(stderr, "tt-gen-trace: %s: %s\n", out, strerror(-r));
     return 1;
   }
+  if (creates) { /* ntasks tasks, nothing else */
+    for (uint64_t i = 0; i < ntasks; i++)
+      ev(TT_EV_task_create, next_id++, 0, 0, 0, "t", "s");
+    limit = written;
+  }
   const uint64_t lock = next_id++;
   ev(TT_EV_object_name, 0, TT_KIND_loop, 0, 0, "loop", NULL);
-  ev(TT_EV_object_name, lock, TT_KIND_lock, 0, 0, evil ? "<img src=x onerror=alert(1)>" : "db-lock",
-     NULL);
-  task *t = calloc(ntasks, sizeof *t);
-  uint64_t *ready = calloc(ntasks, sizeof *ready), *waitq = calloc(ntasks, sizeof *waitq);
+  ev(TT_EV_object_name, lock, TT_KIND_lock, 0, 0,
+     hostile ? bad : evil ? "<img src=x onerror=alert(1)>" : "db-lock", NULL);
+  task *t = calloc(creates ? 1 : ntasks, sizeof *t);
+  uint64_t *ready = calloc(creates ? 1 : ntasks, sizeof *ready),
+           *waitq = calloc(creates ? 1 : ntasks, sizeof *waitq);
   size_t nready = 0, nwait = 0, whead = 0;
   uint64_t holder = 0, hold_since = 0; /* index + 1 */
   char name[64];
-  for (uint64_t i = 0; i < ntasks; i++) {
+  for (uint64_t i = 0; i < ntasks && !creates; i++) {
     t[i].id = next_id++;
     t[i].steps = 5 + (int)(rnd() % 20);
     if (evil && i % 2 == 0)
       snprintf(name, sizeof name, "</script><script>alert(%llu)</script>\x1b[31m", (unsigned long long)i);
+    else if (hostile)
+      snprintf(name, sizeof name, "%s%llu", bad, (unsigned long long)i);
     else
       snprintf(name, sizeof name, "worker-%llu", (unsigned long long)i);
-    ev(TT_EV_task_create, t[i].id, 0, 0, 0, name, "gen_trace.c:1");
+    ev(TT_EV_task_create, t[i].id, 0, 0, 0, name, hostile ? bad : "gen_trace.c:1");
     ready[nready++] = i;
   }
   uint64_t iter = 0;
@@ -152,7 +171,7 @@ int main(int argc, char **argv) {
          NULL, NULL);
       now += rnd() % 5000; /* the step runs a while */
       if (rnd() % 50 == 0)
-        ev(TT_EV_mark, k->id, 0, 0, 0, evil ? "<b>mark</b>" : "checkpoint", NULL);
+        ev(TT_EV_mark, k->id, 0, 0, 0, hostile ? bad : evil ? "<b>mark</b>" : "checkpoint", NULL);
       if (k->state == LOCKWAIT) { /* woken by a hand-off: it holds the lock now */
         ev(TT_EV_lock_acquired, lock, k->id, now - k->wait_from, 0, NULL, NULL);
         k->state = READY;
@@ -205,7 +224,8 @@ int main(int argc, char **argv) {
         obj = lock;
       }
       if (rnd() % 2000 == 0)
-        ev(TT_EV_slow_step, k->id, 150000000 + rnd() % 100000000, 0, 0, "gen_trace.c:slow", NULL);
+        ev(TT_EV_slow_step, k->id, 150000000 + rnd() % 100000000, 0, 0,
+           hostile ? bad : "gen_trace.c:slow", NULL);
       prev = k->id;
       prev_why = why;
       prev_obj = obj;

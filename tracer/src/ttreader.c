@@ -104,13 +104,23 @@ int tt_reader_open(tt_reader **out, const char *path) {
   tt_reader *r = calloc(1, sizeof *r);
   if (r == NULL)
     return -ENOMEM;
-  r->fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO with no writer must not wait. The reader
+   * seeks (the end record, the index), so only a regular file will do:
+   * a FIFO, a socket or /dev/zero is refused with -ESPIPE. */
+  r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   struct stat st;
   int ret;
   if (r->fd < 0 || fstat(r->fd, &st) < 0) {
     ret = -errno;
     goto err;
   }
+  if (!S_ISREG(st.st_mode)) {
+    ret = -ESPIPE;
+    goto err;
+  }
+  int fl = fcntl(r->fd, F_GETFL);
+  if (fl >= 0)
+    fcntl(r->fd, F_SETFL, fl & ~O_NONBLOCK);
   r->size = (uint64_t)st.st_size;
   if ((ret = finish_open(r)) < 0)
     goto err;

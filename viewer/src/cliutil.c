@@ -21,6 +21,29 @@ void tt__cli_err(const char *cmd, const char *fmt, ...) {
   fputc('\n', stderr);
 }
 
+static uint64_t max_tasks; /* 0: TASKTRACE_MAX_TASKS or the default */
+
+static int parse_count(const char *s, uint64_t *out) {
+  char *end;
+  if (s == NULL || *s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (*end != 0 || errno != 0 || v == 0)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int tt__cli_max_tasks(const char *cmd, const char *arg) {
+  char e[128];
+  if (parse_count(arg, &max_tasks) < 0) {
+    tt__cli_err(cmd, "--max-tasks: '%s' is not a count above 0", tt_esc(e, sizeof e, arg));
+    return TT_CLI_USAGE;
+  }
+  return TT_CLI_OK;
+}
+
 int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hooks *hooks,
                  tt_model **out) {
   char err[768];
@@ -36,12 +59,29 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
     tt__cli_err(cmd, "out of memory");
     return TT_CLI_FAIL;
   }
-  int r = tt_model_load(m, src, n == 1 ? files[0] : "traces", err, sizeof err);
+  uint64_t limit = max_tasks;
+  const char *env = getenv("TASKTRACE_MAX_TASKS");
+  if (limit == 0 && env != NULL && parse_count(env, &limit) < 0) {
+    char e[128];
+    tt__cli_err(cmd, "warning: TASKTRACE_MAX_TASKS='%s' is not a count above 0: ignored",
+                tt_esc(e, sizeof e, env));
+    limit = 0;
+  }
+  tt_model_set_max_tasks(m, limit);
+  char label[512];
+  tt_esc(label, sizeof label, n == 1 ? files[0] : "traces");
+  int r = tt_model_load(m, src, label, err, sizeof err);
   const char *note = tt_source_note(src);
   if (note != NULL)
     tt__cli_err(cmd, "warning: %s", note);
   tt_source_close(src);
   *out = m;
+  if (r == -E2BIG) { /* a partial model would mislead: show nothing */
+    tt__cli_err(cmd, "%s", err);
+    tt_model_free(m);
+    *out = NULL;
+    return TT_CLI_FAIL;
+  }
   if (r < 0) {
     tt__cli_err(cmd, "%s; what was read before it is shown", err);
     return TT_CLI_FAIL;
@@ -103,12 +143,19 @@ int tt__cli_bad_option(const char *cmd, char **argv, const char *optstring) {
 
 int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
                    int (*render)(const tt_model *m, FILE *out)) {
-  static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+  static const struct option opts[] = {
+      {"help", no_argument, NULL, 'h'}, TT__CLI_MAX_TASKS_OPT, {0}};
   int c;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     if (c == 'h') {
       fputs(usage, stdout);
+      fputs("\n" TT__CLI_MAX_TASKS_HELP, stdout);
       return TT_CLI_OK;
+    }
+    if (c == 'M') {
+      if (tt__cli_max_tasks(cmd, optarg) != TT_CLI_OK)
+        return TT_CLI_USAGE;
+      continue;
     }
     return tt__cli_bad_option(cmd, argv, "h");
   }

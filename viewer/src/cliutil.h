@@ -53,6 +53,15 @@ void tt__out_end(tt__outdir *o);
 /* Whether out is the same file as one of files[0..n) (same device and
  * inode): then print one line and return 1; else 0. */
 int tt__out_is_input(const char *cmd, const char *out, char *const *files, int n);
+/* --max-tasks N (every command that builds a model): the limit on tasks
+ * and named objects (TT_MODEL_MAX_TASKS by default, or TASKTRACE_MAX_TASKS).
+ * The long option to add to a command's getopt table, its help line, and
+ * its parser: 0, or the usage exit code after a message. */
+#define TT__CLI_MAX_TASKS_OPT {"max-tasks", required_argument, NULL, 'M'}
+#define TT__CLI_MAX_TASKS_HELP                                                                     \
+  "  --max-tasks N  refuse a trace with more than N tasks or objects (default\n"                \
+  "                 1000000, or $TASKTRACE_MAX_TASKS): bounds the memory used\n"
+int tt__cli_max_tasks(const char *cmd, const char *arg);
 /* Print "tasktrace CMD: fmt..." on stderr. */
 void tt__cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -18,16 +18,26 @@ static const char help[] =
     "cut (collector killed, disk full) is read to its last whole chunk, the cut\n"
     "is reported and the exit status is 1.\n";
 
+/* A string from the trace, quoted, through the shared escaping routine
+ * (controls, C1, bidi overrides and invalid UTF-8 as visible escapes, a
+ * backslash doubled); a quote inside it as \". */
 static void put_str(FILE *f, const char *s) {
+  char buf[256];
   fputc('"', f);
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
-      fprintf(f, "\\%c", ch);
-    else if (ch < 0x20 || ch == 0x7f)
-      fprintf(f, "\\x%02x", ch);
-    else
-      fputc(ch, f);
+  while (*s) {
+    if (*s == '"') {
+      fputs("\\\"", f);
+      s++;
+      continue;
+    }
+    /* Up to 32 bytes before the next quote, ending on a character boundary
+     * (a byte expands to at most 4: it fits buf). */
+    size_t n = 0;
+    while (s[n] && s[n] != '"' && (n < 32 || ((unsigned char)s[n] & 0xc0) == 0x80) && n < 36)
+      n++;
+    tt_escape(buf, sizeof buf, s, n, 0);
+    fputs(buf, f);
+    s += n;
   }
   fputc('"', f);
 }
@@ -82,16 +92,19 @@ int tt_cmd_dump(int argc, char **argv) {
     return TT_CLI_USAGE;
   }
   tt_reader *r;
+  char epath[512], eprog[512];
+  tt_esc(epath, sizeof epath, path);
   int rc = tt_reader_open(&r, path);
   if (rc < 0) {
-    fprintf(stderr, "tasktrace dump: %s: %s\n", path,
-            rc == -EPROTO ? "not a .ttrace file (or a version this tasktrace cannot read)"
-                          : strerror(-rc));
+    fprintf(stderr, "tasktrace dump: %s: %s\n", epath,
+            rc == -EPROTO   ? "not a .ttrace file (or a version this tasktrace cannot read)"
+            : rc == -ESPIPE ? "not a regular file (dump reads a .ttrace file)"
+                            : strerror(-rc));
     return TT_CLI_FAIL;
   }
   const tt_proc_info *p = tt_reader_process(r);
   printf("# %s pid %" PRIu32 " started at %" PRIu64 ".%09" PRIu64 " (CLOCK_MONOTONIC)\n",
-         p->program, p->pid, p->start_mono_ns / 1000000000u, p->start_mono_ns % 1000000000u);
+         tt_esc(eprog, sizeof eprog, p->program), p->pid, p->start_mono_ns / 1000000000u, p->start_mono_ns % 1000000000u);
   tt_trace_event ev;
   uint64_t prev = 0;
   int n;
@@ -103,7 +116,7 @@ int tt_cmd_dump(int argc, char **argv) {
    * read to its last whole chunk with a warning and exit 0; damage is 1. */
   const char *why = tt_reader_error(r);
   fprintf(stderr, "tasktrace dump: %s%s: %" PRIu64 " events, %" PRIu64 " lost%s%s\n",
-          n < 0 ? "" : tt_reader_truncated(r) ? "warning: " : "", path, tt_reader_events(r),
+          n < 0 ? "" : tt_reader_truncated(r) ? "warning: " : "", epath, tt_reader_events(r),
           tt_reader_lost(r), why ? "; " : "", why ? why : "");
   int status = n < 0 ? TT_CLI_FAIL : TT_CLI_OK;
   tt_reader_close(r);

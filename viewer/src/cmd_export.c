@@ -18,7 +18,8 @@ static const char usage[] =
     "                     timeline, a lane per task, details on hover.\n"
     "  -o, --output OUT   the file to write ('-': stdout). It is written aside and\n"
     "                     renamed into place when complete: a failed export leaves\n"
-    "                     an existing OUT as it was. OUT may not be an input.\n";
+    "                     an existing OUT as it was. OUT may not be an input.\n"
+    TT__CLI_MAX_TASKS_HELP;
 
 /* export_to's results beyond the exit codes: nothing was read (no output
  * at all), or the output could not be written. */
@@ -72,6 +73,7 @@ int tt_cmd_export(int argc, char **argv) {
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
                                        {"format", required_argument, NULL, 'f'},
                                        {"output", required_argument, NULL, 'o'},
+                                       TT__CLI_MAX_TASKS_OPT,
                                        {0}};
   const char *format = NULL, *outp = NULL;
   int c;
@@ -80,6 +82,10 @@ int tt_cmd_export(int argc, char **argv) {
     case 'h': fputs(usage, stdout); return TT_CLI_OK;
     case 'f': format = optarg; break;
     case 'o': outp = optarg; break;
+    case 'M':
+      if (tt__cli_max_tasks("export", optarg) != TT_CLI_OK)
+        return TT_CLI_USAGE;
+      break;
     default: return tt__cli_bad_option("export", argv, "hf:o:");
     }
   }

@@ -13,17 +13,24 @@ static const char usage[] =
     "(TASKTRACE_SLOW_MS, 100 ms by default), longest first: when, how long,\n"
     "which task, where.\n"
     "\n"
-    "  --limit N   show at most N (default 50; 0: all that were kept, up to 256)\n";
+    "  --limit N   show at most N (default 50; 0: all that were kept, up to 256)\n"
+    TT__CLI_MAX_TASKS_HELP;
 
 int tt_cmd_slow(int argc, char **argv) {
   static const struct option opts[] = {
-      {"help", no_argument, NULL, 'h'}, {"limit", required_argument, NULL, 'n'}, {0}};
+      {"help", no_argument, NULL, 'h'}, {"limit", required_argument, NULL, 'n'},
+      TT__CLI_MAX_TASKS_OPT, {0}};
   int c;
   size_t limit = 50;
   while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
     if (c == 'h') {
       fputs(usage, stdout);
       return TT_CLI_OK;
+    }
+    if (c == 'M') {
+      if (tt__cli_max_tasks("slow", optarg) != TT_CLI_OK)
+        return TT_CLI_USAGE;
+      continue;
     }
     if (c == 'n') {
       char *end;

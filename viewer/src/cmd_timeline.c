@@ -23,7 +23,8 @@ static const char usage[] =
     "                  that is not just naming an object)\n"
     "  --to T          end of the window (default: the end of the trace)\n"
     "  --width N       columns for the time axis (default: terminal width, or 100)\n"
-    "  --color WHEN    auto (when stdout is a terminal), always, never\n";
+    "  --color WHEN    auto (when stdout is a terminal), always, never\n"
+    TT__CLI_MAX_TASKS_HELP;
 
 int tt_cmd_timeline(int argc, char **argv) {
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
@@ -32,12 +33,17 @@ int tt_cmd_timeline(int argc, char **argv) {
                                        {"to", required_argument, NULL, 'T'},
                                        {"width", required_argument, NULL, 'w'},
                                        {"color", required_argument, NULL, 'c'},
+                                       TT__CLI_MAX_TASKS_OPT,
                                        {0}};
   tt_timeline_opts o = {0};
   int c, have_to = 0, have_from = 0, width = 0;
   o.color = isatty(STDOUT_FILENO);
   while ((c = getopt_long(argc, argv, "ht:f:T:w:c:", opts, NULL)) != -1) {
     switch (c) {
+    case 'M':
+      if (tt__cli_max_tasks("timeline", optarg) != TT_CLI_OK)
+        return TT_CLI_USAGE;
+      break;
     case 'h': fputs(usage, stdout); return TT_CLI_OK;
     case 't': o.task = optarg; break;
     case 'f':

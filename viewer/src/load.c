@@ -33,14 +33,22 @@ int tt_model_load(tt_model *m, tt_source *src, const char *label, char *err, siz
   uint64_t n = 0;
   tt_trace_event ev;
   while ((r = tt_source_next(src, &ev)) > 0) {
-    if (tt_model_add(m, &ev) < 0) {
+    int ar = tt_model_add(m, &ev);
+    if (ar == -E2BIG) {
+      r = ar;
+      tt__errf(err, errlen, r, "%s: more than %llu %s (use --max-tasks to raise the limit)",
+               label, (unsigned long long)tt_model_max_tasks(m), tt_model_over_limit(m));
+      break;
+    }
+    if (ar < 0) {
       r = -ENOMEM;
       tt__errf(err, errlen, r, "%s: out of memory after %llu events", label,
                (unsigned long long)n);
       break;
     }
+    n++;
     /* Look at the clock only every 64k events: it is not free. */
-    if (tty && (++n & 0xffff) == 0 && now_s() >= next) {
+    if (tty && (n & 0xffff) == 0 && now_s() >= next) {
       show(src, label, n, t0);
       shown = 1;
       next = now_s() + 0.5;
@@ -48,7 +56,7 @@ int tt_model_load(tt_model *m, tt_source *src, const char *label, char *err, siz
   }
   if (shown)
     fprintf(stderr, "\r\033[K");
-  if (r < 0 && r != -ENOMEM)
+  if (r < 0 && r != -ENOMEM && r != -E2BIG)
     tt__errf(err, errlen, r, "%s", tt_source_error(src));
   tt_model_finish(m);
   return r < 0 ? r : 0;

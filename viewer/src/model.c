@@ -60,6 +60,8 @@ struct tt_model {
   size_t nslow;
   int slow_sorted;
   uint64_t events, first_ts, last_ts;
+  uint64_t max_tasks;     /* limit on tasks, and on named objects and locks */
+  const char *over_limit; /* "tasks" or "objects" once past it */
   int err;
 };
 
@@ -91,8 +93,15 @@ tt_model *tt_model_new(const tt_model_hooks *hooks) {
   tt__vmap_init(&m->loop_map);
   tt__vmap_init(&m->proc_map);
   m->first_ts = UINT64_MAX;
+  m->max_tasks = TT_MODEL_MAX_TASKS;
   return m;
 }
+
+void tt_model_set_max_tasks(tt_model *m, uint64_t max) {
+  m->max_tasks = max ? max : TT_MODEL_MAX_TASKS;
+}
+uint64_t tt_model_max_tasks(const tt_model *m) { return m->max_tasks; }
+const char *tt_model_over_limit(const tt_model *m) { return m->over_limit; }
 
 void tt_model_free(tt_model *m) {
   if (m == NULL)
@@ -130,6 +139,10 @@ static tt_vproc *get_proc(tt_model *m, uint32_t pid, uint64_t ts) {
   uint32_t i = tt__vmap_get(&m->proc_map, pid, 0);
   if (i != UINT32_MAX)
     return &m->procs[i];
+  if (m->nprocs >= m->max_tasks) {
+    m->over_limit = "objects";
+    return NULL;
+  }
   if (tt__grow(&m->procs, &m->cprocs, m->nprocs + 1, sizeof *m->procs, 16) < 0)
     return NULL;
   proc_priv *pp = calloc(1, sizeof *pp);
@@ -155,6 +168,10 @@ static tt_vtask *get_task(tt_model *m, tt_vproc *p, uint64_t id, uint64_t ts) {
   uint32_t i = tt__vmap_get(&m->task_map, p->pid, id);
   if (i != UINT32_MAX)
     return &m->tasks[i];
+  if (m->ntasks >= m->max_tasks) {
+    m->over_limit = "tasks";
+    return NULL;
+  }
   if (m->ntasks >= UINT32_MAX - 1 ||
       tt__grow(&m->tasks, &m->ctasks, m->ntasks + 1, sizeof *m->tasks, 16) < 0 ||
       tt__vmap_put(&m->task_map, p->pid, id, (uint32_t)m->ntasks) < 0)
@@ -182,6 +199,10 @@ static tt_vlock *get_lock(tt_model *m, uint32_t pid, uint64_t id) {
   uint32_t i = tt__vmap_get(&m->lock_map, pid, id);
   if (i != UINT32_MAX)
     return &m->locks[i];
+  if (m->nlocks >= m->max_tasks) {
+    m->over_limit = "objects";
+    return NULL;
+  }
   if (tt__grow(&m->locks, &m->clocks, m->nlocks + 1, sizeof *m->locks, 16) < 0 ||
       tt__vmap_put(&m->lock_map, pid, id, (uint32_t)m->nlocks) < 0)
     return NULL;
@@ -204,6 +225,10 @@ static loop_lane *get_loop(tt_model *m, uint32_t pid, uint32_t tid) {
   uint32_t i = tt__vmap_get(&m->loop_map, pid, tid);
   if (i != UINT32_MAX)
     return &m->loops[i];
+  if (m->nloops >= m->max_tasks) {
+    m->over_limit = "objects";
+    return NULL;
+  }
   if (tt__grow(&m->loops, &m->cloops, m->nloops + 1, sizeof *m->loops, 16) < 0 ||
       tt__vmap_put(&m->loop_map, pid, tid, (uint32_t)m->nloops) < 0)
     return NULL;
@@ -357,6 +382,11 @@ static int set_name(tt_model *m, uint32_t pid, uint64_t id, unsigned kind, const
   if (copy == NULL)
     return -ENOMEM;
   uint32_t i = tt__vmap_get(&m->name_map, pid, id);
+  if (i == UINT32_MAX && m->nnames >= m->max_tasks) {
+    free(copy);
+    m->over_limit = "objects";
+    return -ENOMEM;
+  }
   if (i == UINT32_MAX) {
     if (tt__grow(&m->names, &m->cnames, m->nnames + 1, sizeof *m->names, 16) < 0 ||
         tt__vmap_put(&m->name_map, pid, id, (uint32_t)m->nnames) < 0) {
@@ -552,8 +582,8 @@ int tt_model_add(tt_model *m, const tt_trace_event *ev) {
   pp->prev_ts = ev->ts;
   return 0;
 oom:
-  m->err = -ENOMEM;
-  return -ENOMEM;
+  m->err = m->over_limit ? -E2BIG : -ENOMEM;
+  return m->err;
 }
 
 void tt_model_finish(tt_model *m) {

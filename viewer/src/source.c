@@ -43,8 +43,10 @@ void tt_source_close(tt_source *src) {
 
 int tt_source_open(const char *path, tt_source **out, char *err, size_t errlen) {
   struct stat st;
+  char e[512];
+  /* stat, not open: opening a FIFO would wait for a writer. */
   if (stat(path, &st) < 0)
-    return tt__errf(err, errlen, -errno, "%s: %s", path, strerror(errno));
+    return tt__errf(err, errlen, -errno, "%s: %s", tt_esc(e, sizeof e, path), strerror(errno));
   if (S_ISDIR(st.st_mode))
     return tt_source_open_lttng(path, out, err, errlen);
   return tt__source_open_ttrace(path, out, err, errlen);

@@ -51,8 +51,9 @@ typedef struct {
   const char *error;   /* set by the sink callback on failure */
   uint32_t last_pid;
   uint64_t last_ts;
-  const bt_clock_class *clock; /* the last clock seen, and its frequency */
+  const bt_clock_class *clock; /* the first clock seen, its frequency and offset */
   uint64_t freq;
+  int64_t first_offset;        /* ns */
   char path[256];
 } lttng_source;
 
@@ -127,13 +128,32 @@ static uint32_t env_pid(const bt_event *event) {
   return 0;
 }
 
-/* A clock snapshot in ns of the clock's own count (no origin offset): for
- * LTTng's monotonic clock, CLOCK_MONOTONIC. The frequency is cached. */
+/* A clock snapshot in ns of the first clock's own count (no origin offset):
+ * for LTTng's monotonic clock, CLOCK_MONOTONIC, the clock of .ttrace files.
+ * A snapshot of another clock class is taken as ns from its origin and
+ * moved into the first clock's frame (the muxer already refused clocks
+ * that cannot be correlated). */
+static int64_t offset_ns(const bt_clock_class *cc) {
+  int64_t sec = 0;
+  uint64_t cyc = 0;
+  bt_clock_class_get_offset(cc, &sec, &cyc);
+  uint64_t f = bt_clock_class_get_frequency(cc);
+  return sec * 1000000000 + (int64_t)((long double)cyc * 1e9L / (long double)(f ? f : 1));
+}
+
 static uint64_t snapshot_ns(lttng_source *s, const bt_clock_snapshot *cs) {
   const bt_clock_class *cc = bt_clock_snapshot_borrow_clock_class_const(cs);
-  if (cc != s->clock) {
+  if (s->clock == NULL) {
     s->clock = cc;
     s->freq = bt_clock_class_get_frequency(cc);
+    s->first_offset = offset_ns(cc);
+  }
+  if (cc != s->clock) {
+    int64_t ns = 0;
+    if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) != BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+      return s->last_ts; /* overflow: keep the order */
+    ns -= s->first_offset;
+    return ns < 0 ? 0 : (uint64_t)ns;
   }
   uint64_t cycles = bt_clock_snapshot_get_value(cs);
   if (s->freq == 1000000000u)
@@ -161,6 +181,12 @@ static int convert(lttng_source *s, const bt_message *msg) {
     s->skipped++;
     return 0;
   }
+  /* A valid CTF trace may have no clock: its events have no time, and
+   * the model needs one order in time. Refused (not ordered by arrival:
+   * with several streams arrival order means nothing). */
+  const bt_stream_class *stc = bt_event_class_borrow_stream_class_const(bt_event_borrow_class_const(event));
+  if (bt_stream_class_borrow_default_clock_class_const(stc) == NULL)
+    return -EDOM;
   if (reserve(s) < 0)
     return -ENOMEM;
   tt_trace_event *ev = &s->buf[s->nbuf];
@@ -247,7 +273,8 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
     bt_message_put_ref(msgs[i]);
   }
   if (err) {
-    s->error = "out of memory";
+    s->error = err == -EDOM ? "the trace has no clock: cannot order events in time"
+                            : "out of memory";
     return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
   }
   return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
@@ -273,10 +300,17 @@ static void take_bt_error(tt_source *src, const char *what) {
       if (strstr(msg, "comp-addr=") != NULL)
         continue;
       shown++;
-      len += (size_t)snprintf(src->error + len, sizeof src->error - len, ": %s", msg);
-      for (char *p = src->error; *p; p++)
+      /* On one line, and escaped: the causes quote names from the trace. */
+      char one[400];
+      snprintf(one, sizeof one, "%s", msg);
+      for (char *p = one; *p; p++)
         if (*p == '\n')
           *p = ' ';
+      if (len + 2 < sizeof src->error) {
+        memcpy(src->error + len, ": ", 3);
+        len += 2;
+        len += tt_escape(src->error + len, sizeof src->error - len, one, (size_t)-1, 0);
+      }
     }
     bt_error_release(e);
   }
@@ -295,6 +329,10 @@ static int lttng_next(tt_source *src, tt_trace_event *ev) {
       bt_current_thread_clear_error();
       return tt__source_fail(src, -ENOMEM, "%s: out of memory after %llu events", s->path,
                              (unsigned long long)s->events);
+    } else if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN &&
+               s->error != NULL) {
+      bt_current_thread_clear_error(); /* our own reason says it all */
+      return tt__source_fail(src, -EBADMSG, "%s: %s", s->path, s->error);
     } else if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
       char what[400];
       snprintf(what, sizeof what, "%s: cannot read the LTTng trace after %llu events", s->path,
@@ -396,8 +434,8 @@ static int build_graph(lttng_source *s, char *err, size_t errlen) {
         s->graph, fs, name, params, BT_LOGGING_LEVEL_ERROR, &src);
     bt_value_put_ref(params);
     if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
-      char what[400];
-      snprintf(what, sizeof what, "%s: not a readable CTF trace", s->dirs[i]);
+      char what[400], e[300];
+      snprintf(what, sizeof what, "%s: not a readable CTF trace", tt_esc(e, sizeof e, s->dirs[i]));
       take_bt_error(&s->base, what);
       tt__errf(err, errlen, -EBADMSG, "%s", s->base.error);
       r = -EBADMSG;
@@ -435,7 +473,7 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
   if (s == NULL)
     return tt__errf(err, errlen, -ENOMEM, "out of memory");
   s->base.ops = &lttng_ops;
-  snprintf(s->path, sizeof s->path, "%s", dir);
+  tt_esc(s->path, sizeof s->path, dir); /* for messages: escaped once */
   walking = s;
   walk_err = 0;
   if (nftw(dir, on_file, 32, FTW_PHYS) < 0 && walk_err == 0)
@@ -443,10 +481,10 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
   walking = NULL;
   int r = walk_err;
   if (r < 0)
-    tt__errf(err, errlen, r, "%s: %s", dir, strerror(-r));
+    tt__errf(err, errlen, r, "%s: %s", s->path, strerror(-r));
   else if (s->ndirs == 0)
     r = tt__errf(err, errlen, -ENOENT,
-                 "%s: no LTTng (CTF) trace inside: no 'metadata' file in the tree", dir);
+                 "%s: no LTTng (CTF) trace inside: no 'metadata' file in the tree", s->path);
   else {
     qsort(s->dirs, s->ndirs, sizeof *s->dirs, cmp_str);
     r = build_graph(s, err, errlen);
@@ -466,6 +504,6 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
   return tt__errf(err, errlen, -ENOTSUP,
                   "%s: this tasktrace was built without libbabeltrace2, it cannot read LTTng traces"
                   " (install libbabeltrace2-dev and rebuild)",
-                  dir);
+                  tt_esc((char[512]){0}, 512, dir));
 }
 #endif

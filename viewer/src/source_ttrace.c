@@ -203,20 +203,24 @@ int tt__source_from_reader(tt_reader *r, const char *label, tt_source **out) {
   }
   s->base.ops = &ttrace_ops;
   s->r = r;
-  snprintf(s->path, sizeof s->path, "%s", label);
+  tt_esc(s->path, sizeof s->path, label); /* for messages: escaped once */
   *out = &s->base;
   return 0;
 }
 
 int tt__source_open_ttrace(const char *path, tt_source **out, char *err, size_t errlen) {
   tt_reader *rd;
+  char e[512];
   int r = tt_reader_open(&rd, path);
   if (r < 0) {
     if (r == -EPROTO)
       return tt__errf(err, errlen, r,
                       "%s: not a .ttrace file (or a newer version), nor an LTTng trace directory",
-                      path);
-    return tt__errf(err, errlen, r, "%s: %s", path, strerror(-r));
+                      tt_esc(e, sizeof e, path));
+    if (r == -ESPIPE) /* a FIFO, a socket, a device: the reader seeks */
+      return tt__errf(err, errlen, r, "%s: not a regular file or trace directory",
+                      tt_esc(e, sizeof e, path));
+    return tt__errf(err, errlen, r, "%s: %s", tt_esc(e, sizeof e, path), strerror(-r));
   }
   if ((r = tt__source_from_reader(rd, path, out)) < 0)
     return tt__errf(err, errlen, r, "out of memory");

@@ -1,9 +1,13 @@
 /* Plain-text helpers: names from traces are untrusted, terminals obey
- * escape sequences, so every name is filtered on its way out. */
+ * escape sequences, so every name goes out through tt_escape. */
 #include "text.h"
 
 void tt__put_name(FILE *out, const char *str, int width, int max) {
-  const unsigned char *s = (const unsigned char *)(str ? str : "");
+  /* The shared routine, compact: one '?' per unsafe character, so that a
+   * kept character is one column (what does not fit buf ends in "..."). */
+  char buf[1024];
+  tt_escape(buf, sizeof buf, str ? str : "", (size_t)-1, TT_ESC_COMPACT);
+  const unsigned char *s = (const unsigned char *)buf;
   int total = 0;
   for (const unsigned char *q = s; *q; q++)
     total += (*q & 0xc0) != 0x80; /* count characters, not bytes */
@@ -15,7 +19,7 @@ void tt__put_name(FILE *out, const char *str, int width, int max) {
     }
     if (cols == keep)
       break;
-    fputc(*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+    fputc(*s, out);
     cols++;
   }
   if (keep < total) {

@@ -166,8 +166,17 @@ typedef struct tt_vslow {
 
 TT_EXTERN tt_model *tt_model_new(const tt_model_hooks *hooks);
 TT_EXTERN void tt_model_free(tt_model *m);
-/* Feed one event (in time order). Returns 0 or -ENOMEM. */
+/* Feed one event (in time order). Returns 0, -ENOMEM, or -E2BIG past the
+ * limit on tasks and named objects (tt_model_over_limit says which). */
 TT_EXTERN int tt_model_add(tt_model *m, const tt_trace_event *ev);
+/* The model's memory is bounded by what a trace declares, not by its size:
+ * a small compressed file can declare millions of tasks. At most max tasks,
+ * and at most max named objects and locks (0: TT_MODEL_MAX_TASKS). */
+#define TT_MODEL_MAX_TASKS 1000000u
+TT_EXTERN void tt_model_set_max_tasks(tt_model *m, uint64_t max);
+TT_EXTERN uint64_t tt_model_max_tasks(const tt_model *m);
+/* After -E2BIG: "tasks" or "objects"; else NULL. */
+TT_EXTERN const char *tt_model_over_limit(const tt_model *m);
 /* The end of the input: closes every open interval at the last time seen. */
 TT_EXTERN void tt_model_finish(tt_model *m);
 
