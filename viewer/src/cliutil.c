@@ -76,7 +76,7 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
     tt__cli_err(cmd, "warning: %s", note);
   tt_source_close(src);
   *out = m;
-  if (r == -E2BIG) { /* a partial model would mislead: show nothing */
+  if (r == -E2BIG || r == -EDOM) { /* past the limit, no clock: a partial model would mislead */
     tt__cli_err(cmd, "%s", err);
     tt_model_free(m);
     *out = NULL;

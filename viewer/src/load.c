@@ -29,7 +29,7 @@ static void show(const tt_source *src, const char *label, uint64_t n, double t0)
 int tt_model_load(tt_model *m, tt_source *src, const char *label, char *err, size_t errlen) {
   const int tty = isatty(STDERR_FILENO);
   double t0 = tty ? now_s() : 0, next = t0 + 0.5;
-  int shown = 0, r;
+  int shown = 0, r, said = 0;
   uint64_t n = 0;
   tt_trace_event ev;
   while ((r = tt_source_next(src, &ev)) > 0) {
@@ -38,12 +38,14 @@ int tt_model_load(tt_model *m, tt_source *src, const char *label, char *err, siz
       r = ar;
       tt__errf(err, errlen, r, "%s: more than %llu %s (use --max-tasks to raise the limit)",
                label, (unsigned long long)tt_model_max_tasks(m), tt_model_over_limit(m));
+      said = 1;
       break;
     }
     if (ar < 0) {
       r = -ENOMEM;
       tt__errf(err, errlen, r, "%s: out of memory after %llu events", label,
                (unsigned long long)n);
+      said = 1;
       break;
     }
     n++;
@@ -56,7 +58,7 @@ int tt_model_load(tt_model *m, tt_source *src, const char *label, char *err, siz
   }
   if (shown)
     fprintf(stderr, "\r\033[K");
-  if (r < 0 && r != -ENOMEM && r != -E2BIG)
+  if (r < 0 && !said) /* the source's own reason */
     tt__errf(err, errlen, r, "%s", tt_source_error(src));
   tt_model_finish(m);
   return r < 0 ? r : 0;

@@ -49,6 +49,7 @@ typedef struct {
   /* interned strings: they must outlive the messages they came from */
   tt__strset strs;
   const char *error;   /* set by the sink callback on failure */
+  int no_clock;        /* an event without a clock: refused (-EDOM) */
   uint32_t last_pid;
   uint64_t last_ts;
   const bt_clock_class *clock; /* the first clock seen, its frequency and offset */
@@ -273,8 +274,12 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
     bt_message_put_ref(msgs[i]);
   }
   if (err) {
-    s->error = err == -EDOM ? "the trace has no clock: cannot order events in time"
-                            : "out of memory";
+    if (err == -EDOM) {
+      s->no_clock = 1;
+      s->error = "the trace has no clock: cannot order events in time";
+      return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+    }
+    s->error = "out of memory";
     return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
   }
   return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
@@ -323,16 +328,17 @@ static int lttng_next(tt_source *src, tt_trace_event *ev) {
       return 0;
     s->ibuf = s->nbuf = 0;
     bt_graph_run_once_status st = bt_graph_run_once(s->graph);
+    if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN &&
+        st != BT_GRAPH_RUN_ONCE_STATUS_END && s->no_clock) {
+      bt_current_thread_clear_error(); /* our own reason says it all */
+      return tt__source_fail(src, -EDOM, "%s: %s", s->path, s->error);
+    }
     if (st == BT_GRAPH_RUN_ONCE_STATUS_END)
       s->eof = 1;
     else if (st == BT_GRAPH_RUN_ONCE_STATUS_MEMORY_ERROR) {
       bt_current_thread_clear_error();
       return tt__source_fail(src, -ENOMEM, "%s: out of memory after %llu events", s->path,
                              (unsigned long long)s->events);
-    } else if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN &&
-               s->error != NULL) {
-      bt_current_thread_clear_error(); /* our own reason says it all */
-      return tt__source_fail(src, -EBADMSG, "%s: %s", s->path, s->error);
     } else if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
       char what[400];
       snprintf(what, sizeof what, "%s: cannot read the LTTng trace after %llu events", s->path,
