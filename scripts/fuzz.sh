@@ -2,7 +2,7 @@
 # Build and run the libFuzzer targets with clang, ASan and UBSan.
 #   scripts/fuzz.sh [--time SECONDS] [--build DIR] [TARGET...]
 # TARGET: reader, stream (the collector's .ttrace format, tests/fuzz);
-#         ttrace, events (the viewer, from bytes to rendered output,
+#         ttrace, events, lttng (the viewer, from bytes to rendered output,
 #         tests/viewer/fuzz); default: reader and stream (scripts/fuzz-viewer.sh:
 #         ttrace and events), 60 s each. The seed corpus is read, never
 #         written: new inputs go to DIR/corpus-BIN. A crash leaves DIR/crash-*
@@ -18,8 +18,8 @@ while [ $# -gt 0 ]; do
     --time) TIME=${2:-}; shift; [ $# -gt 0 ] && shift ;;
     --build) BUILD=${2:-}; [ -n "$BUILD" ] || { echo "fuzz.sh: --build needs a directory" >&2; exit 2; }; shift 2 ;;
     -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    reader|stream|ttrace|events) TARGETS+=("$1"); shift ;;
-    *) echo "fuzz.sh: unknown argument '$1' (targets: reader, stream, ttrace, events)" >&2; exit 2 ;;
+    reader|stream|ttrace|events|lttng) TARGETS+=("$1"); shift ;;
+    *) echo "fuzz.sh: unknown argument '$1' (targets: reader, stream, ttrace, events, lttng)" >&2; exit 2 ;;
   esac
 done
 [[ "$TIME" =~ ^[1-9][0-9]*$ ]] ||
@@ -32,7 +32,7 @@ mkdir -p "$BUILD"
 BUILD=$(cd "$BUILD" && pwd)
 # shellcheck disable=SC2054
 FUZZ_FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE)
-TRACER_SRC="tracer/src/codec.c tracer/src/ttreader.c tracer/src/ttwriter.c tracer/src/schema.c"
+TRACER_SRC="tracer/src/codec.c tracer/src/ttreader.c tracer/src/ttwriter.c tracer/src/schema.c tracer/src/safestr.c"
 
 # build_collector T BIN: the collector's reader and stream decoder alone.
 build_collector() {
