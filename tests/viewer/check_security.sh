@@ -10,7 +10,8 @@
 #   limits   a small file declaring millions of tasks: a bounded model, one
 #            line naming the file and --max-tasks
 #   ctf      a valid CTF trace without a clock (written by hand here):
-#            one line, no crash
+#            one line, no crash; two clock classes in one directory: one
+#            time line
 set -u
 mode=$1 bin=$2 src=$3
 T=$bin/tasktrace
@@ -200,6 +201,34 @@ META
   done
   run 1 "$T" import -o "$tmp/x.ttrace" "$tmp/ctf"; has "$tmp/err" "the trace has no clock"
   [ -e "$tmp/x.ttrace" ] && fail "import of a clockless trace wrote a file"
+  # Two traces in one directory on two clock classes, origins 1 s apart:
+  # B's events (raw 500, 600 ns) come 1 s after A's (raw 1000, 3000 ns).
+  for d in A B; do
+    mkdir -p "$tmp/mc/$d"
+    off=0 pid=7; [ $d = B ] && off=1 pid=8
+    cat >"$tmp/mc/$d/metadata" <<META
+/* CTF 1.8 */
+typealias integer { size = 32; align = 8; signed = false; byte_order = le; } := uint32_t;
+typealias integer { size = 64; align = 8; signed = false; byte_order = le; } := uint64_t;
+typealias integer { size = 64; align = 8; signed = false; byte_order = le; map = clock.monotonic.value; } := clock_u64;
+trace { major = 1; minor = 8; byte_order = le;
+  packet.header := struct { uint32_t magic; uint32_t stream_id; }; };
+clock { name = "monotonic"; freq = 1000000000; offset_s = $off; absolute = true; };
+stream { id = 0; event.header := struct { uint32_t id; clock_u64 timestamp; };
+  event.context := struct { uint32_t _vpid; uint32_t _vtid; }; };
+event { name = "tasktrace:task_create"; id = 1; stream_id = 0;
+  fields := struct { uint64_t task; uint64_t parent; string name; string site; }; };
+META
+    python3 - "$tmp/mc/$d" $d $pid <<'PY'
+import struct, sys
+out, d, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def ev(ts, task): return struct.pack('<IQII', 1, ts, pid, pid) + struct.pack('<QQ', task, 0) + d.encode() + b'%d\0s\0' % task
+t = (500, 600) if d == 'B' else (1000, 3000)
+open(out + '/stream_0', 'wb').write(struct.pack('<II', 0xC1FC1FC1, 0) + ev(t[0], 1) + ev(t[1], 2))
+PY
+  done
+  babeltrace2 "$tmp/mc" >"$tmp/bt" 2>&1 || fail "babeltrace2 cannot read the two-clock trace: $(cat "$tmp/bt")"
+  run 0 "$T" summary "$tmp/mc"; has "$tmp/out" "^trace: 4 events, 2 processes, 4 tasks, 0 locks, span 1000.00 ms"
   ;;
 *) echo "usage: $0 escapes|export|fifo|limits|ctf BIN_DIR SRC_DIR"; exit 2 ;;
 esac

@@ -9,7 +9,13 @@
  * schema's field names; pid and tid come from the vpid/vtid contexts
  * (`lttng add-context -u -t vpid -t vtid`), else from the trace's
  * environment. Timestamps are the clock's raw value in ns: LTTng's clock is
- * CLOCK_MONOTONIC, the clock of .ttrace files, so both paths agree.
+ * CLOCK_MONOTONIC, the clock of .ttrace files, so both paths agree. A
+ * second clock class in the same directory is converted into the first
+ * one's frame through ns from origin (the muxer refuses clocks it cannot
+ * correlate, with its own message). A valid CTF trace may have no clock
+ * at all: it is refused in one line ("the trace has no clock: cannot
+ * order events in time"): with several streams, arrival order means
+ * nothing, and a partial model would mislead.
  */
 #include <errno.h>
 #include <ftw.h>

@@ -6,8 +6,9 @@
 
 #include "tasktrace/viewer.h"
 
-/* Print a name from a trace on a terminal: control characters (ANSI
- * escapes included) become '?', padded with spaces to width columns (left
+/* Print a name from a trace on a terminal through tt_escape, compact:
+ * every unsafe character (C0/C1 controls, ESC, bidi overrides, invalid
+ * UTF-8) is one '?', one column per character kept, padded with spaces to width columns (left
  * aligned; 0: no padding), cut to max columns with a '~' (0: no limit). */
 void tt__put_name(FILE *out, const char *s, int width, int max);
 /* A short duration column: tt_fmt_duration right-aligned in width. */
