@@ -122,6 +122,13 @@ fifo)
   done
   run 1 "$T" export --format html -o "$tmp/x.html" "$tmp/ff"; has "$tmp/err" "ff: not a regular file"
   run 1 "$T" import -o "$tmp/x.ttrace" "$tmp/ff"; has "$tmp/err" "ff: not a directory"
+  # Inside a trace directory too: babeltrace2 would open a FIFO and wait.
+  mkdir -p "$tmp/lt/sub"; mkfifo "$tmp/lt/sub/metadata"
+  run 1 "$T" summary "$tmp/lt"; has "$tmp/err" "sub/metadata: not a regular file (in the trace directory"
+  mkdir -p "$tmp/lt2"; : >"$tmp/lt2/metadata"; mkfifo "$tmp/lt2/stream_0"
+  run 1 "$T" summary "$tmp/lt2"; has "$tmp/err" "stream_0: not a regular file"
+  mkdir -p "$tmp/lt3"; ln -s /dev/zero "$tmp/lt3/metadata"
+  run 1 "$T" import -o "$tmp/x.ttrace" "$tmp/lt3"; has "$tmp/err" "metadata: not a regular file"
   # SIGTERM ends a long summary promptly (the file ten times over: seconds).
   "$bin/tt-gen-trace" -o "$tmp/big.ttrace" -n 3000000 2>/dev/null
   b=$tmp/big.ttrace

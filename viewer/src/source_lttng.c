@@ -381,9 +381,19 @@ static const tt__source_ops lttng_ops = {lttng_next, lttng_progress, NULL, lttng
 /* nftw has no user pointer: the walk is single-threaded, a static will do. */
 static lttng_source *walking;
 static int walk_err;
+static char walk_bad[256]; /* the non-regular file met, escaped */
 static int on_file(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st;
   (void)ftw;
+  /* babeltrace2 opens every file of a trace: a FIFO would block it, a
+   * device would feed it forever. Refuse them (and links to them). */
+  struct stat target;
+  if ((flag == FTW_F && !S_ISREG(st->st_mode)) ||
+      (flag == FTW_SL && stat(path, &target) == 0 && !S_ISREG(target.st_mode) &&
+       !S_ISDIR(target.st_mode))) {
+    tt_esc(walk_bad, sizeof walk_bad, path);
+    walk_err = -ESPIPE;
+    return 1;
+  }
   if (flag != FTW_F || strcmp(path + strlen(path) - 9 < path ? path : path + strlen(path) - 9,
                               "/metadata") != 0)
     return 0;
@@ -492,7 +502,10 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
     walk_err = -errno;
   walking = NULL;
   int r = walk_err;
-  if (r < 0)
+  if (r == -ESPIPE)
+    tt__errf(err, errlen, r, "%s: not a regular file (in the trace directory %s)", walk_bad,
+             s->path);
+  else if (r < 0)
     tt__errf(err, errlen, r, "%s: %s", s->path, strerror(-r));
   else if (s->ndirs == 0)
     r = tt__errf(err, errlen, -ENOENT,
