@@ -108,6 +108,16 @@ export)
   run 0 "$T" export --format html -o "$tmp/out.html" "$tmp/t.ttrace"
   has "$tmp/out.html" "<!DOCTYPE html>"
   ls -a "$tmp" | grep -q '^\.tasktrace-' && fail "a temporary directory was left behind"
+  # Killed mid-way: the existing output stays, nothing is left behind.
+  "$bin/tt-gen-trace" -o "$tmp/big.ttrace" -n 3000000 2>/dev/null
+  b=$tmp/big.ttrace
+  "$T" export --format html -o "$tmp/out.html" "$b" "$b" "$b" "$b" "$b" "$b" "$b" "$b" >/dev/null 2>&1 &
+  pid=$!
+  sleep 0.5
+  kill -TERM $pid; wait $pid; rc=$?
+  [ "$rc" = 143 ] || fail "export on SIGTERM exited $rc, not 143"
+  grep -q "<!DOCTYPE html>" "$tmp/out.html" || fail "a killed export damaged the existing output"
+  ls -a "$tmp" | grep -q '^\.tasktrace-' && fail "a killed export left its temporary directory"
   # import -o: the same all-or-nothing (its input is a directory).
   mkdir "$tmp/lt"; echo "precious" >"$tmp/imp.ttrace"
   run 1 "$T" import -o "$tmp/imp.ttrace" "$tmp/lt"

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <signal.h>
 
 #include "cli.h"
 #include "cliutil.h"
@@ -172,6 +173,62 @@ int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
 
 /* ---- Outputs: written aside, renamed into place on success ---- */
 
+/* A command killed by SIGINT/SIGTERM/SIGHUP while writing aside removes
+ * what it wrote, then dies of the signal (exit 130/143 as the shell says):
+ * no hidden directory is left behind. Only async-signal-safe calls here. */
+#define OUT_TRACKED 16
+static char out_dir[4096];
+static char out_files[OUT_TRACKED][4096 + 256];
+static volatile sig_atomic_t out_nfiles;
+
+static void out_on_signal(int sig) {
+  for (int i = 0; i < out_nfiles; i++)
+    unlink(out_files[i]);
+  if (out_dir[0])
+    rmdir(out_dir);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static void out_track_dir(const char *dir) {
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = dir ? out_on_signal : SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaddset(&sa.sa_mask, sigs[i]);
+  /* Block them while the tables change, so the handler never sees half. */
+  sigset_t old;
+  sigprocmask(SIG_BLOCK, &sa.sa_mask, &old);
+  if (dir) {
+    snprintf(out_dir, sizeof out_dir, "%s", dir);
+  } else {
+    out_dir[0] = 0;
+    out_nfiles = 0;
+  }
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaction(sigs[i], &sa, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void out_track_file(const char *path) {
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  sigprocmask(SIG_BLOCK, &set, &old);
+  int known = 0;
+  for (int i = 0; i < out_nfiles; i++)
+    known |= strcmp(out_files[i], path) == 0;
+  if (!known && out_nfiles < OUT_TRACKED) {
+    snprintf(out_files[out_nfiles], sizeof out_files[0], "%s", path);
+    out_nfiles++;
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static const char *base_name(const char *path) {
   const char *slash = strrchr(path, '/');
   return slash ? slash + 1 : path;
@@ -201,11 +258,13 @@ int tt__out_begin(const char *cmd, tt__outdir *o, const char *target) {
                 tt_esc(e, sizeof e, target), strerror(err));
     return TT_CLI_FAIL;
   }
+  out_track_dir(o->dir);
   return TT_CLI_OK;
 }
 
 const char *tt__out_path(const tt__outdir *o, const char *target, char *buf, size_t len) {
   snprintf(buf, len, "%s/%s", o->dir, base_name(target));
+  out_track_file(buf);
   return buf;
 }
 
@@ -234,6 +293,7 @@ void tt__out_end(tt__outdir *o) {
   }
   rmdir(o->dir);
   o->dir[0] = 0;
+  out_track_dir(NULL);
 }
 
 int tt__out_is_input(const char *cmd, const char *out, char *const *files, int n) {
