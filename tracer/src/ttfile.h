@@ -8,6 +8,14 @@
 
 #include "tasktrace/tracer.h"
 
+/* tt_writer_open on a file the caller created (the collector makes its
+ * files with openat/O_EXCL); fd is the writer's from here, closed on failure
+ * too. */
+int tt__writer_open_fd(tt_writer **out, int fd, const tt_proc_info *proc,
+                       const tt_writer_opts *opts);
+/* tt_writer_close that also says how many events the file holds (in
+ * flight-recorder mode, only those of the chunks the ring kept). */
+int tt__writer_close(tt_writer *w, uint64_t *file_events);
 /* Append one already validated producer message: body is a wire message
  * without its length word (u32 tid, u64 base_ts, records), len its size.
  * nevents/first_ts/last_ts/lost describe it (the collector decoded it). */
