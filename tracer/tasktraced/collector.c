@@ -204,6 +204,7 @@ static tt_writer *open_writer(conn *cn, int fd) {
     c->st.failed++;
     return NULL;
   }
+  c->st.files++;
   return w;
 }
 
@@ -295,6 +296,7 @@ static void reopen(conn *x) {
     return;
   }
   x->seq++;
+  c->st.files++;
   /* close_file works on the old name: swap it back for the close. */
   char new_name[sizeof x->name];
   snprintf(new_name, sizeof new_name, "%s", x->name);

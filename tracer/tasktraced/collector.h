@@ -33,6 +33,7 @@ typedef struct tt_collector_stats {
   uint64_t bytes;       /* file bytes (of closed files) */
   uint64_t refused;     /* connections closed for bad input, another uid, or over the cap */
   uint64_t failed;      /* files that could not be created or written whole */
+  uint64_t files;       /* files created (one per connection, and one per SIGHUP) */
 } tt_collector_stats;
 
 /* Make the socket (mode 0600; its directory is created 0700 when missing
