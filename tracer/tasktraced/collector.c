@@ -1,12 +1,14 @@
 /* The collector on the tasktrace runtime (collector.h). Nothing a producer
  * sends is trusted: the hello, every length and every record are checked
  * before a byte reaches a file, and bad input ends that one connection. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -65,6 +67,8 @@ struct tt_collector {
   int sock_dirfd;      /* the socket's directory, checked */
   char sock_base[256]; /* the socket's name in it */
   int refusing;        /* a burst of refusals is being logged once */
+  size_t nofile;       /* RLIMIT_NOFILE */
+  size_t fd_cap;       /* connections the fds left can take (a socket and a file each) */
 };
 
 /* Escape an untrusted string (a producer's, a path) for one log argument. */
@@ -82,6 +86,15 @@ static void logf_(tt_collector *c, int always, const char *fmt, ...) {
 }
 
 /* ---- Files ---- */
+
+/* The path of the output file name, for messages: as the user wrote it
+ * (no "./" in front of a plain -o name). */
+static void path_of(tt_collector *c, const char *name, char *out, size_t len) {
+  if (c->o.out_path && strchr(c->o.out_path, '/') == NULL)
+    snprintf(out, len, "%s", name);
+  else
+    snprintf(out, len, "%.3500s/%s", c->out_dir, name);
+}
 
 /* Create dir/name new: O_EXCL|O_NOFOLLOW, so that nothing planted there (a
  * symbolic link to a victim file, a file others can read) is ever written
@@ -180,7 +193,7 @@ static int create_file(conn *cn) {
     fd = create_numbered(cn, stem, '-');
   }
 named:
-  snprintf(cn->path, sizeof cn->path, "%.3500s/%s", c->out_dir, cn->name);
+  path_of(c, cn->name, cn->path, sizeof cn->path);
   if (c->o.out_path && c->first_file[0] == 0 && fd >= 0)
     snprintf(c->first_file, sizeof c->first_file, "%s", cn->path);
   return fd;
@@ -288,7 +301,7 @@ static void reopen(conn *x) {
       unlinkat(c->out_fd, x->name, 0);
   }
   if (nw == NULL) {
-    snprintf(x->path, sizeof x->path, "%.3500s/%s", c->out_dir, x->name);
+    path_of(c, x->name, x->path, sizeof x->path);
     logf_(c, 1, "pid %u: cannot reopen as %s: %s; continuing in %s", x->proc.pid,
           ESC(e1, x->path), strerror(-r), ESC(e2, old_path));
     snprintf(x->name, sizeof x->name, "%s", old_name);
@@ -305,7 +318,7 @@ static void reopen(conn *x) {
   x->w = nw;
   x->reported = 0;
   snprintf(x->name, sizeof x->name, "%s", new_name);
-  snprintf(x->path, sizeof x->path, "%.3500s/%s", c->out_dir, x->name);
+  path_of(c, x->name, x->path, sizeof x->path);
   logf_(c, 0, "pid %u: reopened as %s", x->proc.pid, ESC(e1, x->path));
 }
 
@@ -547,9 +560,9 @@ static int acceptor_main(void *arg) {
     if (r == -ECANCELED)
       return 0;
     if (r == -EMFILE || r == -ENFILE) {
-      /* libuv has already accepted and closed what was pending (its own
-       * reserve fd); keep ours for the next one, say so, and let
-       * connections end. */
+      /* Not expected (fd_cap keeps us below the limit), but another part
+       * of the process may use fds too: libuv has then accepted and closed
+       * what was pending with its own reserve fd. Say so, once. */
       refuse_log(c, "out of file descriptors (%zu open)", c->nconns);
       tt_sleep_ms(100);
       continue;
@@ -561,6 +574,11 @@ static int acceptor_main(void *arg) {
     }
     if (c->nconns >= (size_t)c->o.max_connections) {
       refuse_log(c, "%zu open (--max-connections)", c->nconns);
+      tt_stream_close(s);
+      continue;
+    }
+    if (c->nconns >= c->fd_cap) {
+      refuse_log(c, "%zu open (file descriptor limit %zu)", c->nconns, c->nofile);
       tt_stream_close(s);
       continue;
     }
@@ -588,6 +606,27 @@ static int acceptor_main(void *arg) {
 }
 
 /* ---- Set-up and tear-down ---- */
+
+#define FD_RESERVE 8 /* fds kept free for the loop, logs and SIGHUP's new files */
+
+/* How many connections the fds left under RLIMIT_NOFILE can take. libuv
+ * turns an EMFILE at accept into a silent accept-and-close (its reserve
+ * fd): staying below the limit ourselves is what lets every refusal be
+ * told. */
+static void fd_budget(tt_collector *c) {
+  struct rlimit rl;
+  size_t open_now = 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (d) {
+    while (readdir(d) != NULL)
+      open_now++;
+    closedir(d);
+  }
+  c->nofile = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                  ? (size_t)rl.rlim_cur : 1u << 20;
+  size_t used = open_now + FD_RESERVE;
+  c->fd_cap = c->nofile > used ? (c->nofile - used) / 2 : 0;
+}
 
 /* Split path into its directory and its last component. */
 static void split_path(const char *path, char *dir, size_t dlen, char *base, size_t blen) {
@@ -728,6 +767,7 @@ int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {
     goto err;
   }
   fchmodat(c->sock_dirfd, c->sock_base, 0600, 0);
+  fd_budget(c);
   tt_queue_init(&c->q, QUEUE_MAX, "collector");
   tt_event_init(&c->none_left, "no-connections");
   tt_event_set(&c->none_left);
