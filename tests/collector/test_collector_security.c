@@ -6,6 +6,7 @@
  * disk, a record killed with -9, a string id of 2^64-1. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -642,4 +643,102 @@ TEST(sighup_full_disk_keeps_old_file) {
   ASSERT_EQ(files, 1);
   free(msg);
   umount2(mnt, MNT_DETACH);
+}
+
+/* The daemon's resident memory, kB, from /proc/PID/status. */
+static long vm_rss_kb(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  char *s = slurp(path);
+  char *p = strstr(s, "VmRSS:");
+  long kb = p ? atol(p + 6) : -1;
+  free(s);
+  return kb;
+}
+
+/* Item 12: a producer sending endless distinct strings (here 96 MiB of
+ * them) hits the per-connection cap (4 MiB): the connection ends with one
+ * line, the file ends whole, and the daemon's memory stays far below what
+ * was sent. */
+TEST(distinct_strings_capped) {
+  signal(SIGPIPE, SIG_IGN);
+  char sock[400], dir[400], log[400];
+  snprintf(sock, sizeof sock, "%s/run/c.sock", tt_test_tmpdir());
+  snprintf(dir, sizeof dir, "%s/out", tt_test_tmpdir());
+  snprintf(log, sizeof log, "%s/d.log", tt_test_tmpdir());
+  pid_t d = start_daemon(sock, dir, log, "--max-string-mib", "4", 0);
+  long rss0 = vm_rss_kb(d);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  strcpy(sa.sun_path, sock);
+  ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof sa));
+  uint8_t hello[100] = "TTSTRM\0\1";
+  uint32_t rest = 88, pid = 4343;
+  memcpy(hello + 8, &rest, 4);
+  hello[12] = 1;
+  memcpy(hello + 16, &pid, 4);
+  strcpy((char *)hello + 36, "strings");
+  ASSERT_EQ(write(fd, hello, sizeof hello), 100);
+  /* Messages of 1000 definitions of 1000-byte distinct strings each. */
+  enum { PER = 1000, SLEN = 1000 };
+  static uint8_t m[16 + PER * (1 + 3 + 2 + SLEN)];
+  uint64_t id = 0;
+  long sent = 0;
+  for (int k = 0; k < 96; k++) {
+    uint8_t *p = m + 16;
+    for (int i = 0; i < PER; i++, id++) {
+      *p++ = 0x40;
+      uint64_t v = id; /* varint id */
+      do {
+        *p++ = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+      } while (v);
+      *p++ = (uint8_t)(0x80 | (SLEN & 0x7f)); /* varint length */
+      *p++ = (uint8_t)(SLEN >> 7);
+      memset(p, 'a' + (int)(id % 26), SLEN);
+      for (size_t j = 0; j < sizeof id; j++) /* no NUL bytes in a string */
+        p[j] = (uint8_t)('A' + ((id >> (4 * j)) & 15));
+      p += SLEN;
+    }
+    uint32_t len = (uint32_t)(p - m - 4);
+    memset(m, 0, 16);
+    memcpy(m, &len, 4);
+    m[4] = 1;
+    ssize_t w = send(fd, m, (size_t)(p - m), MSG_NOSIGNAL);
+    if (w < 0)
+      break; /* the daemon closed the connection */
+    sent += (long)w;
+  }
+  long rss = vm_rss_kb(d);
+  /* Closed on us, at once (without the cap: never). */
+  struct pollfd pf = {fd, POLLIN, 0};
+  ASSERT_EQ(poll(&pf, 1, 5000), 1);
+  char b;
+  ASSERT_EQ(read(fd, &b, 1), 0);
+  ASSERT_GE(sent, 4 << 20);
+  close(fd);
+  /* Loose: the cap, a few messages in flight, the allocator's slack. */
+  if (rss - rss0 > 40 * 1024)
+    tt_test_fail(__FILE__, __LINE__, "RSS grew by %ld kB (sent %ld bytes)", rss - rss0, sent);
+  stop_daemon(d);
+  char *msg = slurp(log);
+  ASSERT_CONTAINS(msg, "tasktraced: pid 4343: closing the connection: more than 4 MiB of "
+                       "distinct strings (--max-string-mib); the file ends here\n");
+  free(msg);
+  DIR *dd = opendir(dir);
+  struct dirent *de;
+  int files = 0;
+  while ((de = readdir(dd)) != NULL) {
+    if (de->d_name[0] == '.')
+      continue;
+    char p[800];
+    snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+    tt_reader *r;
+    ASSERT_OK(tt_reader_open(&r, p));
+    ASSERT_EQ(tt_reader_truncated(r), 0);
+    tt_reader_close(r);
+    files++;
+  }
+  closedir(dd);
+  ASSERT_EQ(files, 1);
 }

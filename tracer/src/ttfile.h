@@ -30,6 +30,9 @@ int tt__writer_copy_strings(tt_writer *dst, const tt_writer *src);
 /* Bytes written to the file so far, and events appended. */
 uint64_t tt__writer_bytes(const tt_writer *w);
 uint64_t tt__writer_events(const tt_writer *w);
+/* Memory the string definitions it keeps take (the collector caps it per
+ * connection). */
+uint64_t tt__writer_string_bytes(const tt_writer *w);
 /* The first write error (-ENOSPC...), or 0. */
 int tt__writer_error(const tt_writer *w);
 

@@ -56,6 +56,7 @@ struct tt_writer {
   tt__strmap by_content;
   tt__idmap by_id;
   uint64_t next_id;
+  uint64_t str_bytes;      /* memory held by by_id's strings (tt__writer_string_bytes) */
   idx_ent *idx;
   size_t nidx, idx_cap;
   uint64_t events, lost, chunks;
@@ -282,6 +283,13 @@ static int remember(tt_writer *w, uint64_t id, const char *s, size_t len) {
     free(copy);
     return r;
   }
+  /* Each string costs its copy, its length word and about a malloc header. */
+  w->str_bytes += len + 1 + sizeof(size_t) + 16;
+  if (old) {
+    size_t olen;
+    memcpy(&olen, old, sizeof olen);
+    w->str_bytes -= olen + 1 + sizeof(size_t) + 16;
+  }
   free(old);
   return 0;
 }
@@ -425,6 +433,7 @@ int tt__writer_copy_strings(tt_writer *dst, const tt_writer *src) {
 
 uint64_t tt__writer_bytes(const tt_writer *w) { return w->off; }
 uint64_t tt__writer_events(const tt_writer *w) { return w->events; }
+uint64_t tt__writer_string_bytes(const tt_writer *w) { return w->str_bytes; }
 int tt__writer_error(const tt_writer *w) { return w->err; }
 
 int tt_writer_close(tt_writer *w) { return tt__writer_close(w, NULL); }

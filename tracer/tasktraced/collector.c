@@ -22,6 +22,8 @@
 #define QUEUE_MAX 64            /* messages in flight to the writer: backpressure */
 #define HELLO_TIMEOUT_MS 5000   /* default: an idle connection holds an fd this long at most */
 #define MAX_CONNECTIONS 256     /* default cap on open connections */
+#define MAX_STRING_BYTES (64u << 20) /* default: a producer's distinct strings, per connection */
+#define ID_COST 32              /* bytes an id costs in the connection's id set, about */
 #define NAME_TRIES 1000         /* OUT.PID.ttrace, OUT.PID.2.ttrace ... before giving up */
 #define IDLE_FLUSH_MS 500       /* data reaches the disk at most about this late */
 
@@ -504,6 +506,18 @@ static int conn_main(void *arg) {
                              &it.lost, &why);
     if (r < 0)
       break;
+    /* Strings are kept for the whole connection (the file's strings chunk
+     * and validation need them): a producer sending endless distinct
+     * names would take all memory. Past the cap, this message still goes
+     * to the file, whole, and the connection ends. */
+    uint64_t held = (cn->w ? tt__writer_string_bytes(cn->w) : 0) + cn->defined.n * ID_COST;
+    int over = held > c->o.max_string_bytes;
+    if (over) {
+      snprintf(whybuf, sizeof whybuf,
+               "more than %zu MiB of distinct strings (--max-string-mib); the file ends here",
+               c->o.max_string_bytes >> 20);
+      why = whybuf;
+    }
     rb.start += 4 + (size_t)len;
     if ((it.body = malloc(len)) == NULL) {
       r = -ENOMEM;
@@ -514,6 +528,10 @@ static int conn_main(void *arg) {
       break; /* handed over, and asked to stop */
     if (r < 0) {
       free(it.body);
+      break;
+    }
+    if (over) {
+      r = -E2BIG;
       break;
     }
   }
@@ -721,6 +739,8 @@ int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {
     c->o.max_connections = MAX_CONNECTIONS;
   if (c->o.hello_timeout_ms <= 0)
     c->o.hello_timeout_ms = HELLO_TIMEOUT_MS;
+  if (c->o.max_string_bytes == 0)
+    c->o.max_string_bytes = MAX_STRING_BYTES;
   c->conns.next = c->conns.prev = &c->conns;
   c->out_fd = c->sock_dirfd = -1;
   char sdir[4096], e1[600];

@@ -24,6 +24,8 @@ typedef struct tt_collector_opts {
   const char *log_prefix;  /* "tasktraced" */
   int max_connections;     /* open at once; more are closed at once (logged); 0: 256 */
   int hello_timeout_ms;    /* a connection silent this long before its hello is closed; 0: 5000 */
+  size_t max_string_bytes; /* per connection, strings kept for the file; past it the
+                              connection ends (logged); 0: 64 MiB */
 } tt_collector_opts;
 
 typedef struct tt_collector_stats {

@@ -13,7 +13,8 @@
 
 static const char usage_text[] =
     "usage: tasktraced --socket PATH --dir DIR [--level N] [--flight-recorder MIB]\n"
-    "                  [--max-connections N] [--handshake-timeout MS] [--quiet]\n"
+    "                  [--max-connections N] [--handshake-timeout MS] [--max-string-mib N]\n"
+    "                  [--quiet]\n"
     "\n"
     "Collect the native event streams of tasktrace programs (run them with\n"
     "TASKTRACE_COLLECTOR=PATH) into one compressed .ttrace file per process,\n"
@@ -30,6 +31,9 @@ static const char usage_text[] =
     "                         refused, and the refusals logged once per burst\n"
     "  --handshake-timeout MS close a connection silent this long before its hello\n"
     "                         (default 5000)\n"
+    "  --max-string-mib N     distinct strings kept per connection (default 64); a\n"
+    "                         producer past it is disconnected (logged), its file\n"
+    "                         ending whole\n"
     "  --quiet                log only errors\n"
     "\n"
     "SIGTERM/SIGINT: flush and close every file, exit. SIGHUP: close the files and\n"
@@ -130,9 +134,9 @@ int main(int argc, char **argv) {
       continue;
     }
     const char *names[] = {"--socket", "--dir", "--level", "--flight-recorder",
-                           "--max-connections", "--handshake-timeout"};
+                           "--max-connections", "--handshake-timeout", "--max-string-mib"};
     int k = -1;
-    for (int j = 0; j < 6; j++)
+    for (int j = 0; j < 7; j++)
       if (strcmp(a, names[j]) == 0)
         k = j;
     if (k < 0) {
@@ -181,6 +185,11 @@ int main(int argc, char **argv) {
       if (parse_int(a, v, 1, 3600000, &n) < 0)
         return 2;
       opts.hello_timeout_ms = (int)n;
+      break;
+    case 6:
+      if (parse_int(a, v, 1, 1 << 20, &n) < 0)
+        return 2;
+      opts.max_string_bytes = (size_t)n << 20;
       break;
     }
   }
