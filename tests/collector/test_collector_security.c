@@ -94,6 +94,23 @@ static void wait_for(const char *path) {
   ASSERT_OK(access(path, F_OK));
 }
 
+/* A connection to the Unix socket at path; the socket file appears at bind,
+ * just before listen: retry a refused connect for a while. */
+static int connect_to(const char *path) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  strcpy(sa.sun_path, path);
+  for (int i = 0;; i++) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+      return fd;
+    int e = errno;
+    close(fd);
+    if (i == 500 || (e != ECONNREFUSED && e != ENOENT))
+      tt_test_fail(__FILE__, __LINE__, "connect %s: %s", path, strerror(e));
+    sleep_ms(10);
+  }
+}
+
 /* A tasktraced on SOCK writing to DIR, its log in LOG. */
 static pid_t start_daemon(const char *sock, const char *dir, const char *log, const char *extra1,
                           const char *extra2, long nofile) {
@@ -101,6 +118,7 @@ static pid_t start_daemon(const char *sock, const char *dir, const char *log, co
                   (char *)dir, (char *)extra1, (char *)extra2, NULL};
   pid_t pid = start_to(argv, log, nofile);
   wait_for(sock);
+  close(connect_to(sock)); /* listening: a first idle connection, closed at once */
   return pid;
 }
 
@@ -421,12 +439,8 @@ TEST(idle_connections_capped) {
   snprintf(log, sizeof log, "%s/d.log", tt_test_tmpdir());
   pid_t d = start_daemon(sock, dir, log, "--max-connections", "8", 0);
   int fds[40];
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  strcpy(sa.sun_path, sock);
-  for (int i = 0; i < 40; i++) {
-    fds[i] = socket(AF_UNIX, SOCK_STREAM, 0);
-    ASSERT_OK(connect(fds[i], (struct sockaddr *)&sa, sizeof sa));
-  }
+  for (int i = 0; i < 40; i++)
+    fds[i] = connect_to(sock);
   sleep_ms(500);
   char *msg = slurp(log);
   ASSERT_EQ(count_of(msg, "tasktraced: refusing connection: 8 open (--max-connections)\n"), 1);
@@ -461,12 +475,8 @@ TEST(out_of_fds_logged_and_recovers) {
   snprintf(log, sizeof log, "%s/d.log", tt_test_tmpdir());
   pid_t d = start_daemon(sock, dir, log, "--handshake-timeout", "1500", 64);
   int fds[80];
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  strcpy(sa.sun_path, sock);
-  for (int i = 0; i < 80; i++) {
-    fds[i] = socket(AF_UNIX, SOCK_STREAM, 0);
-    ASSERT_OK(connect(fds[i], (struct sockaddr *)&sa, sizeof sa));
-  }
+  for (int i = 0; i < 80; i++)
+    fds[i] = connect_to(sock);
   sleep_ms(500);
   char *msg = slurp(log);
   ASSERT_CONTAINS(msg, "tasktraced: refusing connection: ");
@@ -501,10 +511,7 @@ TEST(string_id_max_is_protocol_error) {
   snprintf(dir, sizeof dir, "%s/out", tt_test_tmpdir());
   snprintf(log, sizeof log, "%s/d.log", tt_test_tmpdir());
   pid_t d = start_daemon(sock, dir, log, NULL, NULL, 0);
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  strcpy(sa.sun_path, sock);
-  ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof sa));
+  int fd = connect_to(sock);
   uint8_t hello[100] = "TTSTRM\0\1";
   uint32_t rest = 88, pid = 4242;
   memcpy(hello + 8, &rest, 4);
@@ -668,10 +675,7 @@ TEST(distinct_strings_capped) {
   snprintf(log, sizeof log, "%s/d.log", tt_test_tmpdir());
   pid_t d = start_daemon(sock, dir, log, "--max-string-mib", "4", 0);
   long rss0 = vm_rss_kb(d);
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  strcpy(sa.sun_path, sock);
-  ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof sa));
+  int fd = connect_to(sock);
   uint8_t hello[100] = "TTSTRM\0\1";
   uint32_t rest = 88, pid = 4343;
   memcpy(hello + 8, &rest, 4);
