@@ -164,6 +164,23 @@ TEST(symlinked_socket_dir_refused) {
   free(msg);
   struct stat st;
   ASSERT_TRUE(stat(sock, &st) < 0); /* nothing was bound through the link */
+  /* The same with the link aimed at a private directory of the victim's
+   * own (which stat() found fine: the old check passed, and the attacker
+   * could re-aim the link later). */
+  char mine[400], link2[400], sock2[450];
+  snprintf(mine, sizeof mine, "%s/private", tt_test_tmpdir());
+  ASSERT_OK(mkdir(mine, 0700));
+  snprintf(link2, sizeof link2, "%s/tt-run2", shared);
+  snprintf(sock2, sizeof sock2, "%s/c.sock", link2);
+  char *ln2[] = {"/bin/ln", "-s", mine, link2, NULL};
+  as_attacker(uid, gid, ln2);
+  char *argv2[] = {(char *)tt_test_bin("tasktraced"), "--socket", sock2, "--dir", out, NULL};
+  ASSERT_NE(tt_test_spawn(argv2, NULL, &msg, 20), 0);
+  snprintf(want, sizeof want, "tasktraced: socket directory %s is a symbolic link: refusing it",
+           link2);
+  ASSERT_CONTAINS(msg, want);
+  free(msg);
+  ASSERT_TRUE(stat(sock2, &st) < 0);
 }
 
 /* Item 14: a socket directory of another user is reported as such, not as
