@@ -8,6 +8,14 @@
 
 #include "tasktrace/tracer.h"
 
+/* tt_writer_open on a file the caller created (the collector makes its
+ * files with openat/O_EXCL); fd is the writer's from here, closed on failure
+ * too. */
+int tt__writer_open_fd(tt_writer **out, int fd, const tt_proc_info *proc,
+                       const tt_writer_opts *opts);
+/* tt_writer_close that also says how many events the file holds (in
+ * flight-recorder mode, only those of the chunks the ring kept). */
+int tt__writer_close(tt_writer *w, uint64_t *file_events);
 /* Append one already validated producer message: body is a wire message
  * without its length word (u32 tid, u64 base_ts, records), len its size.
  * nevents/first_ts/last_ts/lost describe it (the collector decoded it). */
@@ -22,6 +30,9 @@ int tt__writer_copy_strings(tt_writer *dst, const tt_writer *src);
 /* Bytes written to the file so far, and events appended. */
 uint64_t tt__writer_bytes(const tt_writer *w);
 uint64_t tt__writer_events(const tt_writer *w);
+/* Memory the string definitions it keeps take (the collector caps it per
+ * connection). */
+uint64_t tt__writer_string_bytes(const tt_writer *w);
 /* The first write error (-ENOSPC...), or 0. */
 int tt__writer_error(const tt_writer *w);
 

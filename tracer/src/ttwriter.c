@@ -56,6 +56,7 @@ struct tt_writer {
   tt__strmap by_content;
   tt__idmap by_id;
   uint64_t next_id;
+  uint64_t str_bytes;      /* memory held by by_id's strings (tt__writer_string_bytes) */
   idx_ent *idx;
   size_t nidx, idx_cap;
   uint64_t events, lost, chunks;
@@ -214,6 +215,14 @@ static void note_events(tt_writer *w, uint32_t n, uint64_t first, uint64_t last)
 
 int tt_writer_open(tt_writer **out, const char *path, const tt_proc_info *proc,
                    const tt_writer_opts *opts) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -errno;
+  return tt__writer_open_fd(out, fd, proc, opts);
+}
+
+int tt__writer_open_fd(tt_writer **out, int fd, const tt_proc_info *proc,
+                       const tt_writer_opts *opts) {
   tt_writer_opts o = {-1, 0, 0};
   if (opts)
     o = *opts;
@@ -221,24 +230,23 @@ int tt_writer_open(tt_writer **out, const char *path, const tt_proc_info *proc,
     o.level = TT__DEFAULT_LEVEL;
   if (o.chunk_size == 0)
     o.chunk_size = TT__DEFAULT_CHUNK;
-  if (o.level < 0 || o.level > 9 || o.chunk_size < 1024 || o.chunk_size > TT__CHUNK_RAW_MAX / 2)
+  if (o.level < 0 || o.level > 9 || o.chunk_size < 1024 || o.chunk_size > TT__CHUNK_RAW_MAX / 2) {
+    close(fd);
     return -EINVAL;
+  }
   tt_writer *w = calloc(1, sizeof *w);
-  if (w == NULL)
+  if (w == NULL) {
+    close(fd);
     return -ENOMEM;
+  }
+  w->fd = fd;
   w->proc = *proc;
   w->proc.program[sizeof w->proc.program - 1] = 0;
   w->opts = o;
   if (deflateInit2(&w->z, o.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    close(fd);
     free(w);
     return -ENOMEM;
-  }
-  w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (w->fd < 0) {
-    int r = -errno;
-    deflateEnd(&w->z);
-    free(w);
-    return r;
   }
   uint8_t h[TT__FILE_HDR] = {0};
   memcpy(h, TT__FILE_MAGIC, 8);
@@ -274,6 +282,13 @@ static int remember(tt_writer *w, uint64_t id, const char *s, size_t len) {
   if (r < 0) {
     free(copy);
     return r;
+  }
+  /* Each string costs its copy, its length word and about a malloc header. */
+  w->str_bytes += len + 1 + sizeof(size_t) + 16;
+  if (old) {
+    size_t olen;
+    memcpy(&olen, old, sizeof olen);
+    w->str_bytes -= olen + 1 + sizeof(size_t) + 16;
   }
   free(old);
   return 0;
@@ -418,9 +433,12 @@ int tt__writer_copy_strings(tt_writer *dst, const tt_writer *src) {
 
 uint64_t tt__writer_bytes(const tt_writer *w) { return w->off; }
 uint64_t tt__writer_events(const tt_writer *w) { return w->events; }
+uint64_t tt__writer_string_bytes(const tt_writer *w) { return w->str_bytes; }
 int tt__writer_error(const tt_writer *w) { return w->err; }
 
-int tt_writer_close(tt_writer *w) {
+int tt_writer_close(tt_writer *w) { return tt__writer_close(w, NULL); }
+
+int tt__writer_close(tt_writer *w, uint64_t *file_events) {
   tt_writer_flush(w);
   int r;
   /* Strings first, so that a reader seeking through the index finds them
@@ -433,6 +451,17 @@ int tt_writer_close(tt_writer *w) {
       put_err(w, r);
     write_all(w, c->data, c->len);
   }
+  /* A flight-recorder file holds only the chunks its ring kept: count
+   * those, so that the end chunk and the caller's totals say what the file
+   * really holds. */
+  uint64_t in_file = w->events;
+  if (w->opts.ring_bytes) {
+    in_file = 0;
+    for (ring_chunk *c = w->ring_head; c; c = c->next)
+      in_file += c->nevents;
+  }
+  if (file_events)
+    *file_events = in_file;
   uint64_t idx_off = w->off;
   size_t ilen = w->nidx * TT__INDEX_ENTRY;
   uint8_t *ib = calloc(1, TT__CHUNK_HDR + ilen + TT__CHUNK_HDR + TT__END_PAYLOAD);
@@ -452,7 +481,7 @@ int tt_writer_close(tt_writer *w) {
     uint8_t *e = p;
     uint8_t *ep = e + TT__CHUNK_HDR;
     tt__put64(ep, idx_off);
-    tt__put64(ep + 8, w->events);
+    tt__put64(ep + 8, in_file);
     tt__put64(ep + 16, w->lost);
     tt__put64(ep + 24, w->chunks);
     chunk_header(e, TT__CHUNK_END, TT__END_PAYLOAD, TT__END_PAYLOAD, 0, 0, 0,
@@ -494,6 +523,12 @@ int tt__validate_message(const uint8_t *body, size_t len, tt__idmap *defined, tt
   int r;
   while ((r = tt__rec_next(&d, &p, end, &rec, why)) > 0) {
     if (rec.tag == TT__TAG_STRDEF) {
+      /* The id maps cannot hold 2^64-1 (it is their empty-slot key): a
+       * protocol error, not the "out of memory" it used to be told as. */
+      if (rec.str_id == UINT64_MAX) {
+        *why = "string id 18446744073709551615 (2^64-1) is reserved";
+        return -EBADMSG;
+      }
       if ((r = tt__idmap_put(defined, rec.str_id, NULL, NULL)) < 0 ||
           (w && (r = tt__writer_strdef(w, rec.str_id, rec.str, rec.str_len)) < 0)) {
         *why = "out of memory";

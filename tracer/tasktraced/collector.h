@@ -22,19 +22,28 @@ typedef struct tt_collector_opts {
   size_t ring_bytes;       /* flight recorder: keep the last ring_bytes per process; 0: off */
   int quiet;               /* no per-connection log lines on stderr */
   const char *log_prefix;  /* "tasktraced" */
+  int max_connections;     /* open at once; more are closed at once (logged); 0: 256 */
+  int hello_timeout_ms;    /* a connection silent this long before its hello is closed; 0: 5000 */
+  size_t max_string_bytes; /* per connection, strings kept for the file; past it the
+                              connection ends (logged); 0: 64 MiB */
 } tt_collector_opts;
 
 typedef struct tt_collector_stats {
   uint64_t connections; /* accepted so far */
-  uint64_t events;      /* written to files */
+  uint64_t events;      /* held by the closed files (flight recorder: what the rings kept) */
   uint64_t lost;        /* lost events reported by producers */
   uint64_t bytes;       /* file bytes (of closed files) */
-  uint64_t refused;     /* connections closed for bad input or another uid */
+  uint64_t refused;     /* connections closed for bad input, another uid, or over the cap */
   uint64_t failed;      /* files that could not be created or written whole */
+  uint64_t files;       /* files created (one per connection, and one per SIGHUP) */
 } tt_collector_stats;
 
 /* Make the socket (mode 0600; its directory is created 0700 when missing
- * and refused when others can enter it) and start accepting. Returns 0 or a
+ * and refused when it is a symbolic link, another user's or open to others;
+ * the socket is bound inside the directory that was checked, through its
+ * fd) and open the output directory (refused when others can write to it and
+ * it is not sticky; every file is created new, O_EXCL|O_NOFOLLOW, 0600) and
+ * start accepting. Returns 0 or a
  * negative errno, with a one-line message printed. */
 int tt__collector_start(tt_collector **out, const tt_collector_opts *opts);
 /* Close every file and open the next one (SIGHUP, for log rotation). */

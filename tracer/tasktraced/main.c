@@ -9,24 +9,36 @@
 #include <sys/stat.h>
 
 #include "collector.h"
+#include "tasktrace/tracer.h"
 
 static const char usage_text[] =
-    "usage: tasktraced --socket PATH --dir DIR [--level N] [--flight-recorder MIB] [--quiet]\n"
+    "usage: tasktraced --socket PATH --dir DIR [--level N] [--flight-recorder MIB]\n"
+    "                  [--max-connections N] [--handshake-timeout MS] [--max-string-mib N]\n"
+    "                  [--quiet]\n"
     "\n"
     "Collect the native event streams of tasktrace programs (run them with\n"
     "TASKTRACE_COLLECTOR=PATH) into one compressed .ttrace file per process,\n"
     "named PROGRAM-PID-STARTTIME.ttrace, in DIR.\n"
     "\n"
     "  --socket PATH          Unix socket to listen on; its directory is made 0700\n"
-    "                         if missing and must not be open to other users\n"
-    "  --dir DIR              where the files go (created 0700 if missing)\n"
+    "                         if missing and must be ours, 0700, not a symbolic link\n"
+    "  --dir DIR              where the files go (created 0700 if missing; refused\n"
+    "                         when others can write to it and it is not sticky)\n"
     "  --level N              zlib level 0-9 (default 1: fastest, see README)\n"
     "  --flight-recorder MIB  keep only the last MIB MiB of each process, written\n"
     "                         when it disconnects or on SIGTERM\n"
+    "  --max-connections N    producers connected at once (default 256); more are\n"
+    "                         refused, and the refusals logged once per burst\n"
+    "  --handshake-timeout MS close a connection silent this long before its hello\n"
+    "                         (default 5000)\n"
+    "  --max-string-mib N     distinct strings kept per connection (default 64); a\n"
+    "                         producer past it is disconnected (logged), its file\n"
+    "                         ending whole\n"
     "  --quiet                log only errors\n"
     "\n"
     "SIGTERM/SIGINT: flush and close every file, exit. SIGHUP: close the files and\n"
-    "continue in new ones (NAME~1.ttrace, ...).\n";
+    "continue in new ones (NAME~1.ttrace, ...); a new file that cannot be written is\n"
+    "removed and the old one kept.\n";
 
 static tt_collector_opts opts = {.level = -1, .log_prefix = "tasktraced"};
 static tt_event stop_ev;
@@ -38,7 +50,9 @@ static int parse_int(const char *opt, const char *v, long lo, long hi, long *out
   errno = 0;
   long n = strtol(v, &end, 10);
   if (errno || end == v || *end || n < lo || n > hi) {
-    fprintf(stderr, "tasktraced: %s: '%s' is not a number from %ld to %ld\n", opt, v, lo, hi);
+    char e[200];
+    fprintf(stderr, "tasktraced: %s: '%s' is not a number from %ld to %ld\n", opt,
+            tt_esc(e, sizeof e, v), lo, hi);
     return -1;
   }
   *out = n;
@@ -86,8 +100,11 @@ static int daemon_main(void *arg) {
   }
   tt_task *hup;
   tt_spawn(&hup, hup_main, c, "sighup");
-  if (!opts.quiet)
-    fprintf(stderr, "tasktraced: listening on %s, writing to %s\n", opts.socket_path, opts.dir);
+  if (!opts.quiet) {
+    char e1[600], e2[600];
+    fprintf(stderr, "tasktraced: listening on %s, writing to %s\n",
+            tt_esc(e1, sizeof e1, opts.socket_path), tt_esc(e2, sizeof e2, opts.dir));
+  }
   tt_event_wait(&stop_ev, TT_FOREVER);
   tt_cancel(hup);
   tt_join(hup, NULL, TT_FOREVER);
@@ -116,13 +133,16 @@ int main(int argc, char **argv) {
       opts.quiet = 1;
       continue;
     }
-    const char *names[] = {"--socket", "--dir", "--level", "--flight-recorder"};
+    const char *names[] = {"--socket", "--dir", "--level", "--flight-recorder",
+                           "--max-connections", "--handshake-timeout", "--max-string-mib"};
     int k = -1;
-    for (int j = 0; j < 4; j++)
+    for (int j = 0; j < 7; j++)
       if (strcmp(a, names[j]) == 0)
         k = j;
     if (k < 0) {
-      fprintf(stderr, "tasktraced: unknown option '%s' (tasktraced --help lists them)\n", a);
+      char e[200];
+      fprintf(stderr, "tasktraced: unknown option '%s' (tasktraced --help lists them)\n",
+              tt_esc(e, sizeof e, a));
       return 2;
     }
     if (i + 1 >= argc) {
@@ -156,6 +176,21 @@ int main(int argc, char **argv) {
         return 2;
       opts.ring_bytes = (size_t)n << 20;
       break;
+    case 4:
+      if (parse_int(a, v, 1, 1 << 20, &n) < 0)
+        return 2;
+      opts.max_connections = (int)n;
+      break;
+    case 5:
+      if (parse_int(a, v, 1, 3600000, &n) < 0)
+        return 2;
+      opts.hello_timeout_ms = (int)n;
+      break;
+    case 6:
+      if (parse_int(a, v, 1, 1 << 20, &n) < 0)
+        return 2;
+      opts.max_string_bytes = (size_t)n << 20;
+      break;
     }
   }
   if (opts.socket_path == NULL || opts.dir == NULL) {
@@ -163,14 +198,18 @@ int main(int argc, char **argv) {
             opts.socket_path == NULL ? "--socket PATH" : "--dir DIR");
     return 2;
   }
+  /* Made here when missing; the collector then opens it without following
+   * a link and checks who else may write to it. */
   struct stat st;
-  if (stat(opts.dir, &st) < 0) {
+  char e[600];
+  if (lstat(opts.dir, &st) < 0) {
     if (errno != ENOENT || mkdir(opts.dir, 0700) < 0) {
-      fprintf(stderr, "tasktraced: --dir %s: %s\n", opts.dir, strerror(errno));
+      fprintf(stderr, "tasktraced: --dir %s: %s\n", tt_esc(e, sizeof e, opts.dir),
+              strerror(errno));
       return 2;
     }
-  } else if (!S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "tasktraced: --dir %s: not a directory\n", opts.dir);
+  } else if (!S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) {
+    fprintf(stderr, "tasktraced: --dir %s: not a directory\n", tt_esc(e, sizeof e, opts.dir));
     return 2;
   }
   /* Never trace the collector into itself. */
