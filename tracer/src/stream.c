@@ -13,6 +13,7 @@
  * send lock so it never interleaves with a message the sender is writing.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -393,32 +394,128 @@ static void at_fork_child(void) {
   g.fd = -1;
 }
 
+/* The socket's directory must be ours: a real directory (not a symbolic
+ * link), owned by the effective uid and writable by nobody else, or whoever
+ * made it could have put their own listener there. Returns an O_PATH fd on
+ * it, or -1 with a one-line message printed. */
+static int open_own_dir(const char *path, const char *dir) {
+  char e[256];
+  struct stat st, fst;
+  const char *why = NULL;
+  char buf[96];
+  if (lstat(dir, &st) < 0) {
+    why = strerror(errno);
+  } else if (S_ISLNK(st.st_mode)) {
+    why = "its directory is a symbolic link";
+  } else if (!S_ISDIR(st.st_mode)) {
+    why = "its directory is not a directory";
+  } else if (st.st_uid != geteuid()) {
+    snprintf(buf, sizeof buf, "directory owned by uid %lu, not by you", (unsigned long)st.st_uid);
+    why = buf;
+  } else if (st.st_mode & 022) {
+    snprintf(buf, sizeof buf, "directory writable by others (mode %04o)",
+             (unsigned)(st.st_mode & 07777));
+    why = buf;
+  }
+  int dfd = -1;
+  if (why == NULL) {
+    /* Re-check what was actually opened: the name may have been swapped. */
+    dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0 || fstat(dfd, &fst) < 0 || fst.st_dev != st.st_dev || fst.st_ino != st.st_ino ||
+        fst.st_uid != geteuid() || (fst.st_mode & 022)) {
+      why = "its directory changed while being checked";
+      if (dfd >= 0)
+        close(dfd);
+      dfd = -1;
+    }
+  }
+  if (why != NULL)
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: %s: not recording\n",
+            tt_esc(e, sizeof e, path), why);
+  return dfd;
+}
+
+/* Connect to path through the checked directory fd: /proc/self/fd/N/NAME
+ * resolves from the directory we checked, not from a name an attacker may
+ * re-point. Without /proc, the plain path (SO_PEERCRED still applies). */
+static int connect_in(int fd, int dfd, const char *path, const char *name) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  struct stat st;
+  int n = snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", dfd, name);
+  if (n < 0 || (size_t)n >= sizeof sa.sun_path || stat("/proc/self/fd", &st) < 0)
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+  return connect(fd, (struct sockaddr *)&sa, sizeof sa);
+}
+
+/* Whoever listens must be us (root: root). */
+static int peer_is_us(int fd, const char *path) {
+  struct ucred cr;
+  socklen_t len = sizeof cr;
+  char e[256];
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: cannot tell who listens (%s): "
+                    "not recording\n", tt_esc(e, sizeof e, path), strerror(errno));
+    return 0;
+  }
+  if (cr.uid != geteuid()) {
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: the listener runs as uid %lu, not as "
+                    "you: not recording\n", tt_esc(e, sizeof e, path), (unsigned long)cr.uid);
+    return 0;
+  }
+  return 1;
+}
+
 int tt__native_init(const char *path) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  char e[256];
+  /* Every bad value costs the events, not the program: one line, untraced. */
   if (path[0] == 0) {
-    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR is empty (want the collector's socket path)\n");
-    return -EINVAL;
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR is empty (want the collector's socket "
+                    "path): not recording\n");
+    return 0;
   }
   if (strlen(path) >= sizeof sa.sun_path) {
-    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: path longer than %zu bytes\n", path,
-            sizeof sa.sun_path - 1);
-    return -ENAMETOOLONG;
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: path longer than %zu bytes: not "
+                    "recording\n", tt_esc(e, sizeof e, path), sizeof sa.sun_path - 1);
+    return 0;
   }
-  strcpy(sa.sun_path, path);
+  char dir[sizeof sa.sun_path];
+  const char *name = strrchr(path, '/');
+  if (name == NULL) {
+    strcpy(dir, ".");
+    name = path;
+  } else {
+    size_t dl = (size_t)(name - path);
+    memcpy(dir, path, dl ? dl : 1);
+    dir[dl ? dl : 1] = '\0';
+    name++;
+  }
+  int dfd = open_own_dir(path, dir);
+  if (dfd < 0)
+    return 0;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
+  if (fd < 0) {
+    close(dfd);
     return -errno;
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+  }
+  int cr = connect_in(fd, dfd, path, name);
+  close(dfd);
+  if (cr < 0) {
     /* An absent collector costs the events, not the program. A refusal
      * says little: say whether a collector ever was there. */
-    int e = errno;
+    int e2 = errno;
     struct stat st;
-    const char *why = strerror(e);
-    if (e == ECONNREFUSED)
+    const char *why = strerror(e2);
+    if (e2 == ECONNREFUSED)
       why = stat(path, &st) == 0 && !S_ISSOCK(st.st_mode)
                 ? "not a socket (tasktraced --socket or tasktrace record makes one)"
                 : "no collector listening (stopped?)";
-    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: %s: not recording\n", path, why);
+    fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: %s: not recording\n",
+            tt_esc(e, sizeof e, path), why);
+    close(fd);
+    return 0;
+  }
+  if (!peer_is_us(fd, path)) {
     close(fd);
     return 0;
   }
@@ -437,7 +534,7 @@ int tt__native_init(const char *path) {
   g.fd = fd;
   if (send_bounded(h, sizeof h, mono_ms() + FINAL_FLUSH_MS) < 0) {
     fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: the collector does not answer: "
-                    "not recording\n", path);
+                    "not recording\n", tt_esc(e, sizeof e, path));
     close(fd);
     g.fd = -1;
     return 0;
