@@ -224,3 +224,70 @@ TEST(sched_seed_leading_zeros) {
   ASSERT_TRUE(strchr(out, '\033') == NULL);
   free(out);
 }
+
+/* ---- A stopped collector (issue 8, item 7) ---- */
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static pid_t start_collector(char *sock, size_t cap) {
+  char dir[4200], out[4300];
+  snprintf(dir, sizeof dir, "%s/coll", tt_test_tmpdir());
+  ASSERT_OK(mkdir(dir, 0700));
+  snprintf(sock, cap, "%s/run/c.sock", dir);
+  snprintf(out, sizeof out, "%s/out", dir);
+  pid_t pid = fork();
+  ASSERT_TRUE(pid >= 0);
+  if (pid == 0) {
+    execl(tt_test_bin("tasktraced"), "tasktraced", "--socket", sock, "--dir", out, "--quiet",
+          (char *)NULL);
+    _exit(127);
+  }
+  for (int i = 0; i < 500 && access(sock, F_OK) != 0; i++)
+    sleep_ms(10);
+  ASSERT_OK(access(sock, F_OK));
+  return pid;
+}
+
+static int run_events(const char *collector, const char *events, char **out, int64_t *ms) {
+  char env[4400];
+  snprintf(env, sizeof env, "TASKTRACE_COLLECTOR=%s", collector ? collector : "");
+  char *argv[] = {(char *)tt_test_bin("tt-test-producer"), (char *)events, NULL};
+  char *envv[] = {collector ? env : NULL, NULL};
+  int64_t t0 = now_ms();
+  int st = tt_test_spawn(argv, envv, out, 60);
+  *ms = now_ms() - t0;
+  return st;
+}
+
+/* The program must not wait for a SIGSTOPped collector (it did: 1 s at
+ * tt_run's return and 1 s at exit), and the events it drops are counted.
+ * Timing: only a loose bound, against the same run untraced. */
+TEST(stopped_collector) {
+  const char *events = "2000000";
+  char sock[4400], *out;
+  int64_t base, ms;
+  ASSERT_EQ(run_events(NULL, events, &out, &base), 0);
+  free(out);
+  pid_t c = start_collector(sock, sizeof sock);
+  ASSERT_OK(kill(c, SIGSTOP));
+  int st = run_events(sock, events, &out, &ms);
+  kill(c, SIGCONT);
+  kill(c, SIGTERM);
+  waitpid(c, NULL, 0);
+  ASSERT_EQ(st, 0);
+  if (ms > base + 1000)
+    tt_test_fail(__FILE__, __LINE__, "took %lld ms against %lld ms untraced:\n%s",
+                 (long long)ms, (long long)base, out);
+  const char *p = strstr(out, " events lost: the collector did not keep up\n");
+  ASSERT_TRUE(p != NULL);
+  while (p > out && p[-1] >= '0' && p[-1] <= '9')
+    p--;
+  long long lost = atoll(p);
+  ASSERT_GE(lost, 1);
+  ASSERT_LE(lost, atoll(events) + atoll(events) / 10000 + 1); /* with the marks */
+  free(out);
+}

@@ -34,11 +34,18 @@
 #define BUF_SIZE (32u << 10) /* a message: small enough that a kill loses little */
 #define NBUF 64              /* the pool: 2 MiB per process, ~60 ms of a busy loop */
 #define STR_CACHE_MAX 4096   /* interned strings remembered per thread */
-#define FINAL_FLUSH_MS 1000  /* what a crashing process spends handing over */
+/* The bounds on handing over at tt_run's return and at exit or crash: give
+ * up once the collector has taken nothing for STALL_MS (a stopped or hung
+ * collector costs the program at most that, once at tt_run's return and
+ * once at exit), and after FLUSH_MAX_MS in all even while it takes data. */
+#define STALL_MS 100
+#define FLUSH_MAX_MS 500
 
 typedef struct tbuf {
   struct tbuf *next;
   uint32_t len; /* message bytes, once queued */
+  uint64_t nev; /* events in it, and the count its lost record carries: */
+  uint64_t lost; /* what is lost if it is never sent */
   uint8_t data[BUF_SIZE];
 } tbuf;
 
@@ -48,6 +55,7 @@ typedef struct tstate {
   tbuf *buf;            /* NULL once the thread has exited */
   uint32_t tid;
   uint32_t nev;         /* events in buf (lost records aside) */
+  uint64_t lostrec;     /* the count of buf's lost record (0: none) */
   uint64_t dropped;     /* events dropped since the last lost record handed over */
   tt__strmap strs;      /* strings defined in this thread's stream */
   struct tstate *next;  /* every thread's state, for the final flush */
@@ -65,6 +73,8 @@ static struct {
   int sendlock;          /* held while one message is being written */
   int dead;              /* the final flush ran: nothing more is sent */
   int final_done;
+  int stalled;           /* a flush gave up on the sender: do not wait again */
+  uint64_t sent;         /* buffers the sender has written */
   uint64_t next_str;     /* string ids, process-wide */
   tstate *threads;
   pthread_key_t key;
@@ -123,6 +133,7 @@ static void start_buf(tstate *t, uint64_t ts) {
   tt__put64(b + 8, ts);
   tt__dstate_reset(&t->d, ts);
   t->nev = 0;
+  t->lostrec = t->dropped;
   t->end = b + BUF_SIZE;
   uint8_t *p = b + TT__WIRE_HDR;
   if (t->dropped) {
@@ -144,6 +155,8 @@ static void cycle(tstate *t, int restart) {
     if (fresh)
       g.free_list = fresh->next;
     b->len = (uint32_t)(t->pos - b->data);
+    b->nev = t->nev;
+    b->lost = t->lostrec;
     tt__put32(b->data, b->len - 4);
     b->next = NULL;
     if (g.q_tail)
@@ -262,17 +275,20 @@ static int64_t mono_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Async-signal-safe: send all of p or give up at deadline_ms. */
+/* Async-signal-safe: send all of p, or give up STALL_MS after the last
+ * progress or at deadline_ms. */
 static int send_bounded(const uint8_t *p, size_t len, int64_t deadline_ms) {
+  int64_t stall = mono_ms() + STALL_MS;
   while (len > 0) {
     ssize_t n = send(g.fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
       p += n, len -= (size_t)n;
+      stall = mono_ms() + STALL_MS;
       continue;
     }
     if (n < 0 && errno != EAGAIN && errno != EINTR)
       return -1;
-    int64_t left = deadline_ms - mono_ms();
+    int64_t left = (stall < deadline_ms ? stall : deadline_ms) - mono_ms();
     if (left <= 0)
       return -1;
     struct pollfd pfd = {g.fd, POLLOUT, 0};
@@ -317,6 +333,10 @@ static void *sender_main(void *arg) {
     int dead = g.dead;
     if (!dead)
       __atomic_store_n(&g.inflight, NULL, __ATOMIC_RELEASE);
+    if (ok) {
+      __atomic_fetch_add(&g.sent, 1, __ATOMIC_RELAXED);
+      __atomic_store_n(&g.stalled, 0, __ATOMIC_RELAXED);
+    }
     __atomic_store_n(&g.sendlock, 0, __ATOMIC_RELEASE);
 
     pthread_mutex_lock(&g.mu);
@@ -334,38 +354,71 @@ static void *sender_main(void *arg) {
   return NULL;
 }
 
-/* Crash and exit path: async-signal-safe, runs once. */
+/* Async-signal-safe: "tasktrace: N events lost: ..." on stderr. */
+static void say_lost(uint64_t n) {
+  char num[24], *p = num + sizeof num;
+  do
+    *--p = (char)('0' + n % 10);
+  while ((n /= 10) != 0);
+  static const char pre[] = "tasktrace: ", post[] = " events lost: the collector did not keep up\n";
+  if (write(2, pre, sizeof pre - 1) < 0 || write(2, p, (size_t)(num + sizeof num - p)) < 0 ||
+      write(2, post, sizeof post - 1) < 0) {
+  }
+}
+
+/* Crash and exit path: async-signal-safe, runs once. Whatever cannot be
+ * handed over (the collector stopped, gone or too slow) is counted, with
+ * the drops the lost records of those buffers carried, and the count goes
+ * to stderr: the file cannot have it. */
 static void final_flush(void) {
   if (g.fd < 0 || __atomic_exchange_n(&g.final_done, 1, __ATOMIC_ACQ_REL))
     return;
-  int64_t deadline = mono_ms() + FINAL_FLUSH_MS;
+  int64_t deadline = mono_ms() + FLUSH_MAX_MS;
+  int64_t stall = mono_ms() + STALL_MS;
+  uint64_t lost = 0;
+  int failed = 0;
   /* Wait for the sender to finish the message it is writing; if it is
-   * stuck on a stopped collector, give up rather than hang the crash. */
+   * stuck on a stopped collector, give up rather than hang. Then what it
+   * holds and everything else is not sent: a message cut in the middle
+   * cannot be followed by another. */
   while (__atomic_exchange_n(&g.sendlock, 1, __ATOMIC_ACQUIRE)) {
-    if (mono_ms() >= deadline)
-      return;
+    if (mono_ms() >= stall) {
+      failed = 1;
+      break;
+    }
     struct timespec ms = {0, 1000000};
     nanosleep(&ms, NULL);
   }
   g.dead = 1;
-  if (g.disconnected)
-    return;
-  /* A buffer the sender popped but could not start writing comes first. */
+  failed |= g.disconnected;
+  /* A buffer the sender popped (written or not) comes first. */
   tbuf *inflight = __atomic_load_n(&g.inflight, __ATOMIC_ACQUIRE);
-  if (inflight && send_bounded(inflight->data, inflight->len, deadline) < 0)
-    return;
+  if (inflight && (failed || send_bounded(inflight->data, inflight->len, deadline) < 0)) {
+    failed = 1;
+    lost += inflight->nev + inflight->lost;
+  }
   for (tbuf *b = g.q_head; b; b = b->next)
-    if (send_bounded(b->data, b->len, deadline) < 0)
-      return;
+    if (failed || send_bounded(b->data, b->len, deadline) < 0) {
+      failed = 1;
+      lost += b->nev + b->lost;
+    }
   for (tstate *t = __atomic_load_n(&g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
     tbuf *b = t->buf;
     uint8_t *pos = __atomic_load_n(&t->pos, __ATOMIC_ACQUIRE);
-    if (b == NULL || pos == NULL || pos <= b->data + TT__WIRE_HDR || pos > b->data + BUF_SIZE)
+    if (b == NULL || pos == NULL || pos <= b->data + TT__WIRE_HDR || pos > b->data + BUF_SIZE) {
+      lost += t->dropped; /* dropped, and no buffer left to say so */
       continue;
+    }
     tt__put32(b->data, (uint32_t)(pos - b->data - 4));
-    if (send_bounded(b->data, (size_t)(pos - b->data), deadline) < 0)
-      return;
+    if (failed || send_bounded(b->data, (size_t)(pos - b->data), deadline) < 0) {
+      failed = 1;
+      lost += t->nev + t->lostrec + (t->dropped - t->lostrec);
+    } else {
+      lost += t->dropped - t->lostrec; /* dropped after its lost record */
+    }
   }
+  if (lost)
+    say_lost(lost);
 }
 
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
@@ -532,7 +585,7 @@ int tt__native_init(const char *path) {
   extern char *program_invocation_short_name;
   strncpy((char *)h + 36, program_invocation_short_name, 63);
   g.fd = fd;
-  if (send_bounded(h, sizeof h, mono_ms() + FINAL_FLUSH_MS) < 0) {
+  if (send_bounded(h, sizeof h, mono_ms() + FLUSH_MAX_MS) < 0) {
     fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: the collector does not answer: "
                     "not recording\n", tt_esc(e, sizeof e, path));
     close(fd);
@@ -577,13 +630,31 @@ void tt__native_flush(void) {
   tstate *t = tls;
   if (t && t->buf && t->pos > t->buf->data + TT__WIRE_HDR)
     cycle(t, 1);
-  /* Wait (boundedly) until the sender has written everything queued. */
-  struct timespec dl;
-  clock_gettime(CLOCK_REALTIME, &dl);
-  dl.tv_sec += FINAL_FLUSH_MS / 1000;
+  /* Wait until the sender has written everything queued, as long as it
+   * makes progress: STALL_MS without a buffer written and the program goes
+   * on (the buffers stay queued), and later flushes do not wait again
+   * until the sender moves. */
+  if (__atomic_load_n(&g.stalled, __ATOMIC_RELAXED))
+    return;
+  int64_t end = mono_ms() + FLUSH_MAX_MS;
   pthread_mutex_lock(&g.mu);
-  while ((g.q_head || g.sending) && !g.disconnected)
-    if (pthread_cond_timedwait(&g.idle, &g.mu, &dl) == ETIMEDOUT)
+  uint64_t seen = __atomic_load_n(&g.sent, __ATOMIC_RELAXED);
+  int64_t stall = mono_ms() + STALL_MS;
+  while ((g.q_head || g.sending) && !g.disconnected) {
+    int64_t now = mono_ms();
+    uint64_t sent = __atomic_load_n(&g.sent, __ATOMIC_RELAXED);
+    if (sent != seen)
+      seen = sent, stall = now + STALL_MS;
+    if (now >= stall || now >= end) {
+      __atomic_store_n(&g.stalled, 1, __ATOMIC_RELAXED);
       break;
+    }
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_nsec += 10 * 1000000;
+    if (dl.tv_nsec >= 1000000000)
+      dl.tv_sec++, dl.tv_nsec -= 1000000000;
+    pthread_cond_timedwait(&g.idle, &g.mu, &dl);
+  }
   pthread_mutex_unlock(&g.mu);
 }
