@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -59,6 +60,7 @@ typedef struct tstate {
   uint64_t dropped;     /* events dropped since the last lost record handed over */
   tt__strmap strs;      /* strings defined in this thread's stream */
   struct tstate *next;  /* every thread's state, for the final flush */
+  void *altstack;       /* the signal stack we gave the thread, if any */
 } tstate;
 
 static struct {
@@ -187,8 +189,40 @@ static void cycle(tstate *t, int restart) {
     t->pos = t->end = NULL;
 }
 
+/* The crash flush must run even when the crash is a stack overflow (a
+ * task's or the thread's own): on a signal stack of its own, given to every
+ * thread that emits unless it already has one. Debug mode's overflow
+ * report uses the same stack. */
+#define ALTSTACK_SIZE (64u << 10)
+
+static void *altstack_start(void) {
+  stack_t cur;
+  if (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE))
+    return NULL; /* the thread has one (debug mode's, or the program's) */
+  void *p = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    return NULL;
+  stack_t ss = {.ss_sp = p, .ss_size = ALTSTACK_SIZE, .ss_flags = 0};
+  if (sigaltstack(&ss, NULL) != 0) {
+    munmap(p, ALTSTACK_SIZE);
+    return NULL;
+  }
+  return p;
+}
+
+static void altstack_stop(void *p) {
+  stack_t cur;
+  if (p == NULL || sigaltstack(NULL, &cur) != 0 || cur.ss_sp != p)
+    return; /* replaced meanwhile: no longer ours to unmap */
+  stack_t ss = {.ss_flags = SS_DISABLE};
+  if (sigaltstack(&ss, NULL) == 0)
+    munmap(p, ALTSTACK_SIZE);
+}
+
 static void thread_exit(void *arg) {
   tstate *t = arg;
+  altstack_stop(t->altstack);
+  t->altstack = NULL;
   if (t->buf)
     cycle(t, 0);
   tt__strmap_clear(&t->strs);
@@ -208,6 +242,7 @@ static tstate *thread_init(void) {
     return NULL; /* every buffer is in use: this thread traces nothing yet */
   }
   t->tid = (uint32_t)syscall(SYS_gettid);
+  t->altstack = altstack_start();
   start_buf(t, tt_now_ns());
   t->next = __atomic_load_n(&g.threads, __ATOMIC_ACQUIRE);
   while (!__atomic_compare_exchange_n(&g.threads, &t->next, t, 0, __ATOMIC_RELEASE,

@@ -1,0 +1,56 @@
+/* Stack overflows (issue 8, item 10): a frame larger than a page must hit
+ * the guard page (-fstack-clash-protection) instead of writing into another
+ * task's stack, and the crash flush must run on a signal stack of its own
+ * so that the events before the overflow are handed over, debug mode or
+ * not. The program is recorded for real (tasktrace record) and the file
+ * read back with tasktrace dump. */
+#include <signal.h>
+
+#include "tt_test.h"
+
+static int record(const char *mode, const char *out_file, char **out) {
+  char tt[4200], prog[4200]; /* tt_test_bin returns one static buffer */
+  snprintf(tt, sizeof tt, "%s", tt_test_bin("tasktrace"));
+  snprintf(prog, sizeof prog, "%s", tt_test_bin("tt-overflow-prog"));
+  char *argv[] = {tt, "record", "--quiet", "-o", (char *)out_file, "--", prog, (char *)mode, NULL};
+  return tt_test_spawn(argv, NULL, out, 60);
+}
+
+static char *dump(const char *file) {
+  char *argv[] = {(char *)tt_test_bin("tasktrace"), "dump", (char *)file, NULL};
+  char *out;
+  tt_test_spawn(argv, NULL, &out, 60);
+  return out;
+}
+
+TEST(overflow_hits_guard_and_flushes) {
+  char file[4200], *out;
+  snprintf(file, sizeof file, "%s/big.ttrace", tt_test_tmpdir());
+  int st = record("big", file, &out);
+#ifdef TT_SANITIZE
+  ASSERT_NE(st, 0);
+#else
+  if (st != 128 + SIGSEGV) /* died of the overflow ... */
+    tt_test_fail(__FILE__, __LINE__, "status %d, not SIGSEGV:\n%s", st, out);
+#endif
+  ASSERT_TRUE(strstr(out, "canary") == NULL); /* ... not after another task's stack */
+  free(out);
+  char *d = dump(file);
+  ASSERT_CONTAINS(d, "before-overflow"); /* the crash flush ran */
+  free(d);
+}
+
+TEST(overflow_debug_names_task) {
+  char *argv[] = {(char *)tt_test_bin("tt-overflow-prog"), "big", NULL};
+  char *env[] = {"TASKTRACE_DEBUG=1", NULL};
+  char *out;
+  int st = tt_test_spawn(argv, env, &out, 60);
+#ifdef TT_SANITIZE
+  ASSERT_NE(st, 0);
+#else
+  ASSERT_EQ(st, 128 + SIGSEGV);
+#endif
+  ASSERT_CONTAINS(out, "tasktrace: stack overflow: task 'overflower' (id ");
+  ASSERT_CONTAINS(out, "overflowed its 16 KiB stack");
+  free(out);
+}
