@@ -12,9 +12,11 @@
  * plain non-blocking send(2) (async-signal-safe), bounded in time, under the
  * send lock so it never interleaves with a message the sender is writing.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -692,4 +694,95 @@ void tt__native_flush(void) {
     pthread_cond_timedwait(&g.idle, &g.mu, &dl);
   }
   pthread_mutex_unlock(&g.mu);
+}
+
+/* ---- Exec ----
+ *
+ * An exec replaces the image and its buffers with it: what the threads
+ * buffered since their last handover would be lost (the socket is
+ * close-on-exec, the new image connects again). The exec family is
+ * interposed (this object is in every tasktrace program: the definitions
+ * here win over libc's), and each wrapper hands the calling thread's buffer
+ * over and waits, with tt__native_flush's bounds, for the sender to write
+ * what is queued before calling the real function. If the exec fails, the
+ * program goes on tracing as before. Other threads' unfinished buffers are
+ * not handed over: exec ends those threads wherever they are. posix_spawn
+ * and fork+exec in a child do not concern the parent's buffers. */
+
+typedef int (*execve_fn)(const char *, char *const[], char *const[]);
+typedef int (*execvpe_fn)(const char *, char *const[], char *const[]);
+typedef int (*fexecve_fn)(int, char *const[], char *const[]);
+
+static void *real(const char *name) {
+  return dlsym(RTLD_NEXT, name);
+}
+
+static void before_exec(void) {
+  int saved = errno;
+  tt__native_flush();
+  errno = saved;
+}
+
+int execve(const char *path, char *const argv[], char *const envp[]) {
+  execve_fn f = (execve_fn)real("execve");
+  before_exec();
+  return f ? f(path, argv, envp) : (errno = ENOSYS, -1);
+}
+
+int execvpe(const char *file, char *const argv[], char *const envp[]) {
+  execvpe_fn f = (execvpe_fn)real("execvpe");
+  before_exec();
+  return f ? f(file, argv, envp) : (errno = ENOSYS, -1);
+}
+
+int fexecve(int fd, char *const argv[], char *const envp[]) {
+  fexecve_fn f = (fexecve_fn)real("fexecve");
+  before_exec();
+  return f ? f(fd, argv, envp) : (errno = ENOSYS, -1);
+}
+
+int execv(const char *path, char *const argv[]) {
+  extern char **environ;
+  return execve(path, argv, environ);
+}
+
+int execvp(const char *file, char *const argv[]) {
+  extern char **environ;
+  return execvpe(file, argv, environ);
+}
+
+/* execl, execlp, execle: the variadic list into an array (on the stack:
+ * there is no returning to free it on success), then the v-form. */
+#define TT__EXEC_ARGS(arg0, ap, argv, n)                                                          \
+  size_t n = 1;                                                                                    \
+  va_start(ap, arg0);                                                                              \
+  while (va_arg(ap, char *) != NULL)                                                               \
+    n++;                                                                                           \
+  va_end(ap);                                                                                      \
+  char *argv[n + 1];                                                                               \
+  argv[0] = (char *)(arg0);                                                                        \
+  va_start(ap, arg0);                                                                              \
+  for (size_t i_ = 1; i_ <= n; i_++)                                                               \
+    argv[i_] = va_arg(ap, char *);
+
+int execl(const char *path, const char *arg, ...) {
+  va_list ap;
+  TT__EXEC_ARGS(arg, ap, argv, n)
+  va_end(ap);
+  return execv(path, argv);
+}
+
+int execlp(const char *file, const char *arg, ...) {
+  va_list ap;
+  TT__EXEC_ARGS(arg, ap, argv, n)
+  va_end(ap);
+  return execvp(file, argv);
+}
+
+int execle(const char *path, const char *arg, ...) {
+  va_list ap;
+  TT__EXEC_ARGS(arg, ap, argv, n)
+  char *const *envp = va_arg(ap, char *const *);
+  va_end(ap);
+  return execve(path, argv, envp);
 }
