@@ -4,8 +4,10 @@
  *         task keeps a canary on its own stack and reports it afterwards
  *         if the process survives ("canary intact" / "canary broken").
  *   exec  mark("before-exec") then exec itself with MODE "after" (which
- *         marks "after-exec"): events before an exec must be handed over. */
+ *         marks "after-exec"): events before an exec must be handed over.
+ *   dense more tasks at once than the guarded-stack budget. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,6 +56,36 @@ static int main_big(void *arg) {
   return 0;
 }
 
+/* dense: more tasks alive at once than the guarded-stack budget (an
+ * eighth of vm.max_map_count), so that some get dense stacks. */
+static int yielder(void *arg) {
+  (void)arg;
+  tt_yield();
+  return 0;
+}
+
+static int main_dense(void *arg) {
+  (void)arg;
+  long max_maps = 65530;
+  FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+  if (f != NULL) {
+    if (fscanf(f, "%ld", &max_maps) != 1)
+      max_maps = 65530;
+    fclose(f);
+  }
+  long n = max_maps / 8 + 100;
+  tt_task **t = calloc((size_t)n, sizeof *t);
+  tt_spawn_opts o = {.name = "y", .stack_size = 16 * 1024};
+  for (long i = 0; i < n; i++)
+    if (tt_spawn_opts(&t[i], yielder, NULL, &o) < 0)
+      return 1;
+  for (long i = 0; i < n; i++)
+    tt_join(t[i], NULL, TT_FOREVER);
+  free(t);
+  printf("tasks=%ld\n", n);
+  return 0;
+}
+
 static char *self;
 
 static int main_exec(void *arg) {
@@ -76,6 +108,7 @@ int main(int argc, char **argv) {
              : strcmp(argv[1], "big") == 0  ? main_big
              : strcmp(argv[1], "exec") == 0 ? main_exec
              : strcmp(argv[1], "after") == 0 ? main_after
+             : strcmp(argv[1], "dense") == 0 ? main_dense
                                              : NULL;
   if (fn == NULL) {
     fprintf(stderr, "usage: tt-overflow-prog big|exec\n");

@@ -79,3 +79,26 @@ TEST(exec_flushes_first) {
   ASSERT_EQ(after, 1);
   ASSERT_EQ(before, 1);
 }
+
+/* Past the guarded-stack budget, tasks get dense stacks (no guard page):
+ * debug mode says how many, once; without debug mode nothing is said. */
+TEST(dense_stacks_said_in_debug_mode) {
+  char *argv[] = {(char *)tt_test_bin("tt-overflow-prog"), "dense", NULL};
+  char *env[] = {"TASKTRACE_DEBUG=1", NULL};
+  char *out;
+  ASSERT_EQ(tt_test_spawn(argv, env, &out, 60), 0);
+  const char *msg = " tasks use dense stacks without guard pages (vm.max_map_count budget "
+                    "reached); an overflow there is not caught\n";
+  const char *p = strstr(out, msg);
+  ASSERT_TRUE(p != NULL);
+  ASSERT_TRUE(strstr(p + 1, msg) == NULL); /* once */
+  ASSERT_CONTAINS(out, "tasktrace: debug: ");
+  const char *num = strstr(out, "tasktrace: debug: ") + strlen("tasktrace: debug: ");
+  ASSERT_GE(atol(num), 1);
+  ASSERT_LE(atol(num), atol(strstr(out, "tasks=") + 6));
+  free(out);
+  char *env0[] = {NULL};
+  ASSERT_EQ(tt_test_spawn(argv, env0, &out, 60), 0);
+  ASSERT_TRUE(strstr(out, "dense stacks") == NULL);
+  free(out);
+}
