@@ -9,7 +9,8 @@
  *
  * Crash safety: on SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGABRT and at exit, what is
  * queued and what every thread has buffered is written to the socket with
- * plain non-blocking send(2) (async-signal-safe), bounded in time, under the
+ * plain non-blocking send(2) (async-signal-safe), bounded in time (STALL_MS,
+ * FLUSH_MAX_MS), on a signal stack of its own (a stack overflow too), under the
  * send lock so it never interleaves with a message the sender is writing.
  */
 #include <dlfcn.h>
