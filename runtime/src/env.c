@@ -8,17 +8,23 @@
 
 tt__config tt__cfg = {.slow_ns = 100 * 1000000LL, .lock_ns = 1000 * 1000000LL};
 
-/* Parse an unsigned decimal integer that fills the whole string. */
+/* Parse an unsigned decimal integer that fills the whole string. Leading
+ * zeros are fine ("0001" is 1); a sign, a space or anything else is not.
+ * Overflow is caught digit by digit, so no length limit is needed. */
 static int parse_u64(const char *s, uint64_t *out) {
-  if (*s == '\0' || strlen(s) > 20)
+  if (*s == '\0')
     return -EINVAL;
   uint64_t v = 0;
   for (const char *p = s; *p; p++) {
     if (*p < '0' || *p > '9')
       return -EINVAL;
     uint64_t d = (uint64_t)(*p - '0');
-    if (v > (UINT64_MAX - d) / 10)
+    if (v > (UINT64_MAX - d) / 10) {
+      for (; *p; p++) /* garbage after an overflow is still garbage */
+        if (*p < '0' || *p > '9')
+          return -EINVAL;
       return -ERANGE;
+    }
     v = v * 10 + d;
   }
   *out = v;
@@ -27,6 +33,7 @@ static int parse_u64(const char *s, uint64_t *out) {
 
 int tt__config_load(void) {
   const char *v;
+  char e[256]; /* the value, escaped: it comes from the environment */
   uint64_t n;
   tt__config c = {.slow_ns = 100 * 1000000LL, .lock_ns = 1000 * 1000000LL};
 
@@ -34,7 +41,7 @@ int tt__config_load(void) {
     if (strcmp(v, "1") == 0)
       c.debug = true;
     else if (strcmp(v, "0") != 0) {
-      fprintf(stderr, "tasktrace: TASKTRACE_DEBUG='%s': expected 0 or 1\n", v);
+      fprintf(stderr, "tasktrace: TASKTRACE_DEBUG='%s': expected 0 or 1\n", tt_esc(e, sizeof e, v));
       return -EINVAL;
     }
   }
@@ -43,7 +50,7 @@ int tt__config_load(void) {
       fprintf(stderr,
               "tasktrace: TASKTRACE_SLOW_MS='%s': expected a whole number of milliseconds "
               "from 1 to 86400000\n",
-              v);
+              tt_esc(e, sizeof e, v));
       return -EINVAL;
     }
     c.slow_ns = (int64_t)n * 1000000;
@@ -53,7 +60,7 @@ int tt__config_load(void) {
       fprintf(stderr,
               "tasktrace: TASKTRACE_LOCK_MS='%s': expected a whole number of milliseconds "
               "from 1 to 86400000\n",
-              v);
+              tt_esc(e, sizeof e, v));
       return -EINVAL;
     }
     c.lock_ns = (int64_t)n * 1000000;
@@ -61,7 +68,7 @@ int tt__config_load(void) {
   if ((v = getenv("TASKTRACE_SCHED_SEED")) != NULL) {
     if (parse_u64(v, &n) < 0) {
       fprintf(stderr,
-              "tasktrace: TASKTRACE_SCHED_SEED='%s': expected an unsigned decimal integer\n", v);
+              "tasktrace: TASKTRACE_SCHED_SEED='%s': expected an unsigned decimal integer\n", tt_esc(e, sizeof e, v));
       return -EINVAL;
     }
     c.seeded = true;

@@ -47,6 +47,7 @@ typedef struct slab {
 static __thread stack_class *classes;
 static __thread slab *slabs;
 static __thread size_t guarded_live;
+static __thread size_t dense_given; /* tasks given a dense stack, for debug mode */
 static size_t page_size;
 static size_t guarded_budget;
 
@@ -146,6 +147,7 @@ int tt__stack_alloc(tt_task *t) {
     if (stack == NULL)
       return -ENOMEM;
     t->stack_kind = TT__STACK_DENSE;
+    dense_given++;
   }
   t->stack = stack;
   t->stack_size = size;
@@ -185,6 +187,14 @@ void tt__stack_free(tt_task *t) {
 
 /* Give every cached stack and slab back (at loop teardown: valgrind clean). */
 void tt__stack_trim(void) {
+  /* Dense stacks have no guard page: an overflow there corrupts a
+   * neighbour silently. Debug mode says so, once per loop. */
+  if (tt__cfg.debug && dense_given > 0)
+    fprintf(stderr,
+            "tasktrace: debug: %zu tasks use dense stacks without guard pages "
+            "(vm.max_map_count budget reached); an overflow there is not caught\n",
+            dense_given);
+  dense_given = 0;
   for (stack_class *c = classes, *next; c != NULL; c = next) {
     next = c->next;
     for (free_stack *f = c->guarded_free, *fn; f != NULL; f = fn) {

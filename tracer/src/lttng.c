@@ -22,10 +22,13 @@
 #if TT_LTTNG
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LTTNG_UST_TRACEPOINT_DEFINE
@@ -53,21 +56,138 @@ void tt__lttng_refresh(void) {
     __atomic_fetch_and(&tt__trace_on, ~TT__TRACE_LTTNG, __ATOMIC_RELAXED);
 }
 
-/* <dir of the executable>/../lib/NAME: the build tree (bin/ and lib/ side
- * by side) and an installed prefix alike. */
-static void *open_beside_exe(void) {
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+/* ---- Where the provider may come from ----
+ *
+ * Loading a shared object runs its constructors as us, so a candidate is
+ * loaded only if nobody else could have written it: the file and every
+ * directory above it (after resolving links) owned by root or by our
+ * effective uid, and not writable by group or others. A directory writable
+ * by others is accepted only with the sticky bit (like /tmp): there nobody
+ * else can rename or delete our entries, and the file itself still has to
+ * be ours or root's. The file is opened once (O_NOFOLLOW), its fd checked
+ * with fstat, and that very file loaded through /proc/self/fd/N, so no
+ * swap between check and load is possible. */
+
+static int debug_on(void) {
+  const char *d = getenv("TASKTRACE_DEBUG");
+  return d != NULL && strcmp(d, "1") == 0;
+}
+
+/* NULL if st (of the file, or of directory dir) is trusted, else why not. */
+static const char *distrust(const struct stat *st, int is_dir, char *why, size_t cap) {
+  if (st->st_uid != 0 && st->st_uid != geteuid()) {
+    snprintf(why, cap, "owned by uid %lu", (unsigned long)st->st_uid);
+    return why;
+  }
+  if ((st->st_mode & 022) && !(is_dir && (st->st_mode & S_ISVTX))) {
+    snprintf(why, cap, "writable by others (mode %04o)", (unsigned)(st->st_mode & 07777));
+    return why;
+  }
+  return NULL;
+}
+
+/* Check path's directories, from its own up to /. */
+static const char *distrust_dirs(const char *path, char *why, size_t cap) {
+  char real[PATH_MAX], sub[96];
+  if (realpath(path, real) == NULL) {
+    snprintf(why, cap, "cannot resolve it (%s)", strerror(errno));
+    return why;
+  }
+  for (char *slash; (slash = strrchr(real, '/')) != NULL;) {
+    if (slash == real)
+      slash[1] = '\0'; /* "/" itself */
+    else
+      *slash = '\0';
+    struct stat st;
+    if (lstat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+      snprintf(why, cap, "directory %.*s is not a directory", (int)(cap / 2), real);
+      return why;
+    }
+    if (distrust(&st, 1, sub, sizeof sub) != NULL) {
+      char e[PATH_MAX];
+      snprintf(why, cap, "directory %s %s", tt_esc(e, sizeof e, real), sub);
+      return why;
+    }
+    if (slash == real)
+      break;
+  }
+  return NULL;
+}
+
+/* Load path if it is trusted. 1: loaded; 0: absent (ENOENT), silently;
+ * -EACCES: refused, with one line printed if loud; -ENOEXEC: not loadable. */
+static int load_trusted(const char *path, int loud) {
+  char why[PATH_MAX + 128], e[PATH_MAX];
+  const char *bad = NULL;
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return 0;
+    snprintf(why, sizeof why, "%s", errno == ELOOP ? "a symbolic link" : strerror(errno));
+    bad = why;
+  }
+  struct stat st;
+  if (bad == NULL && fstat(fd, &st) < 0) {
+    snprintf(why, sizeof why, "%s", strerror(errno));
+    bad = why;
+  }
+  if (bad == NULL && !S_ISREG(st.st_mode))
+    bad = "not a regular file";
+  if (bad == NULL)
+    bad = distrust(&st, 0, why, sizeof why);
+  if (bad == NULL)
+    bad = distrust_dirs(path, why, sizeof why);
+  if (bad != NULL) {
+    if (loud)
+      fprintf(stderr, "tasktrace: not loading %s: %s\n", tt_esc(e, sizeof e, path), bad);
+    if (fd >= 0)
+      close(fd);
+    return -EACCES;
+  }
+  char via[64];
+  snprintf(via, sizeof via, "/proc/self/fd/%d", fd);
+  void *h = dlopen(via, RTLD_NOW | RTLD_GLOBAL);
+  close(fd);
+  if (h == NULL) {
+    if (loud)
+      fprintf(stderr, "tasktrace: not loading %s: %s\n", tt_esc(e, sizeof e, path), dlerror());
+    return -ENOEXEC;
+  }
+  return 1;
+}
+
+/* The file the runtime itself was loaded from: a shared libtasktrace, or
+ * the executable when the static library is linked in. */
+static int runtime_file(char *out, size_t cap) {
+  Dl_info me, exe;
+  if (dladdr((void *)tt__lttng_init, &me) == 0)
+    return -1;
+  void *phdr = (void *)getauxval(AT_PHDR);
+  int in_exe = dladdr(phdr, &exe) != 0 && exe.dli_fbase == me.dli_fbase;
+  if (!in_exe && me.dli_fname != NULL && me.dli_fname[0] == '/') {
+    snprintf(out, cap, "%s", me.dli_fname);
+    return 0;
+  }
+  ssize_t n = readlink("/proc/self/exe", out, cap - 1);
   if (n <= 0)
-    return NULL;
-  exe[n] = '\0';
-  char *slash = strrchr(exe, '/');
+    return -1;
+  out[n] = '\0';
+  return 0;
+}
+
+/* <dir of the runtime's file>/../lib/NAME: an installed prefix (bin/ and
+ * lib/ side by side), and the build tree alike. */
+static int load_beside_runtime(int loud) {
+  char file[PATH_MAX];
+  if (runtime_file(file, sizeof file) < 0)
+    return 0;
+  char *slash = strrchr(file, '/');
   if (slash == NULL)
-    return NULL;
+    return 0;
   *slash = '\0';
   char path[PATH_MAX + 64];
-  snprintf(path, sizeof path, "%s/../lib/" TT__PROVIDER_SONAME, exe);
-  return dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+  snprintf(path, sizeof path, "%s/../lib/" TT__PROVIDER_SONAME, file);
+  return load_trusted(path, loud);
 }
 
 static int loaded; /* 0: not yet, 1: done (whatever the outcome) */
@@ -84,23 +204,34 @@ int tt__lttng_init(void) {
   if (v != NULL) {
     if (*v == '\0')
       return 0; /* explicitly off */
-    if (dlopen(v, RTLD_NOW | RTLD_GLOBAL) == NULL) {
-      fprintf(stderr, "tasktrace: TASKTRACE_LTTNG_PROVIDER='%s': cannot load it: %s\n", v,
-              dlerror());
+    int r = load_trusted(v, 1);
+    if (r == 0) {
+      char e[PATH_MAX];
+      fprintf(stderr, "tasktrace: TASKTRACE_LTTNG_PROVIDER='%s': cannot load it: %s\n",
+              tt_esc(e, sizeof e, v), strerror(ENOENT));
       return -ENOENT;
     }
+    if (r < 0)
+      return r; /* the line is printed */
     goto out;
   }
   /* Already there (LD_PRELOAD, or linked in): loading a second copy would
    * register the provider twice. */
   if (dlopen(TT__PROVIDER_SONAME, RTLD_NOW | RTLD_NOLOAD) != NULL)
     goto out;
-  if (open_beside_exe() == NULL
+  /* A refused candidate is skipped, silently unless in debug mode. */
+  int loud = debug_on();
+  if (load_beside_runtime(loud) > 0)
+    goto out;
 #ifdef TT_LTTNG_PROVIDER_INSTALL
-      && dlopen(TT_LTTNG_PROVIDER_INSTALL, RTLD_NOW | RTLD_GLOBAL) == NULL
+  if (load_trusted(TT_LTTNG_PROVIDER_INSTALL, loud) > 0)
+    goto out;
 #endif
-      && dlopen(TT__PROVIDER_SONAME, RTLD_NOW | RTLD_GLOBAL) == NULL)
-    return 0; /* no provider found: LTTng tracing stays off, as documented */
+#ifdef TT_LTTNG_PROVIDER_BUILD
+  if (load_trusted(TT_LTTNG_PROVIDER_BUILD, loud) > 0)
+    goto out;
+#endif
+  return 0; /* no provider found: LTTng tracing stays off, as documented */
 out:
   tt__lttng_refresh();
   return 0;

@@ -4,10 +4,13 @@
 #include "tasktrace/tracer.h"
 
 #if TT_LTTNG
-/* Load the provider package (libtasktrace-lttng.so) and fold the
+/* Load the provider package (libtasktrace-lttng.so) from a trusted place
+ * (lttng.c: TASKTRACE_LTTNG_PROVIDER, beside the runtime, the install dir,
+ * the build tree; a file nobody else could have written) and fold the
  * tracepoints' state into tt__trace_on. Idempotent. Without liblttng-ust or
- * the provider LTTng tracing is just off (0); only a bad
- * TASKTRACE_LTTNG_PROVIDER fails (-ENOENT, message printed). */
+ * a trusted provider LTTng tracing is just off (0); only a bad
+ * TASKTRACE_LTTNG_PROVIDER fails (-ENOENT absent, -EACCES not trusted,
+ * -ENOEXEC not loadable; one line printed). */
 int tt__lttng_init(void);
 
 /* One function per event: the tracepoint call itself. */

@@ -6,12 +6,18 @@
 /* The native stream (stream.c): encode into this thread's buffer. */
 void tt__native_write(unsigned type, uint64_t ts, const uint64_t u[TT_EVENT_FIELDS],
                       const char *const s[TT_EVENT_FIELDS]);
-/* Connect to the collector at path and turn the native sink on. Returns 0
- * (also when the collector is absent: a warning is printed and nothing is
- * recorded) or a negative errno for a bad path, message printed. */
+/* Connect to the collector at path and turn the native sink on, once the
+ * socket's directory (ours, a real directory, writable by nobody else) and
+ * the listener (our uid, by SO_PEERCRED) are checked. Returns 0, also when
+ * the path is bad, the collector absent or not trusted: then one line says
+ * why and nothing is recorded; a negative errno only when the process
+ * cannot make a socket or a thread. */
 int tt__native_init(const char *path);
-/* Hand this thread's buffer over and wait (at most a second) until the
- * sender has written everything queued. */
+/* Hand this thread's buffer over and wait until the sender has written
+ * everything queued, while it makes progress: 100 ms without any (a stopped
+ * collector) or 500 ms in all and the caller goes on; after such a stall,
+ * later calls do not wait until the sender moves again. Also run before
+ * every exec (the exec family is interposed in stream.c). */
 void tt__native_flush(void);
 
 /* The native path's clock: CLOCK_MONOTONIC nanoseconds, read in about a
