@@ -64,7 +64,14 @@ typedef struct tstate {
   tt__strmap strs;      /* strings defined in this thread's stream */
   struct tstate *next;  /* every thread's state, for the final flush */
   void *altstack;       /* the signal stack we gave the thread, if any */
+  int handoff;          /* where cycle() is, for a crash flush (HO_*) */
 } tstate;
+
+/* A crash can interrupt cycle() anywhere, and the crash flush must then
+ * send (or count) the thread's events exactly once: while buf is being
+ * queued it is not "the partial buffer" any more (pos is NULL), and
+ * handoff says whether the queue has it. */
+enum { HO_NONE = 0, HO_TAKING = 1 /* not queued yet */, HO_QUEUED = 2, HO_DROPPED = 3 };
 
 static struct {
   int fd;
@@ -146,20 +153,24 @@ static void start_buf(tstate *t, uint64_t ts) {
     p = tt__enc_event(p, &t->d, TT_EV_lost, ts, u);
   }
   __atomic_store_n(&t->pos, p, __ATOMIC_RELEASE);
+  __atomic_store_n(&t->handoff, HO_NONE, __ATOMIC_RELEASE);
 }
 
 /* Hand the current buffer over (or drop it) and, with restart, start the
  * next one; without (thread exit), give the buffer up. */
 static void cycle(tstate *t, int restart) {
   tbuf *b = t->buf, *next = b;
-  int empty = t->pos == b->data + TT__WIRE_HDR;
+  uint8_t *pos = t->pos;
+  int empty = pos == b->data + TT__WIRE_HDR;
   int dropped = 0;
+  __atomic_store_n(&t->handoff, HO_TAKING, __ATOMIC_RELEASE);
+  __atomic_store_n(&t->pos, NULL, __ATOMIC_RELEASE);
   pthread_mutex_lock(&g.mu);
   tbuf *fresh = NULL;
   if (!empty && !g.disconnected && (!restart || (fresh = g.free_list) != NULL)) {
     if (fresh)
       g.free_list = fresh->next;
-    b->len = (uint32_t)(t->pos - b->data);
+    b->len = (uint32_t)(pos - b->data);
     b->nev = t->nev;
     b->lost = t->lostrec;
     tt__put32(b->data, b->len - 4);
@@ -169,13 +180,17 @@ static void cycle(tstate *t, int restart) {
     else
       g.q_head = b;
     g.q_tail = b;
+    __atomic_store_n(&t->handoff, HO_QUEUED, __ATOMIC_RELEASE);
     pthread_cond_signal(&g.work);
     t->dropped = 0;
     next = fresh;
   } else if (!empty) {
     /* No free buffer (or no collector): drop these events, keep the memory. */
     t->dropped += t->nev;
+    __atomic_store_n(&t->handoff, HO_DROPPED, __ATOMIC_RELEASE);
     dropped = 1;
+  } else {
+    __atomic_store_n(&t->handoff, HO_DROPPED, __ATOMIC_RELEASE); /* nothing to count but drops */
   }
   if (!restart && next != NULL) {
     next->next = g.free_list;
@@ -443,6 +458,11 @@ static void final_flush(void) {
   for (tstate *t = __atomic_load_n(&g.threads, __ATOMIC_ACQUIRE); t; t = t->next) {
     tbuf *b = t->buf;
     uint8_t *pos = __atomic_load_n(&t->pos, __ATOMIC_ACQUIRE);
+    int ho = __atomic_load_n(&t->handoff, __ATOMIC_ACQUIRE);
+    if (ho == HO_QUEUED)
+      continue; /* cut in cycle() after queueing: the queue sent or counted it */
+    if (ho == HO_TAKING)
+      lost += t->nev; /* cut in cycle() before queueing: its events are gone */
     if (b == NULL || pos == NULL || pos <= b->data + TT__WIRE_HDR || pos > b->data + BUF_SIZE) {
       lost += t->dropped; /* dropped, and no buffer left to say so */
       continue;
