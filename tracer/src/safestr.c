@@ -13,9 +13,10 @@
 
 #include "tasktrace/tracer.h"
 
-/* Length of the valid UTF-8 sequence at s (1..4, n bytes available) and its
- * code point, or 0 if the bytes there are not valid UTF-8. */
-static int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp_out) {
+int tt_utf8_decode(const char *str, size_t n, uint32_t *cp_out) {
+  const unsigned char *s = (const unsigned char *)str;
+  if (n == 0)
+    return 0;
   unsigned c = s[0];
   int len;
   uint32_t cp;
@@ -61,7 +62,7 @@ size_t tt_escape(char *dst, size_t cap, const char *src, size_t len, int flags) 
     char piece[16];
     size_t plen;
     uint32_t cp = 0;
-    int n = utf8_decode(s + i, len - i, &cp);
+    int n = tt_utf8_decode((const char *)s + i, len - i, &cp);
     if (n == 1 && cp >= 0x20 && cp < 0x7f) {
       if (cp == '\\' && !(flags & TT_ESC_COMPACT))
         memcpy(piece, "\\\\", plen = 2);

@@ -2,33 +2,14 @@
  * "</script><script>alert(1)</script>" or hold invalid UTF-8. */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tasktrace/viewer.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
 static int utf8_len(const unsigned char *s) {
-  unsigned c = s[0];
-  if (c < 0x80)
-    return 1;
-  int n;
   uint32_t cp;
-  if ((c & 0xe0) == 0xc0)
-    n = 2, cp = c & 0x1f;
-  else if ((c & 0xf0) == 0xe0)
-    n = 3, cp = c & 0x0f;
-  else if ((c & 0xf8) == 0xf0)
-    n = 4, cp = c & 0x07;
-  else
-    return 0;
-  for (int i = 1; i < n; i++) {
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-    cp = (cp << 6) | (s[i] & 0x3f);
-  }
-  static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return n;
+  return tt_utf8_decode((const char *)s, strnlen((const char *)s, 4), &cp);
 }
 
 void tt_json_escape(FILE *out, const char *str) {

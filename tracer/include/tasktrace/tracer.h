@@ -140,6 +140,10 @@ enum tt_exit_status { TT_EXIT_OK = 0, TT_EXIT_ERROR = 1, TT_EXIT_CANCELLED = 2 }
 TT_EXTERN size_t tt_escape(char *dst, size_t cap, const char *src, size_t len, int flags);
 /* tt_escape of a whole string into buf, returned: for one printf argument. */
 TT_EXTERN const char *tt_esc(char *buf, size_t cap, const char *s);
+/* Length (1..4) of the valid UTF-8 sequence at s (n bytes available) and
+ * its code point in *cp, or 0 if the bytes there are not valid UTF-8
+ * (overlong forms and surrogates included). */
+TT_EXTERN int tt_utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* Write s escaped, however long it is. */
 TT_EXTERN void tt_fput_escaped(FILE *out, const char *s, int flags);
 
