@@ -34,7 +34,7 @@ static const char metadata[] =
 /* libbabeltrace2 and glib keep a few allocations for the process's life
  * (plugin and type registries): not ours, not per input. */
 const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) {
+__attribute__((visibility("default"))) const char *__lsan_default_suppressions(void) {
   return "leak:libglib-2.0.so\nleak:libbabeltrace2\nleak:babeltrace2/plugins\n";
 }
 
