@@ -164,8 +164,8 @@ TEST(pending_at_shutdown) {
               site("sleeper_spawn"), site("sleeper_wait"));
   ASSERT_LINE(out,
               "tasktrace: task pending at shutdown: task 'locker' (id *, spawned at %s) waits for "
-              "lock 'L' (held by task 'main', id 1) at %s (for * ms); main returned, so it is "
-              "cancelled",
+              "lock 'L' (held by task 'main', id 1, which has finished without releasing it) at %s "
+              "(for * ms); main returned, so it is cancelled",
               site("locker_spawn"), site("locker_wait"));
   free(out);
 }

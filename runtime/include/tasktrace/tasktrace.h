@@ -139,7 +139,8 @@ typedef struct tt__obj {
 
 typedef struct tt_lock {
   tt__obj obj;
-  tt_task *holder;     /* NULL when free */
+  tt_task *holder;     /* NULL when free; a pooled record: trust it only with holder_id */
+  uint64_t holder_id;  /* the holder's task id: the record may be reused once it is joined */
   tt__list waiters;    /* tt__waiter, FIFO */
   int64_t acquired_at; /* when the holder got it (hold time) */
 } tt_lock;
