@@ -183,6 +183,28 @@ TEST(deadlock_graph) {
   free(out);
 }
 
+/* Issue 10 item 9: the seeded scheduler's extra yield at a blocking call
+ * must not cost the report that call's site. */
+TEST(deadlock_sites_under_seeds) {
+  int deadlocked = 0;
+  for (int seed = 1; seed <= 24; seed++) {
+    char env_seed[48];
+    snprintf(env_seed, sizeof env_seed, "TASKTRACE_SCHED_SEED=%d", seed);
+    char *extra[] = {env_seed, NULL};
+    char *out;
+    run("deadlock", extra, &out);
+    if (strstr(out, "tasktrace: deadlock:") != NULL) {
+      deadlocked++;
+      ASSERT_LINE(out, "  task 'ab' (id *, spawned at %s) waits for lock 'L2' at %s held by task 'ba' (id *)",
+                  site("ab_spawn"), site("ab_wait"));
+      ASSERT_LINE(out, "  task 'ba' (id *, spawned at %s) waits for lock 'L1' at %s held by task 'ab' (id *)",
+                  site("ba_spawn"), site("ba_wait"));
+    }
+    free(out);
+  }
+  ASSERT_GE(deadlocked, 12); /* the program deadlocks whatever the seed */
+}
+
 TEST(lock_held_and_waited) {
   char *out;
   char *env[] = {"TASKTRACE_LOCK_MS=50", NULL};
