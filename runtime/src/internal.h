@@ -64,6 +64,7 @@ struct tt_task {
   uint8_t stack_kind;    /* enum tt__stack_kind */
   uint8_t block_state;   /* enum tt_state: why it is parked */
   uint8_t uncancellable; /* this park ignores cancellation */
+  uint8_t cancel_woken;  /* woken by tt_cancel, its park has not returned yet */
   int wake_result;       /* what tt__park returns */
   uint64_t block_obj;    /* id of the object it is parked on */
   const void *block_ptr; /* that object (lock, task) for the wait-for graph */

@@ -127,6 +127,7 @@ int tt__park(tt_task *self, unsigned why, uint64_t obj, const void *ptr, tt__wai
   }
   tt__switch_out(loop, self, why, obj);
   self->block_ptr = NULL;
+  self->cancel_woken = 0;
   return self->wake_result;
 }
 

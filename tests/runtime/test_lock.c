@@ -404,3 +404,9 @@ static int main_holder_reused(void *arg) {
 }
 
 TEST(holder_survives_record_reuse) { ASSERT_EQ(tt_run(main_holder_reused, NULL), 0); }
+
+/* Issue 10 item 8: the -EDEADLK text fits both its uses. */
+TEST(strerror_edeadlk) {
+  ASSERT_TRUE(strstr(tt_strerror(-EDEADLK), "no task can run") != NULL);
+  ASSERT_TRUE(strstr(tt_strerror(-EDEADLK), "taken again by its holder") != NULL);
+}

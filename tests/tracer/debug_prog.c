@@ -136,6 +136,26 @@ static int main_deadlock(void *arg) {
   return tt_gather(t, 2, NULL, TT_FOREVER);
 }
 
+/* ---- deadlock-done: a task finished holding L (not joined), another waits
+ * for L, main joins that one ---- */
+static int quitter(void *arg) {
+  (void)arg;
+  return tt_lock_acquire(&L, TT_FOREVER); /* returns without releasing */
+}
+static int waiter(void *arg) {
+  (void)arg;
+  return tt_lock_acquire(&L, TT_FOREVER); /* @done_wait */
+}
+static int main_deadlock_done(void *arg) {
+  (void)arg;
+  tt_task *q, *w;
+  tt_lock_init(&L, "L");
+  tt_spawn(&q, quitter, NULL, "quitter");
+  tt_sleep_ms(1);
+  tt_spawn(&w, waiter, NULL, "waiter");
+  return tt_join(w, NULL, TT_FOREVER);
+}
+
 /* ---- lock-held: held 120 ms while another task waits ---- */
 static int slowpoke(void *arg) {
   (void)arg;
@@ -210,6 +230,7 @@ static const struct {
     {"slow-iteration", main_slow_iteration}, {"wrong-thread", main_wrong_thread},
     {"unretrieved", main_unretrieved}, {"pending", main_pending},
     {"deadlock", main_deadlock},       {"lock-held", main_lock_held},
+    {"deadlock-done", main_deadlock_done},
     {"overflow", main_overflow},       {"sigquit", main_sigquit},
 };
 

@@ -205,6 +205,20 @@ TEST(deadlock_sites_under_seeds) {
   ASSERT_GE(deadlocked, 12); /* the program deadlocks whatever the seed */
 }
 
+/* Issue 10 items 6, 8: the header counts the tasks it lists (not the
+ * finished one nobody joined), and a lock whose holder finished says so. */
+TEST(deadlock_holder_finished) {
+  char *out;
+  ASSERT_NE(run("deadlock-done", NULL, &out), 0);
+  ASSERT_LINE(out, "tasktrace: deadlock: 2 task(s) blocked, none can run and nothing is pending "
+                   "on the loop; wait-for graph:");
+  ASSERT_LINE(out, "  task 'waiter' (id *, spawned at *) waits for lock 'L' at %s held by task "
+                   "'quitter' (id *), which has finished without releasing it",
+              site("done_wait"));
+  ASSERT_EQ(count(out, "\n  task '"), 2);
+  free(out);
+}
+
 TEST(lock_held_and_waited) {
   char *out;
   char *env[] = {"TASKTRACE_LOCK_MS=50", NULL};
