@@ -97,7 +97,7 @@ TT_EXTERN int tt_join(tt_task *t, int *result, tt_deadline deadline);
 /* Give the handle back without waiting; the task runs on. */
 TT_EXTERN int tt_detach(tt_task *t);
 /* Ask t to stop: its current or next blocking call returns -ECANCELED,
- * once. Returns 0, -EINVAL (bad handle), -EALREADY (t has finished). */
+ * once, however often t is cancelled before it runs again. Returns 0, -EINVAL (bad handle), -EALREADY (t has finished). */
 TT_EXTERN int tt_cancel(tt_task *t);
 /* Wait for all n tasks and give their handles back (asyncio.gather with
  * return_exceptions=True); results (may be NULL) receives each result.
