@@ -2,6 +2,7 @@
  * test_debug.c with TASKTRACE_DEBUG=1. Lines marked with an at-sign tag are
  * call sites the tests expect in messages: they find the line numbers by
  * the tags, so edit freely but keep each tag on its call. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -222,6 +223,22 @@ static int main_sigquit(void *arg) {
   return tt_join(b, NULL, TT_FOREVER);
 }
 
+/* ---- sigquit-idle: a dump while the loop is idle in its poll ---- */
+static void *quit_later(void *arg) {
+  (void)arg;
+  usleep(40 * 1000);
+  kill(getpid(), SIGQUIT);
+  return NULL;
+}
+static int main_sigquit_idle(void *arg) {
+  (void)arg;
+  pthread_t th;
+  pthread_create(&th, NULL, quit_later, NULL);
+  int r = tt_sleep_ms(150);
+  pthread_join(th, NULL);
+  return r;
+}
+
 static const struct {
   const char *name;
   tt_fn fn;
@@ -230,7 +247,7 @@ static const struct {
     {"slow-iteration", main_slow_iteration}, {"wrong-thread", main_wrong_thread},
     {"unretrieved", main_unretrieved}, {"pending", main_pending},
     {"deadlock", main_deadlock},       {"lock-held", main_lock_held},
-    {"deadlock-done", main_deadlock_done},
+    {"deadlock-done", main_deadlock_done}, {"sigquit-idle", main_sigquit_idle},
     {"overflow", main_overflow},       {"sigquit", main_sigquit},
 };
 

@@ -272,3 +272,14 @@ TEST(sigquit_dump) {
               site("blocked_wait"));
   free(out);
 }
+
+/* Issue 10 item 14: a dump taken while the loop sleeps in its poll is not
+ * followed by a false slow-iteration report. */
+static char *slow20[] = {"TASKTRACE_SLOW_MS=20", NULL};
+TEST(sigquit_idle_not_slow) {
+  char *out;
+  ASSERT_EQ(run("sigquit-idle", slow20, &out), 0);
+  ASSERT_LINE(out, "tasktrace: SIGQUIT: 1 task(s) on the loop of process *:");
+  ASSERT_EQ(count(out, "slow loop iteration"), 0);
+  free(out);
+}
