@@ -164,8 +164,10 @@ typedef struct tt_event {
 TT_EXTERN int tt_event_init(tt_event *e, const char *name);
 /* set wakes every waiter (each returns 0, even if cleared before it runs).
  * set/clear called from another thread do nothing (reported in debug mode). */
-TT_EXTERN void tt_event_set(tt_event *e); /* wakes every waiter */
-TT_EXTERN void tt_event_clear(tt_event *e);
+/* Both return 0, -EINVAL (NULL), -EPERM (not the loop's thread: use
+ * tt_loop_call_threadsafe; the call is refused, not silently dropped). */
+TT_EXTERN int tt_event_set(tt_event *e); /* wakes every waiter */
+TT_EXTERN int tt_event_clear(tt_event *e);
 TT_EXTERN int tt_event_is_set(const tt_event *e); /* 1, 0, or -EPERM */
 /* Returns 0 once set, -ETIMEDOUT, -ECANCELED. */
 TT_EXTERN int tt_event_wait(tt_event *e, tt_deadline deadline);
