@@ -40,7 +40,7 @@ tt_lock *tt_cond_lock(tt_cond *c) { return c ? c->lock : NULL; }
 /* The running task if it holds c's lock, else NULL. */
 static tt_task *holder_self(const tt_cond *c) {
   tt_task *self = tt__loop ? tt__loop->current : NULL;
-  return self != NULL && c->lock->holder == self ? self : NULL;
+  return tt__lock_held_by(c->lock, self) ? self : NULL;
 }
 
 int tt_cond_wait(tt_cond *c, tt_deadline deadline) {

@@ -165,9 +165,16 @@ static void describe_wait(FILE *f, const tt_task *t) {
   if (on != NULL)
     fprintf(f, " '%s'", on);
   if (t->block_state == TT_STATE_lock && t->block_ptr != NULL) {
-    const tt_task *h = ((const tt_lock *)t->block_ptr)->holder;
-    if (h != NULL)
+    const tt_lock *l = t->block_ptr;
+    const tt_task *h = tt__task_ref(l->holder, l->holder_id);
+    if (h != NULL && h->state != TT__T_DONE)
       fprintf(f, " (held by task '%s', id %llu)", h->name, (unsigned long long)h->id);
+    else if (h != NULL) /* finished, not joined yet: it still has its name */
+      fprintf(f, " (held by task '%s', id %llu, which has finished without releasing it)",
+              h->name, (unsigned long long)h->id);
+    else if (l->holder != NULL) /* its record is gone, maybe to another task */
+      fprintf(f, " (held by task id %llu, which has finished without releasing it)",
+              (unsigned long long)l->holder_id);
   }
   fprintf(f, " at %s", site);
 }
@@ -297,6 +304,11 @@ void tt__debug_lock_waited(const tt_lock *l, const tt_task *self, uint64_t holde
 static void sigquit_cb(uv_signal_t *h, int signum) {
   tt_loop *loop = h->data;
   int64_t now = step_now();
+  /* The signal cut the poll short, and libuv does not count an interrupted
+   * poll as idle time: this iteration would look busy for as long as the
+   * loop slept. Do not judge it (a false "slow loop iteration"). */
+  if (loop->dbg != NULL)
+    loop->dbg->reported = true;
   fprintf(stderr, "tasktrace: SIGQUIT: %zu task(s) on the loop of process %ld:\n", loop->ntasks,
           (long)getpid());
   fprintf(stderr, "  %6s  %-8s %10s  %-20s %-28s %s\n", "id", "state", "for", "name",

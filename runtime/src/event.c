@@ -19,20 +19,28 @@ int tt_event_init(tt_event *e, const char *name) {
   return 0;
 }
 
-void tt_event_set(tt_event *e) {
-  if (e == NULL || tt__check_owner(&e->obj, "tt_event_set") < 0)
-    return;
+int tt_event_set(tt_event *e) {
+  if (e == NULL)
+    return -EINVAL;
+  int err = tt__check_owner(&e->obj, "tt_event_set");
+  if (err < 0)
+    return err;
   e->is_set = 1;
   /* Everyone on the list is parked (timeouts and cancels leave it), so
    * each pass wakes one and takes it off. */
   while (tt__wake_first(&e->waiters, 0, e->obj.id) != NULL)
     ;
+  return 0;
 }
 
-void tt_event_clear(tt_event *e) {
-  if (e == NULL || tt__check_owner(&e->obj, "tt_event_clear") < 0)
-    return;
+int tt_event_clear(tt_event *e) {
+  if (e == NULL)
+    return -EINVAL;
+  int err = tt__check_owner(&e->obj, "tt_event_clear");
+  if (err < 0)
+    return err;
   e->is_set = 0;
+  return 0;
 }
 
 int tt_event_is_set(const tt_event *e) {

@@ -64,6 +64,7 @@ struct tt_task {
   uint8_t stack_kind;    /* enum tt__stack_kind */
   uint8_t block_state;   /* enum tt_state: why it is parked */
   uint8_t uncancellable; /* this park ignores cancellation */
+  uint8_t cancel_woken;  /* woken by tt_cancel, its park has not returned yet */
   int wake_result;       /* what tt__park returns */
   uint64_t block_obj;    /* id of the object it is parked on */
   const void *block_ptr; /* that object (lock, task) for the wait-for graph */
@@ -166,6 +167,17 @@ TT__HIDDEN tt__waiter *tt__wake_first(tt__list *l, int result, uint64_t obj);
  * with cancellation held off: a cancel meanwhile stays pending. For
  * tt_cond_wait, which must hold the lock again whatever happened (lock.c). */
 TT__HIDDEN void tt__lock_reacquire(tt_lock *l, tt_task *self);
+
+/* Task records are pooled: a pointer kept past the task's end may name a
+ * later task. A reference is (pointer, id); this is the task it names, or
+ * NULL once that task is gone (released and maybe reused). */
+static inline tt_task *tt__task_ref(tt_task *t, uint64_t id) {
+  return t != NULL && t->id == id && t->state != TT__T_FREE ? t : NULL;
+}
+/* Whether t holds l (not merely reuses the record of a holder that ended). */
+static inline bool tt__lock_held_by(const tt_lock *l, const tt_task *t) {
+  return t != NULL && l->holder == t && l->holder_id == t->id;
+}
 
 /* ---- Objects ------------------------------------------------------------ */
 

@@ -14,6 +14,7 @@ int tt_lock_init(tt_lock *l, const char *name) {
     return -EINVAL;
   tt__obj_init(&l->obj, TT_KIND_lock, name);
   l->holder = NULL;
+  l->holder_id = 0;
   tt__list_init(&l->waiters);
   l->acquired_at = 0;
   return 0;
@@ -21,6 +22,7 @@ int tt_lock_init(tt_lock *l, const char *name) {
 
 static inline void took(tt_lock *l, tt_task *t, int64_t wait_ns) {
   l->holder = t;
+  l->holder_id = t->id;
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
     l->acquired_at = tt__obs_now();
     if (wait_ns >= 0)
@@ -59,11 +61,11 @@ static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline) {
     took(l, self, -1);
     return 0;
   }
-  if (l->holder == self)
+  if (tt__lock_held_by(l, self))
     return -EDEADLK;
   if (deadline == TT_NOWAIT)
     return -ETIMEDOUT;
-  uint64_t holder0 = l->holder ? l->holder->id : 0;
+  uint64_t holder0 = l->holder ? l->holder_id : 0;
   tt__emit_lock_contended(l->obj.id, self->id, holder0);
   int64_t t0 = TT_UNLIKELY(tt__trace_on | tt__cfg.debug) ? tt__obs_now() : 0;
   tt__waiter w = {.task = self};
@@ -88,7 +90,7 @@ int tt_lock_release(tt_lock *l) {
     return err;
   tt_loop *loop = tt__loop;
   tt_task *self = loop ? loop->current : NULL;
-  if (self == NULL || l->holder != self)
+  if (!tt__lock_held_by(l, self))
     return -EPERM;
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
     int64_t now = tt__obs_now();
@@ -99,6 +101,7 @@ int tt_lock_release(tt_lock *l) {
   }
   tt__waiter *w = tt__wake_first(&l->waiters, 0, l->obj.id);
   l->holder = w ? w->task : NULL;
+  l->holder_id = w ? w->task->id : 0;
   return 0;
 }
 

@@ -108,18 +108,25 @@ static const char *blocked_on_name(const tt_task *t) {
 static const tt_task *waits_for(const tt_task *t) {
   if (t->state != TT__T_PARKED || t->block_ptr == NULL)
     return NULL;
-  if (t->block_state == TT_STATE_lock)
-    return ((const tt_lock *)t->block_ptr)->holder;
+  if (t->block_state == TT_STATE_lock) {
+    const tt_lock *l = t->block_ptr;
+    return tt__task_ref(l->holder, l->holder_id);
+  }
   if (t->block_state == TT_STATE_join)
     return (const tt_task *)t->block_ptr;
   return NULL;
 }
 
 static void report_deadlock(tt_loop *loop) {
+  /* The header counts the tasks listed below: the parked ones, not the
+   * finished ones still waiting for a join. */
+  size_t blocked = 0;
+  for (tt__list *n = loop->tasks.next; n != &loop->tasks; n = n->next)
+    blocked += tt__container_of(n, tt_task, all)->state == TT__T_PARKED;
   fprintf(stderr,
           "tasktrace: deadlock: %zu task(s) blocked, none can run and nothing is pending on "
           "the loop; wait-for graph:\n",
-          loop->ntasks);
+          blocked);
   for (tt__list *n = loop->tasks.next; n != &loop->tasks; n = n->next) {
     tt_task *t = tt__container_of(n, tt_task, all);
     if (t->state != TT__T_PARKED)
@@ -135,8 +142,14 @@ static void report_deadlock(tt_loop *loop) {
     if (t->wait_site != NULL)
       fprintf(stderr, " at %s", t->wait_site);
     const tt_task *h = waits_for(t);
-    if (h != NULL && t->block_state == TT_STATE_lock)
+    if (h != NULL && t->block_state == TT_STATE_lock && h->state != TT__T_DONE)
       fprintf(stderr, " held by task '%s' (id %llu)", h->name, (unsigned long long)h->id);
+    else if (h != NULL && t->block_state == TT_STATE_lock)
+      fprintf(stderr, " held by task '%s' (id %llu), which has finished without releasing it",
+              h->name, (unsigned long long)h->id);
+    else if (t->block_state == TT_STATE_lock && t->block_ptr != NULL)
+      fprintf(stderr, " held by task id %llu, which has finished without releasing it",
+              (unsigned long long)((const tt_lock *)t->block_ptr)->holder_id);
     else if (t->block_state != TT_STATE_join && t->block_state != TT_STATE_lock)
       fprintf(stderr, " that no task can signal");
     fputc('\n', stderr);

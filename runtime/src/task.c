@@ -193,8 +193,11 @@ int tt_cancel(tt_task *t) {
     return -EALREADY;
   if (t->state == TT__T_PARKED && !t->uncancellable) {
     t->cancelled = 1;
+    t->cancel_woken = 1;
     tt__wake(t, -ECANCELED, t->loop->current, 0);
-  } else {
+  } else if (!t->cancel_woken) {
+    /* Not already on its way out of a wait with -ECANCELED: asyncio
+     * delivers one CancelledError however often cancel() is called. */
     t->cancel_pending = 1;
   }
   return 0;

@@ -378,3 +378,35 @@ static int main_stress(void *arg) {
 }
 
 TEST(stress_seeded) { run_seeded(main_stress); }
+
+/* Issue 10 item 5: a task that finished holding L and was joined gives its
+ * record back to the pool; the next spawn reuses it. That new task must
+ * not be taken for L's holder: its acquire waits (here: times out) instead
+ * of -EDEADLK, and it may not release L. */
+static int take_and_return(void *arg) { return tt_lock_acquire(&L, TT_FOREVER); }
+
+static int try_foreign(void *arg) {
+  ASSERT_ERR(tt_lock_acquire(&L, TT_NOWAIT), -ETIMEDOUT);
+  ASSERT_ERR(tt_lock_release(&L), -EPERM);
+  return 0;
+}
+
+static int main_holder_reused(void *arg) {
+  ASSERT_OK(tt_lock_init(&L, "reused"));
+  tt_task *a, *b;
+  ASSERT_OK(tt_spawn(&a, take_and_return, NULL, "old-holder"));
+  ASSERT_OK(tt_join(a, NULL, TT_FOREVER));
+  ASSERT_OK(tt_spawn(&b, try_foreign, NULL, "metrics"));
+  ASSERT_TRUE(b == a); /* the pool hands the record out again: what this test is about */
+  ASSERT_OK(tt_join(b, NULL, TT_FOREVER));
+  ASSERT_EQ(tt_lock_locked(&L), 1); /* still held by the finished task, as in asyncio */
+  return 0;
+}
+
+TEST(holder_survives_record_reuse) { ASSERT_EQ(tt_run(main_holder_reused, NULL), 0); }
+
+/* Issue 10 item 8: the -EDEADLK text fits both its uses. */
+TEST(strerror_edeadlk) {
+  ASSERT_TRUE(strstr(tt_strerror(-EDEADLK), "no task can run") != NULL);
+  ASSERT_TRUE(strstr(tt_strerror(-EDEADLK), "taken again by its holder") != NULL);
+}

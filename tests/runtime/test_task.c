@@ -191,3 +191,46 @@ TEST(bad_env) {
   setenv("TASKTRACE_DEBUG", "yes", 1);
   ASSERT_ERR(tt_run(main_seeded, NULL), -EINVAL);
 }
+
+/* Issue 10 item 1: cancelled twice while parked, before it runs again: one
+ * -ECANCELED (from the wait), and the next blocking call goes through, as
+ * asyncio delivers one CancelledError. Merely ready: also once. */
+static int sleep_then_sleep(void *arg) {
+  int *seen = arg;
+  seen[0] = tt_sleep_ms(10000);
+  seen[1] = tt_sleep_ms(1);
+  seen[2] = tt_yield();
+  return 0;
+}
+
+static int yield_then_sleep(void *arg) {
+  int *seen = arg;
+  seen[0] = tt_yield(); /* main cancels it twice while it is ready here */
+  seen[1] = tt_sleep_ms(1);
+  seen[2] = tt_yield();
+  return 0;
+}
+
+static int main_cancel_twice(void *arg) {
+  int parked[3] = {1, 1, 1}, ready[3] = {1, 1, 1};
+  tt_task *t;
+  ASSERT_OK(tt_spawn(&t, sleep_then_sleep, parked, "parked"));
+  ASSERT_OK(tt_yield()); /* it runs and parks in its sleep */
+  ASSERT_OK(tt_cancel(t));
+  ASSERT_OK(tt_cancel(t));
+  ASSERT_OK(tt_join(t, NULL, TT_FOREVER));
+  ASSERT_ERR(parked[0], -ECANCELED);
+  ASSERT_OK(parked[1]);
+  ASSERT_OK(parked[2]);
+  ASSERT_OK(tt_spawn(&t, yield_then_sleep, ready, "ready"));
+  ASSERT_OK(tt_yield()); /* it runs and yields: ready, not parked */
+  ASSERT_OK(tt_cancel(t));
+  ASSERT_OK(tt_cancel(t));
+  ASSERT_OK(tt_join(t, NULL, TT_FOREVER));
+  ASSERT_OK(ready[0]);
+  ASSERT_ERR(ready[1], -ECANCELED);
+  ASSERT_OK(ready[2]);
+  return 0;
+}
+
+TEST(cancel_twice_delivered_once) { ASSERT_EQ(tt_run(main_cancel_twice, NULL), 0); }

@@ -2,6 +2,7 @@
  * test_debug.c with TASKTRACE_DEBUG=1. Lines marked with an at-sign tag are
  * call sites the tests expect in messages: they find the line numbers by
  * the tags, so edit freely but keep each tag on its call. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,6 +137,26 @@ static int main_deadlock(void *arg) {
   return tt_gather(t, 2, NULL, TT_FOREVER);
 }
 
+/* ---- deadlock-done: a task finished holding L (not joined), another waits
+ * for L, main joins that one ---- */
+static int quitter(void *arg) {
+  (void)arg;
+  return tt_lock_acquire(&L, TT_FOREVER); /* returns without releasing */
+}
+static int waiter(void *arg) {
+  (void)arg;
+  return tt_lock_acquire(&L, TT_FOREVER); /* @done_wait */
+}
+static int main_deadlock_done(void *arg) {
+  (void)arg;
+  tt_task *q, *w;
+  tt_lock_init(&L, "L");
+  tt_spawn(&q, quitter, NULL, "quitter");
+  tt_sleep_ms(1);
+  tt_spawn(&w, waiter, NULL, "waiter");
+  return tt_join(w, NULL, TT_FOREVER);
+}
+
 /* ---- lock-held: held 120 ms while another task waits ---- */
 static int slowpoke(void *arg) {
   (void)arg;
@@ -202,6 +223,22 @@ static int main_sigquit(void *arg) {
   return tt_join(b, NULL, TT_FOREVER);
 }
 
+/* ---- sigquit-idle: a dump while the loop is idle in its poll ---- */
+static void *quit_later(void *arg) {
+  (void)arg;
+  usleep(40 * 1000);
+  kill(getpid(), SIGQUIT);
+  return NULL;
+}
+static int main_sigquit_idle(void *arg) {
+  (void)arg;
+  pthread_t th;
+  pthread_create(&th, NULL, quit_later, NULL);
+  int r = tt_sleep_ms(150);
+  pthread_join(th, NULL);
+  return r;
+}
+
 static const struct {
   const char *name;
   tt_fn fn;
@@ -210,6 +247,7 @@ static const struct {
     {"slow-iteration", main_slow_iteration}, {"wrong-thread", main_wrong_thread},
     {"unretrieved", main_unretrieved}, {"pending", main_pending},
     {"deadlock", main_deadlock},       {"lock-held", main_lock_held},
+    {"deadlock-done", main_deadlock_done}, {"sigquit-idle", main_sigquit_idle},
     {"overflow", main_overflow},       {"sigquit", main_sigquit},
 };
 

@@ -164,8 +164,8 @@ TEST(pending_at_shutdown) {
               site("sleeper_spawn"), site("sleeper_wait"));
   ASSERT_LINE(out,
               "tasktrace: task pending at shutdown: task 'locker' (id *, spawned at %s) waits for "
-              "lock 'L' (held by task 'main', id 1) at %s (for * ms); main returned, so it is "
-              "cancelled",
+              "lock 'L' (held by task 'main', id 1, which has finished without releasing it) at %s "
+              "(for * ms); main returned, so it is cancelled",
               site("locker_spawn"), site("locker_wait"));
   free(out);
 }
@@ -180,6 +180,42 @@ TEST(deadlock_graph) {
   ASSERT_LINE(out, "  task 'ba' (id *, spawned at %s) waits for lock 'L1' at %s held by task 'ab' (id *)",
               site("ba_spawn"), site("ba_wait"));
   ASSERT_LINE(out, "tt_run=%d", -EDEADLK);
+  free(out);
+}
+
+/* Issue 10 item 9: the seeded scheduler's extra yield at a blocking call
+ * must not cost the report that call's site. */
+TEST(deadlock_sites_under_seeds) {
+  int deadlocked = 0;
+  for (int seed = 1; seed <= 24; seed++) {
+    char env_seed[48];
+    snprintf(env_seed, sizeof env_seed, "TASKTRACE_SCHED_SEED=%d", seed);
+    char *extra[] = {env_seed, NULL};
+    char *out;
+    run("deadlock", extra, &out);
+    if (strstr(out, "tasktrace: deadlock:") != NULL) {
+      deadlocked++;
+      ASSERT_LINE(out, "  task 'ab' (id *, spawned at %s) waits for lock 'L2' at %s held by task 'ba' (id *)",
+                  site("ab_spawn"), site("ab_wait"));
+      ASSERT_LINE(out, "  task 'ba' (id *, spawned at %s) waits for lock 'L1' at %s held by task 'ab' (id *)",
+                  site("ba_spawn"), site("ba_wait"));
+    }
+    free(out);
+  }
+  ASSERT_GE(deadlocked, 12); /* the program deadlocks whatever the seed */
+}
+
+/* Issue 10 items 6, 8: the header counts the tasks it lists (not the
+ * finished one nobody joined), and a lock whose holder finished says so. */
+TEST(deadlock_holder_finished) {
+  char *out;
+  ASSERT_NE(run("deadlock-done", NULL, &out), 0);
+  ASSERT_LINE(out, "tasktrace: deadlock: 2 task(s) blocked, none can run and nothing is pending "
+                   "on the loop; wait-for graph:");
+  ASSERT_LINE(out, "  task 'waiter' (id *, spawned at *) waits for lock 'L' at %s held by task "
+                   "'quitter' (id *), which has finished without releasing it",
+              site("done_wait"));
+  ASSERT_EQ(count(out, "\n  task '"), 2);
   free(out);
 }
 
@@ -234,5 +270,16 @@ TEST(sigquit_dump) {
               site("napper_wait"));
   ASSERT_LINE(out, "* parked * ms  blocked *%s *waits for event 'E' at %s", site("blocked_spawn"),
               site("blocked_wait"));
+  free(out);
+}
+
+/* Issue 10 item 14: a dump taken while the loop sleeps in its poll is not
+ * followed by a false slow-iteration report. */
+static char *slow20[] = {"TASKTRACE_SLOW_MS=20", NULL};
+TEST(sigquit_idle_not_slow) {
+  char *out;
+  ASSERT_EQ(run("sigquit-idle", slow20, &out), 0);
+  ASSERT_LINE(out, "tasktrace: SIGQUIT: 1 task(s) on the loop of process *:");
+  ASSERT_EQ(count(out, "slow loop iteration"), 0);
   free(out);
 }

@@ -97,7 +97,7 @@ TT_EXTERN int tt_join(tt_task *t, int *result, tt_deadline deadline);
 /* Give the handle back without waiting; the task runs on. */
 TT_EXTERN int tt_detach(tt_task *t);
 /* Ask t to stop: its current or next blocking call returns -ECANCELED,
- * once. Returns 0, -EINVAL (bad handle), -EALREADY (t has finished). */
+ * once, however often t is cancelled before it runs again. Returns 0, -EINVAL (bad handle), -EALREADY (t has finished). */
 TT_EXTERN int tt_cancel(tt_task *t);
 /* Wait for all n tasks and give their handles back (asyncio.gather with
  * return_exceptions=True); results (may be NULL) receives each result.
@@ -139,7 +139,8 @@ typedef struct tt__obj {
 
 typedef struct tt_lock {
   tt__obj obj;
-  tt_task *holder;     /* NULL when free */
+  tt_task *holder;     /* NULL when free; a pooled record: trust it only with holder_id */
+  uint64_t holder_id;  /* the holder's task id: the record may be reused once it is joined */
   tt__list waiters;    /* tt__waiter, FIFO */
   int64_t acquired_at; /* when the holder got it (hold time) */
 } tt_lock;
@@ -163,8 +164,10 @@ typedef struct tt_event {
 TT_EXTERN int tt_event_init(tt_event *e, const char *name);
 /* set wakes every waiter (each returns 0, even if cleared before it runs).
  * set/clear called from another thread do nothing (reported in debug mode). */
-TT_EXTERN void tt_event_set(tt_event *e); /* wakes every waiter */
-TT_EXTERN void tt_event_clear(tt_event *e);
+/* Both return 0, -EINVAL (NULL), -EPERM (not the loop's thread: use
+ * tt_loop_call_threadsafe; the call is refused, not silently dropped). */
+TT_EXTERN int tt_event_set(tt_event *e); /* wakes every waiter */
+TT_EXTERN int tt_event_clear(tt_event *e);
 TT_EXTERN int tt_event_is_set(const tt_event *e); /* 1, 0, or -EPERM */
 /* Returns 0 once set, -ETIMEDOUT, -ECANCELED. */
 TT_EXTERN int tt_event_wait(tt_event *e, tt_deadline deadline);
