@@ -76,14 +76,19 @@ struct tt_collector {
 /* Escape an untrusted string (a producer's, a path) for one log argument. */
 #define ESC(buf, s) tt_esc(buf, sizeof buf, s)
 
+/* One log line: "tasktraced: " (or the prefix), what, the message. */
+static void vlog(tt_collector *c, const char *what, const char *fmt, va_list ap) {
+  fprintf(stderr, "%s: %s", c->o.log_prefix ? c->o.log_prefix : "tasktraced", what);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+}
+
 static void logf_(tt_collector *c, int always, const char *fmt, ...) {
   if (c->o.quiet && !always)
     return;
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "%s: ", c->o.log_prefix ? c->o.log_prefix : "tasktraced");
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  vlog(c, "", fmt, ap);
   va_end(ap);
 }
 
@@ -564,9 +569,7 @@ static void refuse_log(tt_collector *c, const char *fmt, ...) {
   c->refusing = 1;
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "%s: refusing connection: ", c->o.log_prefix ? c->o.log_prefix : "tasktraced");
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  vlog(c, "refusing connection: ", fmt, ap);
   va_end(ap);
 }
 
