@@ -107,6 +107,16 @@ int tt__spawn_o(tt_task **out, tt_fn fn, void *arg, const tt_spawn_opts *opts, c
   return tt__spawn(out, fn, arg, opts ? opts->name : NULL, opts ? opts->stack_size : 0, site);
 }
 
+/* Hand a finished task's result and handle back to its joiner. */
+static void take_result(tt_task *t, int *result) {
+  if (result != NULL)
+    *result = t->result;
+  t->retrieved = 1;
+  t->handle_out = 0;
+  if (t->loop->dead != t)
+    tt__task_release(t); /* the stack went back when it finished */
+}
+
 /* The task is over: record the result, wake its joiner, stop the loop when
  * it is main. Its stack (if any) is released by whoever runs next. */
 void tt__task_finish(tt_task *t, int result) {
@@ -166,12 +176,7 @@ int tt_join(tt_task *t, int *result, tt_deadline deadline) {
     if (r < 0)
       return r;
   }
-  if (result != NULL)
-    *result = t->result;
-  t->retrieved = 1;
-  t->handle_out = 0;
-  if (t->loop->dead != t)
-    tt__task_release(t); /* the stack went back when it finished */
+  take_result(t, result);
   return 0;
 }
 
@@ -213,8 +218,18 @@ int tt_gather(tt_task **tasks, size_t n, int *results, tt_deadline deadline) {
     if (tasks[i] == NULL)
       continue;
     int r = tt_join(tasks[i], results ? &results[i] : NULL, deadline);
-    if (r < 0)
+    if (r < 0) {
+      /* Timed out or cancelled: still hand back every task that has
+       * finished, wherever it stands in the array, so that the non-NULL
+       * entries are exactly the unfinished ones. */
+      for (size_t j = 0; j < n; j++)
+        if (tasks[j] != NULL && tt__task_valid(tasks[j]) && tasks[j]->state == TT__T_DONE &&
+            tasks[j]->joiner == NULL) {
+          take_result(tasks[j], results ? &results[j] : NULL);
+          tasks[j] = NULL;
+        }
       return r;
+    }
     tasks[i] = NULL;
   }
   return 0;

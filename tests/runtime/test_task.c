@@ -234,3 +234,32 @@ static int main_cancel_twice(void *arg) {
 }
 
 TEST(cancel_twice_delivered_once) { ASSERT_EQ(tt_run(main_cancel_twice, NULL), 0); }
+
+/* Issue 10 item 3: a gather that times out still hands back every task that
+ * finished, wherever it stands in the array: the non-NULL entries are
+ * exactly the unfinished tasks (it used to stop at the first unfinished
+ * one and keep the finished tasks after it). */
+static int sleep_then(void *arg) {
+  ASSERT_OK(tt_sleep_ms(300));
+  return (int)(intptr_t)arg;
+}
+
+static int main_gather_timeout_hands_back(void *arg) {
+  (void)arg;
+  tt_task *t[3];
+  int res[3] = {-1, -1, -1};
+  ASSERT_OK(tt_spawn(&t[0], sleep_then, (void *)(intptr_t)1, "slow"));
+  ASSERT_OK(tt_spawn(&t[1], ret_arg, (void *)(intptr_t)5, "fast-1"));
+  ASSERT_OK(tt_spawn(&t[2], ret_arg, (void *)(intptr_t)6, "fast-2"));
+  ASSERT_ERR(tt_gather(t, 3, res, tt_after_ms(30)), -ETIMEDOUT);
+  ASSERT_TRUE(t[0] != NULL);
+  ASSERT_TRUE(t[1] == NULL);
+  ASSERT_TRUE(t[2] == NULL);
+  ASSERT_EQ(res[1], 5);
+  ASSERT_EQ(res[2], 6);
+  ASSERT_OK(tt_gather(t, 3, res, TT_FOREVER)); /* the rest, later */
+  ASSERT_EQ(res[0], 1);
+  return 0;
+}
+
+TEST(gather_timeout_hands_back_finished) { ASSERT_EQ(tt_run(main_gather_timeout_hands_back, NULL), 0); }
