@@ -3,6 +3,7 @@
 #   scripts/test.sh               build/ , the normal suite (what CI runs)
 #   scripts/test.sh --asan        build-asan/ , ASan + UBSan build
 #   scripts/test.sh --valgrind    build-valgrind/ , every test program under valgrind
+#   TT_TEST_TIMING=1 scripts/test.sh   also the timing-sensitive tests (quiet machine)
 # Further arguments go to ctest (e.g. -R lock, -L lttng, -LE fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ mode=normal
 case "${1:-}" in
   --asan) mode=asan; shift ;;
   --valgrind) mode=valgrind; shift ;;
-  --help|-h) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --help|-h) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 TT_SETUP_TEST=1 scripts/setup.sh
 case $mode in
@@ -30,12 +31,14 @@ cd "$TT_BUILD_DIR"
 # (tests/harness/tt_test.c); it goes when the suite ends, however it ends.
 cleanup_attacker() { if [ "$(id -u)" = 0 ] && id tt-attacker >/dev/null 2>&1; then userdel tt-attacker || true; fi; }
 trap cleanup_attacker EXIT
-# Not under valgrind or the sanitizers: the tests labelled "timing", which
-# bound a duration (that includes forking the instrumented test process) or
-# depend on how fast a producer runs against a stopped collector:
+# Left out unless TT_TEST_TIMING=1: the tests labelled "timing", which bound
+# a duration or depend on how fast a producer runs against a stopped
+# collector, and so fail on a loaded machine (what they measure belongs in
+# the benchmarks; they stay as checks to run by hand on a quiet machine,
+# never under valgrind or the sanitizers):
 #   lttng.starts_fast                   the first task runs within 20 ms of exec
 #   collector.sigstop_collector         a stopped collector costs no wall time
 #   producer_security.stopped_collector the same, for the exit flush
-[ "$mode" != normal ] && set -- -LE timing "$@"
+if [ "$mode" != normal ] || [ "${TT_TEST_TIMING:-0}" != 1 ]; then set -- -LE timing "$@"; fi
 ctest --output-on-failure -j"$(nproc)" "$@"
 
