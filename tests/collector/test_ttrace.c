@@ -235,3 +235,41 @@ TEST(seek) {
   free(data);
   unlink(path);
 }
+
+/* tt_writer_open never writes through a planted link, never opens a FIFO
+ * (which would block), never replaces a file with other names, and does
+ * replace a plain file of ours. */
+TEST(writer_open_refuses_links_and_fifos) {
+  tt_writer *w;
+  tt_proc_info p = proc();
+  char victim[640], slink[640], fifo[640], hard[640], plain[640];
+  snprintf(victim, sizeof victim, "%s", tmp_path("victim"));
+  snprintf(slink, sizeof slink, "%s", tmp_path("link.ttrace"));
+  snprintf(fifo, sizeof fifo, "%s", tmp_path("fifo.ttrace"));
+  snprintf(hard, sizeof hard, "%s", tmp_path("hard.ttrace"));
+  snprintf(plain, sizeof plain, "%s", tmp_path("plain.ttrace"));
+  int fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  ASSERT_EQ(write(fd, "keep", 4), 4);
+  close(fd);
+  ASSERT_OK(symlink(victim, slink));
+  ASSERT_ERR(tt_writer_open(&w, slink, &p, NULL), -EPERM);
+  ASSERT_OK(mkfifo(fifo, 0600));
+  ASSERT_ERR(tt_writer_open(&w, fifo, &p, NULL), -EINVAL);
+  ASSERT_OK(link(victim, hard));
+  ASSERT_ERR(tt_writer_open(&w, hard, &p, NULL), -EPERM);
+  struct stat st;
+  ASSERT_OK(stat(victim, &st));
+  ASSERT_EQ(st.st_size, 4); /* untouched through the link and the hard link */
+  write_file(plain, 10, NULL);
+  write_file(plain, 20, NULL); /* ours: replaced */
+  tt_reader *r;
+  ASSERT_OK(tt_reader_open(&r, plain));
+  tt_trace_event ev;
+  long n = 0;
+  while (tt_reader_next(r, &ev) > 0)
+    n++;
+  tt_reader_close(r);
+  ASSERT_EQ(n, 20);
+  ASSERT_OK(stat(plain, &st));
+  ASSERT_EQ(st.st_mode & 0777, 0600);
+}

@@ -201,8 +201,11 @@ typedef struct tt_writer_opts {
   size_t ring_bytes; /* flight recorder: keep only the last ring_bytes of
                         compressed chunks (written at close); 0: off */
 } tt_writer_opts;
-/* Create (truncate) path for the events of process *proc. opts may be NULL.
- * Returns 0 or -errno (-EINVAL for bad options). */
+/* Create path, or replace it if it is a regular file of the caller's with
+ * one link, for the events of process *proc; never through a symbolic link
+ * (-EPERM), nor a FIFO or device (-EINVAL), nor a file of another user's or
+ * with other names (-EPERM). New files are 0600. opts may be NULL. Returns
+ * 0 or -errno (-EINVAL for bad options). */
 TT_EXTERN int tt_writer_open(tt_writer **out, const char *path, const tt_proc_info *proc,
                              const tt_writer_opts *opts);
 /* Append one event (ev->pid, ev->tid, ev->ts, fields by the schema; strings
