@@ -32,34 +32,34 @@ mkdir -p "$BUILD"
 BUILD=$(cd "$BUILD" && pwd)
 # shellcheck disable=SC2054
 FUZZ_FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE)
-TRACER_SRC="tracer/src/codec.c tracer/src/ttreader.c tracer/src/ttwriter.c tracer/src/schema.c tracer/src/safestr.c"
+# The format room and what it stands on (base, schema): tracer/CMakeLists.txt.
+TRACER_SRC="$(echo tracer/format/src/*.c tracer/schema/schema.c base/src/*.c)"
+TRACER_INC="-Ibase/include -Itracer/schema/include -Itracer/format/include"
 
 # build_collector T BIN: the collector's reader and stream decoder alone.
 build_collector() {
-  if [ ! -x "$2" ] || [ -n "$(find tracer/src tests/fuzz -newer "$2" -name '*.[ch]' | head -1)" ]; then
+  if [ ! -x "$2" ] || [ -n "$(find base tracer/schema tracer/format tests/fuzz -newer "$2" -name '*.[ch]' | head -1)" ]; then
     # shellcheck disable=SC2086
-    "$CC" "${FUZZ_FLAGS[@]}" -Itracer/include -Itracer/src -o "$2" "tests/fuzz/fuzz_$1.c" \
+    "$CC" "${FUZZ_FLAGS[@]}" $TRACER_INC -o "$2" "tests/fuzz/fuzz_$1.c" \
       $TRACER_SRC -lz
   fi
 }
 
 # build_viewer T BIN: the whole viewer library, without the command's own files.
 build_viewer() {
-  if [ ! -x "$2" ] || [ -n "$(find viewer tracer/src tests/viewer/fuzz -newer "$2" \
+  if [ ! -x "$2" ] || [ -n "$(find viewer base tracer/schema tracer/format tests/viewer/fuzz -newer "$2" \
       \( -name '*.[ch]' -o -name '*.js' -o -name '*.css' \) | head -1)" ]; then
     # The HTML page's assets, embedded as the viewer's CMake build does.
     cmake -DOUT="$BUILD/html_assets.c" \
       "-DINPUTS=viewer/src/html/page.css|viewer/src/html/page.js" "-DNAMES=css|js" \
       -P viewer/cmake/embed.cmake
     local src=() f bt have_bt=
-    for f in viewer/src/*.c; do
-      case "$f" in */main.c|*/cmd_*.c) ;; *) src+=("$f") ;; esac
-    done
+    for f in viewer/src/*.c; do src+=("$f"); done
     bt=$(pkg-config --cflags --libs babeltrace2 2>/dev/null || true)
     [ -n "$bt" ] && have_bt=-DTT_HAVE_BABELTRACE2=1
     # shellcheck disable=SC2086
-    "$CC" "${FUZZ_FLAGS[@]}" $have_bt -Iviewer/include -Iviewer/src -Itracer/include \
-      -Itracer/src -o "$2" "tests/viewer/fuzz/fuzz_$1.c" "${src[@]}" $TRACER_SRC "$BUILD/html_assets.c" $bt -lz -lm
+    "$CC" "${FUZZ_FLAGS[@]}" $have_bt -Iviewer/include -Iviewer/src $TRACER_INC \
+      -o "$2" "tests/viewer/fuzz/fuzz_$1.c" "${src[@]}" $TRACER_SRC "$BUILD/html_assets.c" $bt -lz -lm
   fi
 }
 

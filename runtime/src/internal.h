@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "ctx.h"
+#include "tasktrace/emit.h"
 #include "tasktrace/tasktrace.h"
+#include "tt_base.h"
 
 #define TT__HIDDEN __attribute__((visibility("hidden")))
 

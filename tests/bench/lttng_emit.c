@@ -3,7 +3,7 @@
  * check, the slow function, the tracepoint of the dlopen()ed provider.
  * Run it under a session recording tasktrace:* (scripts/bench-trace.sh);
  * without one it measures a disabled site. */
-#include <tasktrace/tracer.h>
+#include <tasktrace/emit.h>
 
 #include "lttng_burst.h"
 

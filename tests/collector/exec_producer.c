@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tasktrace/emit.h"
 #include "tasktrace/tasktrace.h"
 
 static long events;

@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "codec.h"
-#include "ttfile.h"
+#include "tasktrace/wire.h"
+#include "tasktrace/ingest.h"
 
 #define MSG (32u << 10)
 

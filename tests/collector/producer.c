@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "tasktrace/emit.h"
 #include "tasktrace/tasktrace.h"
 
 static long events, pause_every, pause_us;

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tasktrace/tracer.h"
+#include "tasktrace/ttrace.h"
 #include "tt_test.h"
 
 static char dir[160], sock[200], outdir[200];

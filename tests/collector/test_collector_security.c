@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tasktrace/tracer.h"
+#include "tasktrace/ttrace.h"
 #include "tt_test.h"
 
 static void sleep_ms(long ms) {

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tasktrace/tracer.h"
+#include "tasktrace/ttrace.h"
 #include "tt_test.h"
 
 static char *tmp_path(const char *name) {

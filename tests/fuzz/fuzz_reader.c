@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "tasktrace/tracer.h"
+#include "tasktrace/ttrace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tt_reader *r;

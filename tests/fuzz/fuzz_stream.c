@@ -11,8 +11,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "codec.h"
-#include "ttfile.h"
+#include "tasktrace/wire.h"
+#include "tasktrace/ingest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tt_proc_info proc;

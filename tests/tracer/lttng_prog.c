@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <tasktrace/emit.h>
 #include <tasktrace/tasktrace.h>
 
 #define V(id, i) ((uint64_t)(id) * 100 + (i))

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <tasktrace/schema.h>
 #include <tasktrace/tasktrace.h>
 
 #include "tt_test.h"

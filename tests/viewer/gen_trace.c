@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tasktrace/tracer.h"
+#include "tasktrace/ttrace.h"
 
 enum { READY, SLEEPING, LOCKWAIT, DONE };
 

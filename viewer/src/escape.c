@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tt_base.h"
 #include "tasktrace/viewer.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */

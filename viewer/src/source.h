@@ -3,6 +3,7 @@
 #ifndef TT_VIEWER_SOURCE_H
 #define TT_VIEWER_SOURCE_H
 
+#include "tt_base.h"
 #include "tasktrace/viewer.h"
 
 typedef struct tt__source_ops {

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "tt_base.h"
 #include "tasktrace/viewer.h"
 
 /* Print a name from a trace on a terminal through tt_escape, compact:

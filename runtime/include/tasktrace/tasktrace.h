@@ -24,7 +24,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
-#include "tasktrace/tracer.h"
+#include "tasktrace/defs.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "tasktrace/tracer.h"
+#include "tasktrace/ttrace.h"
 
 #ifdef __cplusplus
 extern "C" {

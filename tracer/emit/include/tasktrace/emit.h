@@ -1,0 +1,70 @@
+/* tasktrace emission — <tasktrace/emit.h>, private to the runtime and the
+ * tracer: how the runtime hands events to the active sinks (native stream,
+ * LTTng-UST). Not installed; programs never include it.
+ *
+ * Errors: tt_tracer_init returns 0 or a negative errno with a message
+ * already printed on stderr; emission never fails (what cannot be sent is
+ * counted and reported as a `lost` event).
+ */
+#ifndef TASKTRACE_EMIT_H
+#define TASKTRACE_EMIT_H
+
+#include "tasktrace/schema.h"
+#include "tt_base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Emission (used by the runtime) -------------------------------------
+ *
+ * tt__trace_on is zero unless some sink is active: a disabled build pays one
+ * load and one branch per emission site. The _slow functions time-stamp the
+ * event and hand it to each active sink (native stream, LTTng-UST).
+ */
+#define TT__TRACE_NATIVE 1u
+#define TT__TRACE_LTTNG 2u
+TT_EXTERN extern unsigned tt__trace_on;
+
+#define TT__PT_U64 uint64_t
+#define TT__PT_I64 int64_t
+#define TT__PT_STR const char *
+#define TT__P1(k, n) TT__PT_##k n
+#define TT__PN_U64(n) , uint64_t n
+#define TT__PN_I64(n) , int64_t n
+#define TT__PN_STR(n) , const char *n
+#define TT__PN_NONE(n)
+#define TT__AN_U64(n) , n
+#define TT__AN_I64(n) , n
+#define TT__AN_STR(n) , n
+#define TT__AN_NONE(n)
+
+#define TT__DECL_EMIT(id, name, ll, k0, f0, k1, f1, k2, f2, k3, f3)                               \
+  TT_EXTERN void tt__emit_##name##_slow(TT__P1(k0, f0) TT__PN_##k1(f1) TT__PN_##k2(f2)           \
+                                            TT__PN_##k3(f3));                                      \
+  static inline void tt__emit_##name(TT__P1(k0, f0) TT__PN_##k1(f1) TT__PN_##k2(f2)              \
+                                         TT__PN_##k3(f3)) {                                        \
+    if (TT_UNLIKELY(tt__trace_on))                                                                 \
+      tt__emit_##name##_slow(f0 TT__AN_##k1(f1) TT__AN_##k2(f2) TT__AN_##k3(f3));                 \
+  }
+TT_EVENTS(TT__DECL_EMIT)
+#undef TT__DECL_EMIT
+
+/* Start tracing for this process from the environment (TASKTRACE_COLLECTOR,
+ * the LTTng provider). Idempotent. Returns 0 or a negative errno with a
+ * message already printed on stderr. */
+TT_EXTERN int tt_tracer_init(void);
+/* Fold the LTTng tracepoints' enabled state into tt__trace_on (the loop
+ * calls it once per iteration, before polling; tracer/emit/src/lttng.c). */
+#if TT_LTTNG
+TT_EXTERN void tt__lttng_refresh(void);
+#else
+static inline void tt__lttng_refresh(void) {}
+#endif
+/* Flush what is buffered to every sink (at exit, before a crash dump). */
+TT_EXTERN void tt_tracer_flush(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TASKTRACE_EMIT_H */
