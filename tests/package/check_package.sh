@@ -1,0 +1,95 @@
+#!/bin/sh
+# tasktrace as a package (README "Using tasktrace in your project"): install
+# the build into a fresh prefix, then build prog.c outside the tree the
+# three ways the README gives, run each, and record one of them with LTTng.
+#   check_package.sh BUILD_DIR SRC_DIR MODE
+#   MODE: install (files, pkg-config, find_package), subdir (add_subdirectory),
+#         lttng (a plain LTTng session records the installed program; 77 without lttng)
+set -u
+build=$1 src=$2 mode=$3
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tt-package.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+p=$tmp/prefix
+install_prefix() {
+  cmake --install "$build" --prefix "$p" >"$tmp/install.log" 2>&1 ||
+    { echo "FAIL: cmake --install: $(tail -5 "$tmp/install.log")"; exit 1; }
+}
+# consumer DIR LINE...: a CMake project of prog.c whose CMakeLists ends with LINE...
+consumer() {
+  d=$1; shift
+  mkdir -p "$d"
+  cp "$src/tests/package/prog.c" "$d/"
+  { echo "cmake_minimum_required(VERSION 3.21)"; echo "project(consumer C)"
+    for l in "$@"; do echo "$l"; done; } >"$d/CMakeLists.txt"
+}
+run_prog() { # run_prog NAME FILE: it must print "balance 20"
+  out=$("$2" 2>&1) || { fail "$1: exit $?: $out"; return; }
+  [ "$out" = "balance 20" ] || fail "$1: printed '$out'"
+}
+
+case $mode in
+install)
+  install_prefix
+  for f in bin/tasktrace bin/tasktraced include/tasktrace/tasktrace.h include/tasktrace/defs.h \
+      include/tasktrace/schema.h include/tasktrace/ttrace.h lib/libtasktrace.a lib/libtasktrace.so.0 \
+      lib/pkgconfig/tasktrace.pc lib/cmake/tasktrace/tasktrace-config.cmake; do
+    [ -e "$p/$f" ] || fail "not installed: $f"
+  done
+  # Nothing internal goes out: no base or emission header.
+  for f in tt_base.h tasktrace/emit.h tasktrace/wire.h tasktrace/ingest.h; do
+    [ ! -e "$p/include/$f" ] || fail "installed an internal header: $f"
+  done
+  # The shared library exports the API and none of the containers or escaping.
+  if nm -D --defined-only "$p/lib/libtasktrace.so.0" | grep -qE " (tt_esc|tt_escape|tt_now_ns)$"; then
+    fail "libtasktrace.so exports internal symbols"
+  fi
+  "$p/bin/tasktrace" --help >/dev/null 2>&1 || fail "installed tasktrace --help"
+  # 1. pkg-config, shared.
+  PKG_CONFIG_PATH=$p/lib/pkgconfig
+  export PKG_CONFIG_PATH
+  flags=$(pkg-config --cflags --libs tasktrace) || fail "pkg-config tasktrace"
+  # shellcheck disable=SC2086
+  cc -std=gnu11 -o "$tmp/pc" "$src/tests/package/prog.c" $flags -Wl,-rpath,"$p/lib" \
+    >"$tmp/cc.log" 2>&1 || fail "pkg-config build: $(cat "$tmp/cc.log")"
+  run_prog pkg-config "$tmp/pc"
+  ldd "$tmp/pc" | grep -q "$p/lib/libtasktrace.so.0" || fail "pkg-config program does not load the installed library"
+  # 2. find_package, the shared and the static library.
+  consumer "$tmp/fp" "find_package(tasktrace 0.1 CONFIG REQUIRED)" \
+    "add_executable(shared prog.c)" "target_link_libraries(shared PRIVATE tasktrace::tasktrace)" \
+    "add_executable(static prog.c)" "target_link_libraries(static PRIVATE tasktrace::tasktrace_static)"
+  { cmake -S "$tmp/fp" -B "$tmp/fp/b" -DCMAKE_PREFIX_PATH="$p" && cmake --build "$tmp/fp/b"; } \
+    >"$tmp/fp.log" 2>&1 || fail "find_package build: $(tail -20 "$tmp/fp.log")"
+  run_prog find_package-shared "$tmp/fp/b/shared"
+  run_prog find_package-static "$tmp/fp/b/static"
+  ;;
+subdir)
+  # 3. add_subdirectory of the source tree: no tests, no examples, the
+  # same target names as the package.
+  consumer "$tmp/sd" "add_subdirectory(\"$src\" tasktrace EXCLUDE_FROM_ALL)" \
+    "add_executable(prog prog.c)" "target_link_libraries(prog PRIVATE tasktrace::tasktrace_static)"
+  { cmake -S "$tmp/sd" -B "$tmp/sd/b" && cmake --build "$tmp/sd/b" -j2; } \
+    >"$tmp/sd.log" 2>&1 || fail "add_subdirectory build: $(grep -m5 -i error "$tmp/sd.log")"
+  run_prog add_subdirectory "$tmp/sd/b/prog"
+  [ ! -d "$tmp/sd/b/tasktrace/tests" ] || fail "add_subdirectory configured the tests"
+  ;;
+lttng)
+  command -v lttng >/dev/null && command -v lttng-sessiond >/dev/null ||
+    { echo "lttng-tools not installed: skipped"; exit 77; }
+  install_prefix
+  PKG_CONFIG_PATH=$p/lib/pkgconfig
+  export PKG_CONFIG_PATH
+  # shellcheck disable=SC2046
+  cc -std=gnu11 -o "$tmp/pc" "$src/tests/package/prog.c" $(pkg-config --cflags --libs tasktrace) \
+    -Wl,-rpath,"$p/lib" || fail "build"
+  bash "$src/scripts/lttng-record.sh" -b -o "$tmp/trace" -- "$tmp/pc" >"$tmp/rec.out" 2>&1 ||
+    fail "lttng-record: $(cat "$tmp/rec.out")"
+  n=$(babeltrace2 "$tmp/trace" 2>/dev/null | grep -c "tasktrace:task_create")
+  [ "$n" -ge 3 ] || fail "the installed program recorded $n task_create events (want 3): $(cat "$tmp/rec.out")"
+  ;;
+*) echo "check_package.sh: unknown mode '$mode'" >&2; exit 2 ;;
+esac
+[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo ok
