@@ -88,6 +88,15 @@ lttng)
     fail "lttng-record: $(cat "$tmp/rec.out")"
   n=$(babeltrace2 "$tmp/trace" 2>/dev/null | grep -c "tasktrace:task_create")
   [ "$n" -ge 3 ] || fail "the installed program recorded $n task_create events (want 3): $(cat "$tmp/rec.out")"
+  # Without its provider, debug mode says why nothing is recorded (unless
+  # one is installed system-wide where the library was configured to look).
+  rm -f "$p/lib/libtasktrace-lttng.so"
+  TASKTRACE_DEBUG=1 "$tmp/pc" >/dev/null 2>"$tmp/err"
+  if ! grep -q "^tasktrace: LTTng: no tasktrace:\* events will be recorded: libtasktrace-lttng.so is not in $p/lib/" "$tmp/err"; then
+    ls /usr/local/lib/libtasktrace-lttng.so >/dev/null 2>&1 || fail "no line on a missing provider: $(cat "$tmp/err")"
+  fi
+  TASKTRACE_DEBUG=0 "$tmp/pc" >/dev/null 2>"$tmp/err"
+  [ ! -s "$tmp/err" ] || fail "outside debug mode a missing provider printed: $(cat "$tmp/err")"
   ;;
 *) echo "check_package.sh: unknown mode '$mode'" >&2; exit 2 ;;
 esac

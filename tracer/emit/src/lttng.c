@@ -175,9 +175,12 @@ static int runtime_file(char *out, size_t cap) {
   return 0;
 }
 
-/* <dir of the runtime's file>/../lib/NAME: an installed prefix (bin/ and
- * lib/ side by side), and the build tree alike. */
-static int load_beside_runtime(int loud) {
+/* Beside the runtime's file: <dir>/NAME (a shared libtasktrace installed
+ * with the provider, whatever the libdir is called: lib, lib64,
+ * lib/x86_64-linux-gnu), then <dir>/../lib/NAME (a program in an installed
+ * prefix's bin/, and the build tree alike). Each place tried is appended
+ * to tried (for the one line that says where nothing was found). */
+static int load_beside_runtime(int loud, char *tried, size_t cap) {
   char file[PATH_MAX];
   if (runtime_file(file, sizeof file) < 0)
     return 0;
@@ -185,8 +188,23 @@ static int load_beside_runtime(int loud) {
   if (slash == NULL)
     return 0;
   *slash = '\0';
-  char path[PATH_MAX + 64];
-  snprintf(path, sizeof path, "%s/../lib/" TT__PROVIDER_SONAME, file);
+  static const char *const rel[] = {"/", "/../lib/"};
+  for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s%s" TT__PROVIDER_SONAME, file, rel[i]);
+    size_t n = strlen(tried);
+    snprintf(tried + n, cap - n, "%s%s", n ? ", " : "", path);
+    int r = load_trusted(path, loud);
+    if (r > 0)
+      return r;
+  }
+  return 0;
+}
+
+/* try(path): load path if trusted, noting it in tried. */
+static int load_noted(const char *path, int loud, char *tried, size_t cap) {
+  size_t n = strlen(tried);
+  snprintf(tried + n, cap - n, "%s%s", n ? ", " : "", path);
   return load_trusted(path, loud);
 }
 
@@ -221,17 +239,33 @@ int tt__lttng_init(void) {
     goto out;
   /* A refused candidate is skipped, silently unless in debug mode. */
   int loud = debug_on();
-  if (load_beside_runtime(loud) > 0)
+  char tried[4 * PATH_MAX] = "";
+  if (load_beside_runtime(loud, tried, sizeof tried) > 0)
     goto out;
 #ifdef TT_LTTNG_PROVIDER_INSTALL
-  if (load_trusted(TT_LTTNG_PROVIDER_INSTALL, loud) > 0)
+  if (load_noted(TT_LTTNG_PROVIDER_INSTALL, loud, tried, sizeof tried) > 0)
     goto out;
 #endif
 #ifdef TT_LTTNG_PROVIDER_BUILD
-  if (load_trusted(TT_LTTNG_PROVIDER_BUILD, loud) > 0)
+  /* The build tree's provider, for the programs of the build tree only (its
+   * tests and examples): never for an installed or out-of-tree program. */
+  char file[PATH_MAX];
+  if (runtime_file(file, sizeof file) == 0 &&
+      strncmp(file, TT_BUILD_DIR, strlen(TT_BUILD_DIR)) == 0 &&
+      load_noted(TT_LTTNG_PROVIDER_BUILD, loud, tried, sizeof tried) > 0)
     goto out;
 #endif
-  return 0; /* no provider found: LTTng tracing stays off, as documented */
+  /* No provider: LTTng tracing stays off, as documented. LTTng is on this
+   * machine (liblttng-ust-tracepoint loaded), so in debug mode say why no
+   * tasktrace:* event will be recorded and how to fix it. */
+  if (loud) {
+    char e[sizeof tried];
+    fprintf(stderr,
+            "tasktrace: LTTng: no tasktrace:* events will be recorded: " TT__PROVIDER_SONAME
+            " is not in %s; set TASKTRACE_LTTNG_PROVIDER to its path\n",
+            tt_esc(e, sizeof e, tried));
+  }
+  return 0;
 out:
   tt__lttng_refresh();
   return 0;
