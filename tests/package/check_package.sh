@@ -4,7 +4,8 @@
 # three ways the README gives, run each, and record one of them with LTTng.
 #   check_package.sh BUILD_DIR SRC_DIR MODE
 #   MODE: install (files, pkg-config, find_package), subdir (add_subdirectory),
-#         lttng (a plain LTTng session records the installed program; 77 without lttng)
+#         lttng (a plain LTTng session records the installed program; 77 without lttng),
+#         deb (cpack -G DEB: the package's files and Depends)
 set -u
 build=$1 src=$2 mode=$3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tt-package.XXXXXX")
@@ -97,6 +98,22 @@ lttng)
   fi
   TASKTRACE_DEBUG=0 "$tmp/pc" >/dev/null 2>"$tmp/err"
   [ ! -s "$tmp/err" ] || fail "outside debug mode a missing provider printed: $(cat "$tmp/err")"
+  ;;
+deb)
+  command -v dpkg-deb >/dev/null || { echo "no dpkg-deb: skipped"; exit 77; }
+  (cd "$tmp" && cpack -G DEB -B "$tmp/deb" --config "$build/CPackConfig.cmake") >"$tmp/cpack.log" 2>&1 ||
+    { echo "FAIL: cpack: $(tail -5 "$tmp/cpack.log")"; exit 1; }
+  deb=$(ls "$tmp"/deb/tasktrace_*.deb 2>/dev/null | head -1)
+  [ -n "$deb" ] || { echo "FAIL: no .deb in $(ls "$tmp/deb")"; exit 1; }
+  dpkg-deb -c "$deb" | awk '{print $6}' >"$tmp/files"
+  for f in usr/bin/tasktrace usr/bin/tasktraced usr/include/tasktrace/tasktrace.h usr/lib/libtasktrace.so.0 \
+      usr/lib/libtasktrace-lttng.so usr/lib/pkgconfig/tasktrace.pc usr/lib/cmake/tasktrace/tasktrace-config.cmake; do
+    grep -qx "\./$f" "$tmp/files" || fail "not in the .deb: $f"
+  done
+  dep=$(dpkg-deb -f "$deb" Depends)
+  for d in libuv1 zlib1g libc6 libuv1-dev; do
+    echo "$dep" | grep -qE "(^|, )$d( |,|$)" || fail "Depends lacks $d: $dep"
+  done
   ;;
 *) echo "check_package.sh: unknown mode '$mode'" >&2; exit 2 ;;
 esac
