@@ -114,6 +114,7 @@ struct tt_loop {
   size_t heap_len, heap_cap;
   int64_t timer_due;     /* when `timer` is set to fire, or -1 */
   tt__list tasks;        /* every live task */
+  tt__list streams;      /* streams not closed yet: tt_run's end frees them */
   size_t ntasks;
   tt_task *dead;         /* finished task whose stack is still to release */
   tt_task *main;

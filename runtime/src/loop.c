@@ -212,11 +212,27 @@ static void close_walk_cb(uv_handle_t *h, void *arg) {
     uv_close(h, NULL);
 }
 
-int tt_run(tt_fn main, void *arg) {
-  if (main == NULL)
-    return -EINVAL;
-  if (tt__loop != NULL)
-    return -EBUSY; /* one loop per thread, and tt_run does not nest */
+/* The stack the loop context runs on (the thread's own): ASan wants its
+ * bounds. */
+static void note_sched_stack(tt_loop *loop) {
+#if defined(__SANITIZE_ADDRESS__)
+  pthread_attr_t attr;
+  size_t size = 0;
+  void *addr = NULL;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  loop->sched_stack = addr;
+  loop->sched_stack_size = size;
+#else
+  (void)loop;
+#endif
+}
+
+/* Set-up: the configuration, the tracer, a loop with its handles, made the
+ * thread's current loop. 0, or a negative errno with nothing left behind. */
+static int loop_open(tt_loop **out) {
   int r = tt__config_load();
   if (r < 0)
     return r;
@@ -232,22 +248,10 @@ int tt_run(tt_fn main, void *arg) {
     return r;
   }
   loop->thread = uv_thread_self();
-#if defined(__SANITIZE_ADDRESS__)
-  {
-    /* The loop context runs on the thread's own stack: ASan wants its bounds. */
-    pthread_attr_t attr;
-    size_t size = 0;
-    void *addr = NULL;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-      pthread_attr_getstack(&attr, &addr, &size);
-      pthread_attr_destroy(&attr);
-    }
-    loop->sched_stack = addr;
-    loop->sched_stack_size = size;
-  }
-#endif
+  note_sched_stack(loop);
   loop->timer_due = -1;
   tt__list_init(&loop->tasks);
+  tt__list_init(&loop->streams);
   uv_mutex_init(&loop->tsq_lock);
   uv_check_init(&loop->uv, &loop->check);
   uv_check_start(&loop->check, tt__drain);
@@ -267,50 +271,56 @@ int tt_run(tt_fn main, void *arg) {
   }
   tt__loop = loop;
   tt__emit_object_name(0, TT_KIND_loop, "loop");
+  *out = loop;
+  return 0;
+}
 
-  int result;
-  tt_task *mt;
-  r = tt__spawn(&mt, main, arg, "main", 0, "tt_run");
-  if (r < 0) {
-    result = r;
-  } else {
-    loop->main = mt;
+/* Run: the loop until main is done or nothing can run any more. Returns
+ * main's result, or -EDEADLK after the report when main never finished. */
+static int loop_run(tt_loop *loop, tt_task *mt) {
+  loop->main = mt;
+  uv_run(&loop->uv, UV_RUN_DEFAULT);
+  /* The async handle is unref'd, so uv_run may return with calls from
+   * other threads still queued: run them (they may wake tasks) before
+   * calling this a deadlock. */
+  while (mt->state != TT__T_DONE && tsq_pending(loop)) {
+    async_cb(&loop->async);
     uv_run(&loop->uv, UV_RUN_DEFAULT);
-    /* The async handle is unref'd, so uv_run may return with calls from
-     * other threads still queued: run them (they may wake tasks) before
-     * calling this a deadlock. */
-    while (mt->state != TT__T_DONE && tsq_pending(loop)) {
-      async_cb(&loop->async);
-      uv_run(&loop->uv, UV_RUN_DEFAULT);
-    }
-    if (mt->state == TT__T_DONE) {
-      result = mt->result;
-    } else {
-      report_deadlock(loop);
-      result = -EDEADLK;
-    }
-    loop->stopping = true;
-    if (TT_UNLIKELY(tt__cfg.debug) && result != -EDEADLK)
-      tt__debug_pending(loop);
-    cancel_leftovers(loop);
-    /* Give back every handle nobody joined, main's included. */
-    for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
-      next = l->next;
-      tt_task *t = tt__container_of(l, tt_task, all);
-      if (t->state == TT__T_DONE) {
-        tt__stack_free(t);
-        tt__task_release(t);
-      }
-    }
-    /* Abandoned tasks: their stacks go without unwinding. */
-    for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
-      next = l->next;
-      tt_task *t = tt__container_of(l, tt_task, all);
+  }
+  if (mt->state == TT__T_DONE)
+    return mt->result;
+  report_deadlock(loop);
+  return -EDEADLK;
+}
+
+/* Drain: report what was left pending (debug mode), cancel the tasks still
+ * alive, and free every task, joined or not. */
+static void loop_drain(tt_loop *loop, int result) {
+  loop->stopping = true;
+  if (TT_UNLIKELY(tt__cfg.debug) && result != -EDEADLK)
+    tt__debug_pending(loop);
+  cancel_leftovers(loop);
+  /* Give back every handle nobody joined, main's included. */
+  for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
+    next = l->next;
+    tt_task *t = tt__container_of(l, tt_task, all);
+    if (t->state == TT__T_DONE) {
       tt__stack_free(t);
       tt__task_release(t);
     }
   }
+  /* Abandoned tasks: their stacks go without unwinding. */
+  for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
+    next = l->next;
+    tt_task *t = tt__container_of(l, tt_task, all);
+    tt__stack_free(t);
+    tt__task_release(t);
+  }
+}
 
+/* Teardown: refuse new cross-thread calls, run those already queued, close
+ * every handle, and free the loop; the thread has no loop after it. */
+static void loop_close(tt_loop *loop) {
   uv_mutex_lock(&loop->tsq_lock);
   loop->closing = true;
   uv_mutex_unlock(&loop->tsq_lock);
@@ -328,5 +338,23 @@ int tt_run(tt_fn main, void *arg) {
   free(loop);
   tt__pool_trim();
   tt__stack_trim();
+}
+
+int tt_run(tt_fn main, void *arg) {
+  if (main == NULL)
+    return -EINVAL;
+  if (tt__loop != NULL)
+    return -EBUSY; /* one loop per thread, and tt_run does not nest */
+  tt_loop *loop;
+  int r = loop_open(&loop);
+  if (r < 0)
+    return r;
+  tt_task *mt;
+  int result = tt__spawn(&mt, main, arg, "main", 0, "tt_run");
+  if (result == 0) {
+    result = loop_run(loop, mt);
+    loop_drain(loop, result);
+  }
+  loop_close(loop);
   return result;
 }

@@ -576,7 +576,12 @@ static int peer_is_us(int fd, const char *path) {
   return 1;
 }
 
-int tt__native_init(const char *path) {
+/* Connect to the collector at path (TASKTRACE_COLLECTOR), checking the
+ * directory and the listener are ours. 0 with *fdp the socket, or with
+ * *fdp -1 when not recording (said in one line); a negative errno when no
+ * socket could be made. */
+static int connect_collector(const char *path, int *fdp) {
+  *fdp = -1;
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   char e[256];
   /* Every bad value costs the events, not the program: one line, untraced. */
@@ -630,6 +635,14 @@ int tt__native_init(const char *path) {
     close(fd);
     return 0;
   }
+  *fdp = fd;
+  return 0;
+}
+
+/* The hello: who we are, our clocks. 0, or -1 when the collector did not
+ * take it (said in one line). */
+static int send_hello(int fd, const char *path) {
+  char e[256];
   uint8_t h[TT__HELLO_SIZE] = {0};
   memcpy(h, TT__STREAM_MAGIC, 8);
   tt__put32(h + 8, TT__HELLO_SIZE - 12);
@@ -648,8 +661,14 @@ int tt__native_init(const char *path) {
                     "not recording\n", tt_esc(e, sizeof e, path));
     close(fd);
     g.fd = -1;
-    return 0;
+    return -1;
   }
+  return 0;
+}
+
+/* Recording from now on: the buffers, the sender thread (which takes no
+ * signal), the crash and exit flushes. 0, or a negative errno. */
+static int start_sender(int fd) {
   cal_init();
   for (int i = 0; i < NBUF; i++) {
     tbuf *b = malloc(sizeof *b);
@@ -680,6 +699,15 @@ int tt__native_init(const char *path) {
   pthread_atfork(NULL, NULL, at_fork_child);
   __atomic_or_fetch(&tt__trace_on, TT__TRACE_NATIVE, __ATOMIC_RELEASE);
   return 0;
+}
+
+int tt__native_init(const char *path) {
+  int fd, r = connect_collector(path, &fd);
+  if (r < 0 || fd < 0)
+    return r;
+  if (send_hello(fd, path) < 0)
+    return 0;
+  return start_sender(fd);
 }
 
 void tt__native_flush(void) {
