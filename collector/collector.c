@@ -47,7 +47,7 @@ enum { IT_MSG, IT_CLOSE, IT_HUP, IT_STOP };
 typedef struct item {
   int kind;
   conn *cn;
-  uint8_t *body;
+  uint8_t *body; /* IT_MSG: the whole wire message, len bytes */
   size_t len;
   uint32_t nevents;
   uint64_t first, last, lost;
@@ -462,7 +462,7 @@ static int read_hello(conn *cn, rbuf *rb) {
     return -EPROTO;
   }
   const char *why;
-  if (tt__hello_parse(rb->buf + rb->start, &cn->proc, &why) < 0) {
+  if (tt__hello_decode(rb->buf + rb->start, rb->end - rb->start, &cn->proc, &why) < 0) {
     char e1[200];
     logf_(cn->c, 1, "closing a connection: %s", ESC(e1, why));
     return -EPROTO;
@@ -506,9 +506,9 @@ static int conn_main(void *arg) {
       r = r == 0 ? -EPIPE : r;
       break;
     }
-    item it = {IT_MSG, cn, NULL, len, 0, 0, 0, 0};
-    const uint8_t *body = rb.buf + rb.start + 4;
-    r = tt__validate_message(body, len, &cn->defined, cn->w, &it.nevents, &it.first, &it.last,
+    item it = {IT_MSG, cn, NULL, 4 + (size_t)len, 0, 0, 0, 0};
+    const uint8_t *msg = rb.buf + rb.start;
+    r = tt__validate_message(msg, it.len, &cn->defined, cn->w, &it.nevents, &it.first, &it.last,
                              &it.lost, &why);
     if (r < 0)
       break;
@@ -525,11 +525,11 @@ static int conn_main(void *arg) {
       why = whybuf;
     }
     rb.start += 4 + (size_t)len;
-    if ((it.body = malloc(len)) == NULL) {
+    if ((it.body = malloc(it.len)) == NULL) {
       r = -ENOMEM;
       break;
     }
-    memcpy(it.body, body, len);
+    memcpy(it.body, msg, it.len);
     if ((r = push(c, &it)) == -ECANCELED)
       break; /* handed over, and asked to stop */
     if (r < 0) {
