@@ -101,13 +101,13 @@ int tt_cmd_import(int argc, char **argv) {
     tt_source_close(src);
     return TT_CLI_FAIL;
   }
-  char tmp[sizeof od.dir + 256], e[512];
+  char tmp[sizeof od.dir + 256], e[512], serr[512] = "";
   out_file *outs = NULL;
   size_t nouts = 0;
   int rc = TT_CLI_OK, r;
   uint64_t n = 0;
   tt_trace_event ev;
-  while ((r = tt_source_next(src, &ev)) > 0) {
+  while ((r = tt_source_next(src, &ev, serr, sizeof serr)) > 0) {
     out_file *o = NULL;
     for (size_t i = 0; i < nouts; i++)
       if (outs[i].pid == ev.pid) {
@@ -157,7 +157,7 @@ int tt_cmd_import(int argc, char **argv) {
   }
   if (r < 0 && rc == TT_CLI_OK) {
     tt__cli_err("import", "%s",
-                r == -ENOMEM ? "out of memory" : tt_source_error(src));
+                r == -ENOMEM ? "out of memory" : serr);
     rc = TT_CLI_FAIL;
   }
   tt_source_close(src);

@@ -41,7 +41,7 @@ static long read_back(const char *path, int threads, long per_thread) {
   uint64_t last_ts = 0;
   tt_trace_event ev;
   int r;
-  while ((r = tt_source_next(src, &ev)) > 0) {
+  while ((r = tt_source_next(src, &ev, err, sizeof err)) > 0) {
     int t = (int)(ev.tid - 5000u);
     ASSERT_TRUE(t >= 0 && t < threads);
     ASSERT_EQ(ev.u[0], next[t]); /* per-thread order is never broken */

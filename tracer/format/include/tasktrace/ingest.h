@@ -1,5 +1,8 @@
 /* Private: the parts of the .ttrace writer the collector uses beyond the
- * public API (tasktraced and `tasktrace record` include this). */
+ * public API (tasktraced and `tasktrace record` include this).
+ *
+ * Errors as in ttrace.h: 0 or a negative errno, nothing printed, and a
+ * static reason in *why on failure where there is one. */
 #ifndef TT_TRACER_TTFILE_H
 #define TT_TRACER_TTFILE_H
 
