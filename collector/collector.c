@@ -450,8 +450,9 @@ static int read_hello(conn *cn, rbuf *rb) {
   /* The magic first, so that a stranger is turned away at once. */
   tt_deadline dl = tt_after_ms(cn->c->o.hello_timeout_ms);
   int r = need(cn->s, rb, 8, dl);
-  if (r > 0 && memcmp(rb->buf + rb->start, TT__STREAM_MAGIC, 8) != 0) {
-    logf_(cn->c, 1, "closing a connection: not a tasktrace stream");
+  const char *why;
+  if (r > 0 && tt__hello_decode(rb->buf + rb->start, 8, &cn->proc, &why) == -EPROTO) {
+    logf_(cn->c, 1, "closing a connection: %s", why);
     return -EPROTO;
   }
   if (r > 0)
@@ -461,7 +462,6 @@ static int read_hello(conn *cn, rbuf *rb) {
           r == 0 ? "closed at once" : tt_strerror(r));
     return -EPROTO;
   }
-  const char *why;
   if (tt__hello_decode(rb->buf + rb->start, rb->end - rb->start, &cn->proc, &why) < 0) {
     char e1[200];
     logf_(cn->c, 1, "closing a connection: %s", ESC(e1, why));
