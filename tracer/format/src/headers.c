@@ -130,8 +130,9 @@ int tt__chunk_hdr_decode(const uint8_t *h, size_t len, tt__chunk_hdr *c) {
     return -ENODATA;
   if (tt__get32(h) != TT__CHUNK_MAGIC || tt__get32(h + 44) != tt__crc32(h, 44))
     return -EBADMSG;
-  *c = (tt__chunk_hdr){h[4],           tt__get32(h + 8),  tt__get32(h + 12), tt__get32(h + 16),
-                       tt__get64(h + 24), tt__get64(h + 32), tt__get32(h + 40)};
+  *c = (tt__chunk_hdr){h[4],           tt__get32(h + 8),  tt__get32(h + 12),
+                       tt__get32(h + 16), tt__get64(h + 24), tt__get64(h + 32),
+                       tt__get32(h + 40)};
   return 0;
 }
 
