@@ -49,8 +49,8 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
     tt__cli_err(cmd, "%s", err);
     return TT_CLI_FAIL;
   }
-  tt_model *m = tt_model_new(hooks);
-  if (m == NULL) {
+  tt_model *m;
+  if (tt_model_new(hooks, &m) < 0) {
     tt_source_close(src);
     tt__cli_err(cmd, "out of memory");
     return TT_CLI_FAIL;
@@ -97,7 +97,7 @@ int tt__cli_span(const char *cmd, char *const *files, int n, uint64_t *first, ui
   int r, any = 0;
   uint64_t active = UINT64_MAX;
   *first = *last = 0;
-  while ((r = tt_source_next(src, &ev)) > 0) {
+  while ((r = tt_source_next(src, &ev, err, sizeof err)) > 0) {
     if (!any || ev.ts < *first)
       *first = ev.ts;
     if (!any || ev.ts > *last)
@@ -109,7 +109,7 @@ int tt__cli_span(const char *cmd, char *const *files, int n, uint64_t *first, ui
   if (active_from != NULL)
     *active_from = active == UINT64_MAX ? *first : active;
   if (r < 0)
-    tt__cli_err(cmd, "%s", tt_source_error(src));
+    tt__cli_err(cmd, "%s", err);
   tt_source_close(src);
   return r < 0 ? TT_CLI_FAIL : TT_CLI_OK;
 }

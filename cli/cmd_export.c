@@ -33,16 +33,14 @@ static int export_to(FILE *out, const char *outp, int format, char *const *files
   tt_perfetto *pf = NULL;
   tt_html *h = NULL;
   if (format == FORMAT_PERFETTO) {
-    pf = tt_perfetto_begin(out);
-    if (pf)
+    if (tt_perfetto_begin(out, &pf) == 0)
       tt_perfetto_hooks(pf, &hooks);
   } else {
     const char *title = files[0];
     const char *slash = strrchr(title, '/');
     if (slash && slash[1])
       title = slash + 1;
-    h = tt_html_begin(out, title);
-    if (h)
+    if (tt_html_begin(out, title, &h) == 0)
       tt_html_hooks(h, &hooks);
   }
   if (pf == NULL && h == NULL) {

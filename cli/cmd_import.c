@@ -135,10 +135,10 @@ static out_file *open_output(import *im, uint32_t pid, uint64_t ts, int *rc) {
 
 /* Every event of src to the output of its process. The exit code. */
 static int copy_events(import *im, tt_source *src) {
-  char e[512];
+  char e[512], serr[512] = "";
   tt_trace_event ev;
   int r, rc = TT_CLI_OK;
-  while ((r = tt_source_next(src, &ev)) > 0) {
+  while ((r = tt_source_next(src, &ev, serr, sizeof serr)) > 0) {
     out_file *o = NULL;
     for (size_t i = 0; i < im->nouts && o == NULL; i++)
       if (im->outs[i].pid == ev.pid)
@@ -156,7 +156,7 @@ static int copy_events(import *im, tt_source *src) {
     im->events++;
   }
   if (r < 0 && rc == TT_CLI_OK) {
-    tt__cli_err("import", "%s", r == -ENOMEM ? "out of memory" : tt_source_error(src));
+    tt__cli_err("import", "%s", r == -ENOMEM ? "out of memory" : serr);
     rc = TT_CLI_FAIL;
   }
   return rc;

@@ -92,9 +92,10 @@ int tt_cmd_timeline(int argc, char **argv) {
   o.width = width ? (unsigned)width : default_width();
   if ((rc = default_window(&o, &w, argv + first, argc - first)) != 0)
     return rc;
-  tt_timeline *tl = tt_timeline_new(&o);
-  if (tl == NULL) {
-    tt__cli_err("timeline", "out of memory");
+  tt_timeline *tl;
+  char err[128];
+  if (tt_timeline_new(&o, &tl, err, sizeof err) < 0) { /* the options were checked above */
+    tt__cli_err("timeline", "%s", err);
     return TT_CLI_FAIL;
   }
   tt_model_hooks hooks;

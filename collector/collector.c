@@ -47,7 +47,7 @@ enum { IT_MSG, IT_CLOSE, IT_HUP, IT_STOP };
 typedef struct item {
   int kind;
   conn *cn;
-  uint8_t *body;
+  uint8_t *body; /* IT_MSG: the whole wire message, len bytes */
   size_t len;
   uint32_t nevents;
   uint64_t first, last, lost;
@@ -450,8 +450,9 @@ static int read_hello(conn *cn, rbuf *rb) {
   /* The magic first, so that a stranger is turned away at once. */
   tt_deadline dl = tt_after_ms(cn->c->o.hello_timeout_ms);
   int r = need(cn->s, rb, 8, dl);
-  if (r > 0 && memcmp(rb->buf + rb->start, TT__STREAM_MAGIC, 8) != 0) {
-    logf_(cn->c, 1, "closing a connection: not a tasktrace stream");
+  const char *why;
+  if (r > 0 && tt__hello_decode(rb->buf + rb->start, 8, &cn->proc, &why) == -EPROTO) {
+    logf_(cn->c, 1, "closing a connection: %s", why);
     return -EPROTO;
   }
   if (r > 0)
@@ -461,8 +462,7 @@ static int read_hello(conn *cn, rbuf *rb) {
           r == 0 ? "closed at once" : tt_strerror(r));
     return -EPROTO;
   }
-  const char *why;
-  if (tt__hello_parse(rb->buf + rb->start, &cn->proc, &why) < 0) {
+  if (tt__hello_decode(rb->buf + rb->start, rb->end - rb->start, &cn->proc, &why) < 0) {
     char e1[200];
     logf_(cn->c, 1, "closing a connection: %s", ESC(e1, why));
     return -EPROTO;
@@ -494,9 +494,9 @@ static int relay_one(conn *cn, rbuf *rb, char *whybuf, size_t wlen, const char *
     *why = r == -ECANCELED ? NULL : "stream cut inside a message";
     return r == 0 ? -EPIPE : r;
   }
-  item it = {IT_MSG, cn, NULL, len, 0, 0, 0, 0};
-  const uint8_t *body = rb->buf + rb->start + 4;
-  r = tt__validate_message(body, len, &cn->defined, cn->w, &it.nevents, &it.first, &it.last,
+  item it = {IT_MSG, cn, NULL, 4 + (size_t)len, 0, 0, 0, 0};
+  const uint8_t *msg = rb->buf + rb->start;
+  r = tt__validate_message(msg, it.len, &cn->defined, cn->w, &it.nevents, &it.first, &it.last,
                            &it.lost, why);
   if (r < 0)
     return r;
@@ -513,9 +513,9 @@ static int relay_one(conn *cn, rbuf *rb, char *whybuf, size_t wlen, const char *
     *why = whybuf;
   }
   rb->start += 4 + (size_t)len;
-  if ((it.body = malloc(len)) == NULL)
+  if ((it.body = malloc(it.len)) == NULL)
     return -ENOMEM;
-  memcpy(it.body, body, len);
+  memcpy(it.body, msg, it.len);
   if ((r = push(c, &it)) == -ECANCELED)
     return r; /* handed over, and asked to stop */
   if (r < 0) {

@@ -177,6 +177,10 @@ errors)
   head -c $((size / 2)) "$tmp/big.ttrace" >"$tmp/cut.ttrace"
   run 0 "$T" summary "$tmp/cut.ttrace"; has "$tmp/err" "the file was cut"; has "$tmp/out" "^trace: "
   run 0 "$T" dump "$tmp/cut.ttrace"; has "$tmp/err" "warning: .*cut.ttrace: [1-9][0-9]* events"
+  run 0 "$T" timeline "$tmp/cut.ttrace"; has "$tmp/err" "the file was cut"
+  # ... and dump --help says so (it used to promise exit 1).
+  run 0 "$T" dump --help; has "$tmp/out" "cut reported as a warning, exit status 0"
+  has "$tmp/out" "damaged"
   # Corruption in the middle: one-line error naming the file, exit 1.
   cp "$tmp/big.ttrace" "$tmp/bad.ttrace"
   printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' |
@@ -184,6 +188,7 @@ errors)
   run 1 "$T" summary "$tmp/bad.ttrace"; has "$tmp/err" "bad.ttrace: .*after [1-9][0-9]* good events"
   has "$tmp/out" "^trace: [1-9][0-9]* events"
   [ "$(wc -l <"$tmp/err")" -le 2 ] || fail "corrupt file: more than a line or two: $(cat "$tmp/err")"
+  run 1 "$T" dump "$tmp/bad.ttrace"; has "$tmp/err" "bad.ttrace: [1-9][0-9]* events"
   # Lost events are reported and drawn as gaps.
   "$bin/tt-gen-trace" -o "$tmp/lost.ttrace" -n 20000 --lost 2>/dev/null
   run 0 "$T" summary "$tmp/lost.ttrace"; has "$tmp/out" "LOST EVENTS: 1000"

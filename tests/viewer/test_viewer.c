@@ -79,8 +79,8 @@ static void rec_fl(void *a, const tt_model *m, const tt_flow *f) {
 static void rec_in(void *a, const tt_model *m, const tt_trace_event *ev) { ((rec *)a)->ninst++; }
 
 static tt_model *load(const tt_trace_event *ev, size_t n, const tt_model_hooks *h) {
-  tt_model *m = tt_model_new(h);
-  ASSERT_TRUE(m != NULL);
+  tt_model *m;
+  ASSERT_OK(tt_model_new(h, &m));
   tt_source *src;
   ASSERT_OK(tt_source_from_array(ev, n, &src));
   char err[256];
@@ -235,11 +235,11 @@ TEST(merge_orders_sources) {
   static const uint64_t want_ts[] = {1, 2, 5, 5, 7, 9}, want_src[] = {1, 2, 1, 2, 2, 1};
   tt_trace_event ev;
   for (int i = 0; i < 6; i++) {
-    ASSERT_EQ(tt_source_next(m, &ev), 1);
+    ASSERT_EQ(tt_source_next(m, &ev, NULL, 0), 1);
     ASSERT_EQ(ev.ts, want_ts[i]);
     ASSERT_EQ(ev.u[0], want_src[i]); /* ties keep input order */
   }
-  ASSERT_EQ(tt_source_next(m, &ev), 0);
+  ASSERT_EQ(tt_source_next(m, &ev, NULL, 0), 0);
   tt_source_close(m);
 }
 
@@ -340,7 +340,8 @@ TEST(golden_timeline) {
   tt_trace_event ev[64];
   size_t n = bank(ev);
   tt_timeline_opts o = {.from = 0, .to = 27000, .width = 54};
-  tt_timeline *tl = tt_timeline_new(&o);
+  tt_timeline *tl;
+  ASSERT_OK(tt_timeline_new(&o, &tl, NULL, 0));
   tt_model_hooks h;
   tt_timeline_hooks(tl, &h);
   tt_model *m = load(ev, n, &h);
@@ -357,7 +358,8 @@ TEST(golden_perfetto) {
   char *buf = NULL;
   size_t len = 0;
   FILE *out = open_memstream(&buf, &len);
-  tt_perfetto *p = tt_perfetto_begin(out);
+  tt_perfetto *p;
+  ASSERT_OK(tt_perfetto_begin(out, &p));
   tt_model_hooks h;
   tt_perfetto_hooks(p, &h);
   tt_model *m = load(ev, n, &h);
@@ -382,7 +384,8 @@ TEST(html_escapes_every_name) {
   char *buf = NULL;
   size_t len = 0;
   FILE *out = open_memstream(&buf, &len);
-  tt_html *ht = tt_html_begin(out, "<title>&");
+  tt_html *ht;
+  ASSERT_OK(tt_html_begin(out, "<title>&", &ht));
   tt_model_hooks h;
   tt_html_hooks(ht, &h);
   tt_model *m = load(ev, n, &h);
@@ -434,7 +437,7 @@ TEST(ttrace_threads_merged_in_time_order) {
   tt_trace_event ev;
   uint64_t last = 0, n = 0;
   int r;
-  while ((r = tt_source_next(src, &ev)) > 0) {
+  while ((r = tt_source_next(src, &ev, NULL, 0)) > 0) {
     ASSERT_GE(ev.ts, last);
     ASSERT_STR_EQ(ev.s[1], ev.tid == 1 ? "one" : "two");
     last = ev.ts;
@@ -469,7 +472,8 @@ TEST(ttrace_truncated_says_so) {
   tt_source *src;
   char err[256];
   ASSERT_OK(tt_source_open(path, &src, err, sizeof err));
-  tt_model *m = tt_model_new(NULL);
+  tt_model *m;
+  ASSERT_OK(tt_model_new(NULL, &m));
   int r = tt_model_load(m, src, path, err, sizeof err);
   ASSERT_TRUE(r == 0 || r == -EBADMSG);
   ASSERT_TRUE(tt_model_events(m) > 1000 && tt_model_events(m) < 20000);

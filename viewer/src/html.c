@@ -147,10 +147,10 @@ static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
   fprintf(h->out, "\",%" PRIu64, num);
 }
 
-tt_html *tt_html_begin(FILE *out, const char *title) {
+int tt_html_begin(FILE *out, const char *title, tt_html **hp) {
   tt_html *h = calloc(1, sizeof *h);
   if (h == NULL)
-    return NULL;
+    return -ENOMEM;
   h->out = out;
   h->first = 1;
   tt__vmap_init(&h->lane_map);
@@ -180,7 +180,8 @@ tt_html *tt_html_begin(FILE *out, const char *title) {
         "<ul id=\"lanes\"></ul>\n"
         "<script type=\"application/json\" id=\"tt-data\">[",
         out);
-  return h;
+  *hp = h;
+  return 0;
 }
 
 void tt_html_hooks(tt_html *h, tt_model_hooks *hooks) {

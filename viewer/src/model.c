@@ -76,16 +76,16 @@ const char *tt_vstate_name(unsigned s) {
   }
 }
 
-tt_model *tt_model_new(const tt_model_hooks *hooks) {
+int tt_model_new(const tt_model_hooks *hooks, tt_model **out) {
   tt_model *m = calloc(1, sizeof *m);
   if (m == NULL)
-    return NULL;
+    return -ENOMEM;
   if (hooks != NULL)
     m->hooks = *hooks;
   m->slow = calloc(TT_MODEL_SLOW_KEEP, sizeof *m->slow);
   if (m->slow == NULL) {
     free(m);
-    return NULL;
+    return -ENOMEM;
   }
   tt__vmap_init(&m->task_map);
   tt__vmap_init(&m->lock_map);
@@ -94,14 +94,14 @@ tt_model *tt_model_new(const tt_model_hooks *hooks) {
   tt__vmap_init(&m->proc_map);
   m->first_ts = UINT64_MAX;
   m->max_tasks = TT_MODEL_MAX_TASKS;
-  return m;
+  *out = m;
+  return 0;
 }
 
 void tt_model_set_max_tasks(tt_model *m, uint64_t max) {
   m->max_tasks = max ? max : TT_MODEL_MAX_TASKS;
 }
 uint64_t tt_model_max_tasks(const tt_model *m) { return m->max_tasks; }
-const char *tt_model_over_limit(const tt_model *m) { return m->over_limit; }
 
 void tt_model_free(tt_model *m) {
   if (m == NULL)
@@ -432,7 +432,7 @@ static void lose(tt_model *m, tt_vproc *p, uint64_t since) {
   if (var == NULL)                                                                                 \
   goto oom
 
-int tt_model_add(tt_model *m, const tt_trace_event *ev) {
+static int model_add(tt_model *m, const tt_trace_event *ev) {
   tt_vproc *p = get_proc(m, ev->pid, ev->ts);
   if (p == NULL)
     goto oom;
@@ -584,6 +584,13 @@ int tt_model_add(tt_model *m, const tt_trace_event *ev) {
 oom:
   m->err = m->over_limit ? -E2BIG : -ENOMEM;
   return m->err;
+}
+
+int tt_model_add(tt_model *m, const tt_trace_event *ev, char *err, size_t errlen) {
+  int r = model_add(m, ev);
+  if (r == -E2BIG && err != NULL && errlen > 0)
+    snprintf(err, errlen, "more than %llu %s", (unsigned long long)m->max_tasks, m->over_limit);
+  return r;
 }
 
 void tt_model_finish(tt_model *m) {

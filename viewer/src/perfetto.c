@@ -141,14 +141,15 @@ static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
   }
 }
 
-tt_perfetto *tt_perfetto_begin(FILE *out) {
+int tt_perfetto_begin(FILE *out, tt_perfetto **pp) {
   tt_perfetto *p = calloc(1, sizeof *p);
   if (p == NULL)
-    return NULL;
+    return -ENOMEM;
   p->out = out;
   p->first = 1;
   fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
-  return p;
+  *pp = p;
+  return 0;
 }
 
 void tt_perfetto_hooks(tt_perfetto *p, tt_model_hooks *hooks) {

@@ -26,8 +26,10 @@ int tt__errf(char *err, size_t errlen, int code, const char *fmt, ...) {
   return code;
 }
 
-int tt_source_next(tt_source *src, tt_trace_event *ev) { return src->ops->next(src, ev); }
-const char *tt_source_error(const tt_source *src) { return src->error; }
+int tt_source_next(tt_source *src, tt_trace_event *ev, char *err, size_t errlen) {
+  int r = src->ops->next(src, ev);
+  return r < 0 ? tt__errf(err, errlen, r, "%s", src->error) : r;
+}
 const char *tt_source_note(const tt_source *src) {
   return src->ops->note ? src->ops->note(src) : NULL;
 }
@@ -151,9 +153,9 @@ static void sift_down(merge_source *m, size_t i) {
 
 /* Refill slot 0 from its source; drop it at its end. */
 static int refill_top(merge_source *m) {
-  int r = tt_source_next(m->in[0].src, &m->in[0].ev);
+  int r = tt_source_next(m->in[0].src, &m->in[0].ev, m->base.error, sizeof m->base.error);
   if (r < 0)
-    return tt__source_fail(&m->base, r, "%s", tt_source_error(m->in[0].src));
+    return r;
   if (r == 0)
     m->in[0] = m->in[--m->live];
   if (m->live > 0)
@@ -170,9 +172,9 @@ static int merge_next(tt_source *s, tt_trace_event *ev) {
     for (size_t i = 0; i < m->n; i++) {
       m->in[k].src = m->all[i];
       m->in[k].order = i;
-      r = tt_source_next(m->all[i], &m->in[k].ev);
+      r = tt_source_next(m->all[i], &m->in[k].ev, s->error, sizeof s->error);
       if (r < 0)
-        return tt__source_fail(s, r, "%s", tt_source_error(m->all[i]));
+        return r;
       if (r > 0)
         k++;
     }

@@ -4,9 +4,9 @@
  * when it fills, so a thread's events can come after later ones of
  * another. Events are read REORDER_MAX ahead into one FIFO per thread and
  * the earliest head comes out first: one time order, with memory bounded
- * by the window (about 23 MiB). A buffer handed over later than that comes
- * out of order; the model tolerates it (each task lives on one thread, and
- * a thread's own order is exact). */
+ * by the window (REORDER_MAX events of 88 bytes: about 46 MiB). A buffer
+ * handed over later than that comes out of order; the model tolerates it
+ * (each task lives on one thread, and a thread's own order is exact). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +14,15 @@
 
 #include "grow.h"
 #include "source.h"
+#include "tasktrace/wire.h"
 #include "vmap.h"
 
-/* A producer has at most 16 buffers of 32 KiB in flight (tracer/src/
- * stream.c), some 170k events at ~3 bytes each: the window covers them. */
-#define REORDER_MAX (1u << 18) /* events */
+/* A producer has at most TT__STREAM_NBUF buffers of TT__STREAM_BUF bytes in
+ * flight (64 of 32 KiB: tracer/emit/src/stream.c takes both from wire.h).
+ * Its events encode to about 6 bytes each (the switch and lock_counter
+ * benches, recorded: 6.3 and 6.0 bytes in the stream); at 4 bytes an event
+ * the window still holds every event of a full pool, 2^19 events. */
+#define REORDER_MAX (TT__STREAM_NBUF * (TT__STREAM_BUF / 4)) /* events */
 
 typedef struct fifo {
   uint32_t tid;

@@ -39,16 +39,20 @@ struct tt_timeline {
   int err;
 };
 
-tt_timeline *tt_timeline_new(const tt_timeline_opts *opts) {
-  if (opts->to <= opts->from || opts->width == 0)
-    return NULL;
+int tt_timeline_new(const tt_timeline_opts *opts, tt_timeline **out, char *err, size_t errlen) {
+  if (opts->to <= opts->from || opts->width == 0) {
+    if (err != NULL && errlen > 0)
+      snprintf(err, errlen, "%s", opts->width == 0 ? "no columns" : "an empty time range");
+    return -EINVAL;
+  }
   tt_timeline *tl = calloc(1, sizeof *tl);
   if (tl == NULL)
-    return NULL;
+    return -ENOMEM;
   tl->o = *opts;
   tt__vmap_init(&tl->map);
   tt__vmap_init(&tl->hidden_map);
-  return tl;
+  *out = tl;
+  return 0;
 }
 
 void tt_timeline_free(tt_timeline *tl) {

@@ -35,8 +35,8 @@
 #include "tasktrace/wire.h"
 #include "sink.h"
 
-#define BUF_SIZE (32u << 10) /* a message: small enough that a kill loses little */
-#define NBUF 64              /* the pool: 2 MiB per process, ~60 ms of a busy loop */
+#define BUF_SIZE TT__STREAM_BUF /* a message: small enough that a kill loses little */
+#define NBUF TT__STREAM_NBUF    /* the pool: 2 MiB per process, ~60 ms of a busy loop */
 #define STR_CACHE_MAX 4096   /* interned strings remembered per thread */
 /* The bounds on handing over at tt_run's return and at exit or crash: give
  * up once the collector has taken nothing for STALL_MS (a stopped or hung
@@ -141,8 +141,7 @@ static void cal_init(void) {
 static void start_buf(tstate *t, uint64_t ts) {
   reanchor();
   uint8_t *b = t->buf->data;
-  tt__put32(b + 4, t->tid);
-  tt__put64(b + 8, ts);
+  tt__wire_hdr_encode(b, &(tt__msg_hdr){0, 0, t->tid, ts}); /* the length is set in cycle() */
   tt__dstate_reset(&t->d, ts);
   t->nev = 0;
   t->lostrec = t->dropped;
@@ -173,7 +172,7 @@ static void cycle(tstate *t, int restart) {
     b->len = (uint32_t)(pos - b->data);
     b->nev = t->nev;
     b->lost = t->lostrec;
-    tt__put32(b->data, b->len - 4);
+    tt__msg_set_len(b->data, b->len - 4);
     b->next = NULL;
     if (g.q_tail)
       g.q_tail->next = b;
@@ -467,7 +466,7 @@ static void final_flush(void) {
       lost += t->dropped; /* dropped, and no buffer left to say so */
       continue;
     }
-    tt__put32(b->data, (uint32_t)(pos - b->data - 4));
+    tt__msg_set_len(b->data, (uint32_t)(pos - b->data - 4));
     if (failed || send_bounded(b->data, (size_t)(pos - b->data), deadline) < 0) {
       failed = 1;
       lost += t->nev + t->lostrec + (t->dropped - t->lostrec);
@@ -643,18 +642,16 @@ static int connect_collector(const char *path, int *fdp) {
  * take it (said in one line). */
 static int send_hello(int fd, const char *path) {
   char e[256];
-  uint8_t h[TT__HELLO_SIZE] = {0};
-  memcpy(h, TT__STREAM_MAGIC, 8);
-  tt__put32(h + 8, TT__HELLO_SIZE - 12);
-  h[12] = TT__STREAM_VERSION;
-  tt__put32(h + 16, (uint32_t)getpid());
   struct timespec rt, mt;
   clock_gettime(CLOCK_REALTIME, &rt);
   clock_gettime(CLOCK_MONOTONIC, &mt);
-  tt__put64(h + 20, (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec);
-  tt__put64(h + 28, (uint64_t)mt.tv_sec * 1000000000u + (uint64_t)mt.tv_nsec);
+  tt_proc_info me = {.pid = (uint32_t)getpid(),
+                     .start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec,
+                     .start_mono_ns = (uint64_t)mt.tv_sec * 1000000000u + (uint64_t)mt.tv_nsec};
   extern char *program_invocation_short_name;
-  strncpy((char *)h + 36, program_invocation_short_name, 63);
+  snprintf(me.program, sizeof me.program, "%s", program_invocation_short_name);
+  uint8_t h[TT__HELLO_SIZE];
+  tt__hello_encode(h, &me);
   g.fd = fd;
   if (send_bounded(h, sizeof h, mono_ms() + FLUSH_MAX_MS) < 0) {
     fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: the collector does not answer: "

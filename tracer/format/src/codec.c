@@ -211,21 +211,3 @@ void tt__strmap_clear(tt__strmap *m) {
   free(m->ents);
   memset(m, 0, sizeof *m);
 }
-
-int tt__hello_parse(const uint8_t *h, tt_proc_info *proc, const char **why) {
-  if (memcmp(h, TT__STREAM_MAGIC, 8) != 0) {
-    *why = "not a tasktrace stream";
-    return -EPROTO;
-  }
-  if (tt__get32(h + 8) != TT__HELLO_SIZE - 12 || h[12] != TT__STREAM_VERSION) {
-    *why = "a tasktrace stream of another version";
-    return -EPROTO;
-  }
-  memset(proc, 0, sizeof *proc);
-  proc->pid = tt__get32(h + 16);
-  proc->start_realtime_ns = tt__get64(h + 20);
-  proc->start_mono_ns = tt__get64(h + 28);
-  memcpy(proc->program, h + 36, 63);
-  proc->program[63] = 0;
-  return 0;
-}

@@ -15,6 +15,12 @@
 #define TT__WIRE_HDR 16                  /* u32 len, u32 tid, u64 base_ts */
 #define TT__FILE_MSG_HDR 20              /* u32 len, u32 pid, u32 tid, u64 base_ts */
 #define TT__MSG_MAX (1u << 20)           /* largest message body accepted */
+/* The producer's buffers (FORMAT.md, "Producer behaviour"): each thread
+ * fills one of TT__STREAM_BUF bytes, a pool of TT__STREAM_NBUF is shared, so
+ * at most that many of a process's messages are in flight at once. A
+ * reader that restores time order across threads sizes its window by it. */
+#define TT__STREAM_BUF (32u << 10)
+#define TT__STREAM_NBUF 64
 
 #define TT__FILE_MAGIC "\x89TTRACE\n"    /* 8 bytes */
 #define TT__FILE_VERSION 1
@@ -49,6 +55,78 @@ static inline uint64_t tt__get64(const uint8_t *p) {
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "tasktrace's formats are little-endian; add byte swaps for this target"
 #endif
+
+/* ---- Fixed-layout headers (FORMAT.md): one struct, one encoder, one decoder ----
+ *
+ * Encoders write exactly the header's size and cannot fail. Decoders read
+ * from a buffer of len bytes and return 0, or -ENODATA when len is shorter
+ * than the header (or than the message it announces), -EPROTO when the
+ * magic or version says it is not ours, -EBADMSG when a checksum or a
+ * length field is wrong. */
+
+/* Whether a stream message length word (bytes after it) is acceptable. */
+static inline int tt__msg_len_ok(uint32_t len) {
+  return len >= TT__WIRE_HDR - 4 && len <= TT__MSG_MAX;
+}
+
+/* The stream hello: who is producing. *why gets a static reason on failure. */
+void tt__hello_encode(uint8_t h[TT__HELLO_SIZE], const tt_proc_info *proc);
+int tt__hello_decode(const uint8_t *h, size_t len, tt_proc_info *proc, const char **why);
+
+/* A message header: TT__WIRE_HDR bytes on the stream (no pid), TT__FILE_MSG_HDR
+ * in a chunk. */
+typedef struct tt__msg_hdr {
+  uint32_t len; /* bytes after the length word */
+  uint32_t pid; /* file messages only */
+  uint32_t tid;
+  uint64_t base_ts;
+} tt__msg_hdr;
+void tt__wire_hdr_encode(uint8_t h[TT__WIRE_HDR], const tt__msg_hdr *m);
+/* Both layouts start with the length word: writers that learn it only once
+ * the records are in (the producer, tt_writer_event) set it last. */
+static inline void tt__msg_set_len(uint8_t *msg, uint32_t len) { tt__put32(msg, len); }
+/* -EBADMSG unless tt__msg_len_ok(len); -ENODATA when the message is cut. */
+int tt__wire_hdr_decode(const uint8_t *h, size_t len, tt__msg_hdr *m);
+void tt__file_msg_hdr_encode(uint8_t h[TT__FILE_MSG_HDR], const tt__msg_hdr *m);
+/* -EBADMSG when the length word is below the header or past the buffer. */
+int tt__file_msg_hdr_decode(const uint8_t *h, size_t len, tt__msg_hdr *m);
+
+/* The .ttrace file header. */
+#define TT__CLOCK_MONOTONIC 1
+#define TT__FILE_FLIGHT_RECORDER 1 /* flags bit 0 */
+typedef struct tt__file_hdr {
+  tt_proc_info proc;
+  uint8_t clock; /* TT__CLOCK_MONOTONIC */
+  uint8_t flags;
+} tt__file_hdr;
+void tt__file_hdr_encode(uint8_t h[TT__FILE_HDR], const tt__file_hdr *f);
+int tt__file_hdr_decode(const uint8_t *h, size_t len, tt__file_hdr *f);
+
+/* A chunk header (its own checksum is computed by the encoder, checked by
+ * the decoder: -EBADMSG for a bad magic or checksum). */
+typedef struct tt__chunk_hdr {
+  uint32_t kind; /* TT__CHUNK_*, one byte on disk */
+  uint32_t stored, raw, nevents;
+  uint64_t first_ts, last_ts;
+  uint32_t payload_crc;
+} tt__chunk_hdr;
+void tt__chunk_hdr_encode(uint8_t h[TT__CHUNK_HDR], const tt__chunk_hdr *c);
+int tt__chunk_hdr_decode(const uint8_t *h, size_t len, tt__chunk_hdr *c);
+
+/* The end chunk's payload. */
+typedef struct tt__end {
+  uint64_t index_off, events, lost, chunks;
+} tt__end;
+void tt__end_encode(uint8_t p[TT__END_PAYLOAD], const tt__end *e);
+int tt__end_decode(const uint8_t *p, size_t len, tt__end *e);
+
+/* One entry of the index chunk. */
+typedef struct tt__index_ent {
+  uint64_t off, first_ts, last_ts;
+  uint32_t nevents, kind;
+} tt__index_ent;
+void tt__index_ent_encode(uint8_t p[TT__INDEX_ENTRY], const tt__index_ent *x);
+int tt__index_ent_decode(const uint8_t *p, size_t len, tt__index_ent *x);
 
 /* ---- Varints (LEB128) and zigzag ---- */
 static inline uint8_t *tt__put_varint(uint8_t *p, uint64_t v) {
