@@ -98,9 +98,10 @@ TT_EXTERN int tt_map_put(tt_map *m, uint64_t key, uint64_t val, uint64_t *old);
 TT_EXTERN int tt_map_get(const tt_map *m, uint64_t key, uint64_t *val);
 /* Remove key: 1 and its value in *val (when not NULL), or 0 if absent. */
 TT_EXTERN int tt_map_del(tt_map *m, uint64_t key, uint64_t *val);
-/* Call fn for every entry, in no particular order (the map must not change). */
-TT_EXTERN void tt_map_each(const tt_map *m, void (*fn)(void *ctx, uint64_t key, uint64_t val),
-                           void *ctx);
+/* Iterate: from *pos 0, 1 with the next entry's key and value (either
+ * pointer may be NULL), 0 after the last; in no particular order, and the
+ * map must not change meanwhile. */
+TT_EXTERN int tt_map_next(const tt_map *m, size_t *pos, uint64_t *key, uint64_t *val);
 TT_EXTERN void tt_map_free(tt_map *m);
 
 /* ---- Strings: the one string hash, and string -> id (interning) ---- */

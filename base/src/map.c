@@ -113,12 +113,30 @@ int tt_map_del(tt_map *m, uint64_t key, uint64_t *val) {
   return 1;
 }
 
-void tt_map_each(const tt_map *m, void (*fn)(void *ctx, uint64_t key, uint64_t val), void *ctx) {
-  if (m->has_zero)
-    fn(ctx, 0, m->zero_val);
-  for (size_t i = 0; i < m->cap; i++)
-    if (m->slots[i].key != 0)
-      fn(ctx, m->slots[i].key, m->slots[i].val);
+/* Position 0 is key 0 (kept beside the table); slot i is position i + 1. */
+int tt_map_next(const tt_map *m, size_t *pos, uint64_t *key, uint64_t *val) {
+  if (*pos == 0) {
+    *pos = 1;
+    if (m->has_zero) {
+      if (key)
+        *key = 0;
+      if (val)
+        *val = m->zero_val;
+      return 1;
+    }
+  }
+  for (; *pos <= m->cap; ++*pos) {
+    const tt_map_slot *s = &m->slots[*pos - 1];
+    if (s->key != 0) {
+      ++*pos;
+      if (key)
+        *key = s->key;
+      if (val)
+        *val = s->val;
+      return 1;
+    }
+  }
+  return 0;
 }
 
 void tt_map_free(tt_map *m) {

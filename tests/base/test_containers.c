@@ -170,23 +170,24 @@ TEST(map_collisions_and_deletion) {
   map_random_ops(u, 256, 20000);
 }
 
-static void count_each(void *ctx, uint64_t key, uint64_t val) {
-  uint64_t *sum = ctx;
-  sum[0]++;
-  sum[1] += key ^ val;
-}
-
-TEST(map_each_and_growth) {
+TEST(map_iteration_and_growth) {
   tt_map m = {0};
   uint64_t want = 0;
   for (uint64_t i = 0; i < 100000; i++) {
     ASSERT_EQ(tt_map_put(&m, i * 4096, i, NULL), 0);
     want += (i * 4096) ^ i;
   }
-  uint64_t sum[2] = {0, 0};
-  tt_map_each(&m, count_each, sum);
-  ASSERT_EQ(sum[0], 100000);
-  ASSERT_EQ(sum[1], want);
+  uint64_t count = 0, sum = 0, k, v;
+  for (size_t pos = 0; tt_map_next(&m, &pos, &k, &v);) {
+    count++;
+    sum += k ^ v;
+  }
+  ASSERT_EQ(count, 100000);
+  ASSERT_EQ(sum, want);
+  ASSERT_EQ(tt_map_del(&m, 0, NULL), 1); /* key 0 too, kept beside the table */
+  size_t pos = 0;
+  ASSERT_EQ(tt_map_next(&m, &pos, &k, NULL), 1);
+  ASSERT_NE(k, 0);
   ASSERT_LE(m.len * 4, m.cap * 3);
   tt_map_free(&m);
 }
