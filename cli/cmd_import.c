@@ -11,6 +11,7 @@
 
 #include "cliutil.h"
 #include "cli.h"
+#include "tt_base.h"
 
 static const char usage[] =
     "usage: tasktrace import -o FILE.ttrace [--level N] LTTNG_DIR\n"
@@ -103,7 +104,7 @@ int tt_cmd_import(int argc, char **argv) {
   }
   char tmp[sizeof od.dir + 256], e[512];
   out_file *outs = NULL;
-  size_t nouts = 0;
+  size_t nouts = 0, couts = 0;
   int rc = TT_CLI_OK, r;
   uint64_t n = 0;
   tt_trace_event ev;
@@ -115,14 +116,9 @@ int tt_cmd_import(int argc, char **argv) {
         break;
       }
     if (o == NULL) {
-      out_file *no = realloc(outs, (nouts + 1) * sizeof *no);
-      if (no == NULL) {
-        r = -ENOMEM;
+      if ((r = tt_grow(&outs, &couts, nouts + 1, sizeof *outs, 4)) < 0)
         break;
-      }
-      outs = no;
-      o = &outs[nouts++];
-      memset(o, 0, sizeof *o);
+      o = &outs[nouts++]; /* zeroed by tt_grow */
       o->pid = ev.pid;
       if (nouts == 1) {
         o->path = strdup(outp);
