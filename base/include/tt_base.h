@@ -112,7 +112,7 @@ static inline uint64_t tt_strhash(const char *s, size_t len) {
   return h;
 }
 typedef struct tt_strent {
-  char *s;         /* the map's NUL-terminated copy; NULL: an empty slot */
+  char *s; /* the map's NUL-terminated copy; NULL: an empty slot */
   size_t len;
   uint64_t hash, id;
 } tt_strent;
@@ -184,62 +184,62 @@ static inline void tt_ring_pop(tt_ring *r) {
  * Generated rather than called through pointers: the runtime's timer heap
  * is on the path of every timed wait. */
 #define TT_HEAP_UNTRACKED(ctx, x, i) ((void)(ctx), (void)(x), (void)(i))
-#define TT_HEAP_DEFINE(name, T, C, LESS, MOVED)                                                  \
-  static inline void name##_set(C ctx, T *a, size_t i, T v) {                                    \
-    a[i] = v;                                                                                    \
-    MOVED(ctx, &a[i], i);                                                                        \
-  }                                                                                              \
-  static inline void name##_up(C ctx, T *a, size_t i) {                                          \
-    T v = a[i];                                                                                  \
-    while (i > 0) {                                                                              \
-      size_t p = (i - 1) / 2;                                                                    \
-      if (!(LESS(ctx, &v, &a[p])))                                                               \
-        break;                                                                                   \
-      name##_set(ctx, a, i, a[p]);                                                               \
-      i = p;                                                                                     \
-    }                                                                                            \
-    name##_set(ctx, a, i, v);                                                                    \
-  }                                                                                              \
-  static inline void name##_down(C ctx, T *a, size_t n, size_t i) {                              \
-    T v = a[i];                                                                                  \
-    for (;;) {                                                                                   \
-      size_t c = 2 * i + 1;                                                                      \
-      if (c >= n)                                                                                \
-        break;                                                                                   \
-      if (c + 1 < n && (LESS(ctx, &a[c + 1], &a[c])))                                            \
-        c++;                                                                                     \
-      if (!(LESS(ctx, &a[c], &v)))                                                               \
-        break;                                                                                   \
-      name##_set(ctx, a, i, a[c]);                                                               \
-      i = c;                                                                                     \
-    }                                                                                            \
-    name##_set(ctx, a, i, v);                                                                    \
-  }                                                                                              \
-  static inline void name##_fix(C ctx, T *a, size_t n, size_t i) {                               \
-    if (i > 0 && (LESS(ctx, &a[i], &a[(i - 1) / 2])))                                            \
-      name##_up(ctx, a, i);                                                                      \
-    else                                                                                         \
-      name##_down(ctx, a, n, i);                                                                 \
-  }                                                                                              \
-  static inline void name##_heapify(C ctx, T *a, size_t n) {                                     \
-    for (size_t i = n / 2; i-- > 0;)                                                             \
-      name##_down(ctx, a, n, i);                                                                 \
-  }                                                                                              \
-  static inline int name##_push(C ctx, T **a, size_t *n, size_t *cap, T v) {                     \
-    if (*n == *cap) {                                                                            \
-      int r_ = tt_grow(a, cap, *n + 1, sizeof(T), 64);                                           \
-      if (r_ < 0)                                                                                \
-        return r_;                                                                               \
-    }                                                                                            \
-    (*a)[*n] = v;                                                                                \
-    name##_up(ctx, *a, (*n)++);                                                                  \
-    return 0;                                                                                    \
-  }                                                                                              \
-  static inline void name##_remove(C ctx, T *a, size_t *n, size_t i) {                           \
-    if (i < --*n) {                                                                              \
-      a[i] = a[*n];                                                                              \
-      name##_fix(ctx, a, *n, i);                                                                 \
-    }                                                                                            \
+#define TT_HEAP_DEFINE(name, T, C, LESS, MOVED)                                                    \
+  static inline void name##_set(C ctx, T *a, size_t i, T v) {                                      \
+    a[i] = v;                                                                                      \
+    MOVED(ctx, &a[i], i);                                                                          \
+  }                                                                                                \
+  static inline void name##_up(C ctx, T *a, size_t i) {                                            \
+    T v = a[i];                                                                                    \
+    while (i > 0) {                                                                                \
+      size_t p = (i - 1) / 2;                                                                      \
+      if (!(LESS(ctx, &v, &a[p])))                                                                 \
+        break;                                                                                     \
+      name##_set(ctx, a, i, a[p]);                                                                 \
+      i = p;                                                                                       \
+    }                                                                                              \
+    name##_set(ctx, a, i, v);                                                                      \
+  }                                                                                                \
+  static inline void name##_down(C ctx, T *a, size_t n, size_t i) {                                \
+    T v = a[i];                                                                                    \
+    for (;;) {                                                                                     \
+      size_t c = 2 * i + 1;                                                                        \
+      if (c >= n)                                                                                  \
+        break;                                                                                     \
+      if (c + 1 < n && (LESS(ctx, &a[c + 1], &a[c])))                                              \
+        c++;                                                                                       \
+      if (!(LESS(ctx, &a[c], &v)))                                                                 \
+        break;                                                                                     \
+      name##_set(ctx, a, i, a[c]);                                                                 \
+      i = c;                                                                                       \
+    }                                                                                              \
+    name##_set(ctx, a, i, v);                                                                      \
+  }                                                                                                \
+  static inline void name##_fix(C ctx, T *a, size_t n, size_t i) {                                 \
+    if (i > 0 && (LESS(ctx, &a[i], &a[(i - 1) / 2])))                                              \
+      name##_up(ctx, a, i);                                                                        \
+    else                                                                                           \
+      name##_down(ctx, a, n, i);                                                                   \
+  }                                                                                                \
+  static inline void name##_heapify(C ctx, T *a, size_t n) {                                       \
+    for (size_t i = n / 2; i-- > 0;)                                                               \
+      name##_down(ctx, a, n, i);                                                                   \
+  }                                                                                                \
+  static inline int name##_push(C ctx, T **a, size_t *n, size_t *cap, T v) {                       \
+    if (*n == *cap) {                                                                              \
+      int r_ = tt_grow(a, cap, *n + 1, sizeof(T), 64);                                             \
+      if (r_ < 0)                                                                                  \
+        return r_;                                                                                 \
+    }                                                                                              \
+    (*a)[*n] = v;                                                                                  \
+    name##_up(ctx, *a, (*n)++);                                                                    \
+    return 0;                                                                                      \
+  }                                                                                                \
+  static inline void name##_remove(C ctx, T *a, size_t *n, size_t i) {                             \
+    if (i < --*n) {                                                                                \
+      a[i] = a[*n];                                                                                \
+      name##_fix(ctx, a, *n, i);                                                                   \
+    }                                                                                              \
   }
 
 #ifdef __cplusplus

@@ -25,7 +25,9 @@ int tt_grow(void *arrayp, size_t *cap, size_t need, size_t elem, size_t first) {
   return 0;
 }
 
-int tt_vec_reserve(tt_vec *v, size_t n, size_t elem) { return tt_grow(&v->data, &v->cap, n, elem, 16); }
+int tt_vec_reserve(tt_vec *v, size_t n, size_t elem) {
+  return tt_grow(&v->data, &v->cap, n, elem, 16);
+}
 
 void *tt_vec_push(tt_vec *v, size_t elem) {
   if (v->len == SIZE_MAX || tt_vec_reserve(v, v->len + 1, elem) < 0)

@@ -75,7 +75,7 @@ int tt__spawn(tt_task **out, tt_fn fn, void *arg, const char *name, size_t stack
     return -EINVAL;
   /* The ready queue's room for this task: the one place a task's
    * scheduling can run out of memory (see tt__ready_push). */
-  if (tt__ready_reserve(loop, loop->ntasks + 1) < 0)
+  if (TT_UNLIKELY(loop->ready.cap <= loop->ntasks) && tt__ready_reserve(loop, loop->ntasks + 1) < 0)
     return -ENOMEM;
   tt_task *t = task_alloc();
   if (t == NULL)

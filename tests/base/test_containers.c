@@ -323,7 +323,7 @@ TEST(heap_random_vs_reference) {
   for (int op = 0; op < 50000; op++) {
     size_t k = rnd() % NITEMS;
     unsigned what = (unsigned)(rnd() % 4);
-    if (what <= 1 && !in[k]) { /* insert */
+    if (what <= 1 && !in[k]) {    /* insert */
       items[k].key = rnd() % 500; /* many equal keys */
       ASSERT_OK(iheap_push(NULL, &a, &n, &cap, &items[k]));
       in[k] = true;

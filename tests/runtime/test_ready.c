@@ -108,7 +108,8 @@ static int main_oom(void *arg) {
     else
       ASSERT_EQ(res, 0);
   }
-  fprintf(stderr, "spawned %zu, parked %zu, ran %zu, no stack %zu\n", spawned, parked, ran, no_stack);
+  fprintf(stderr, "spawned %zu, parked %zu, ran %zu, no stack %zu\n", spawned, parked, ran,
+          no_stack);
   ASSERT_EQ(ran + no_stack, spawned);
   ASSERT_EQ(woken, parked);
   ASSERT_EQ(ran, parked); /* every task that parked was woken and finished */

@@ -10,8 +10,8 @@
 #include "tt_base.h"
 
 typedef struct tt__vmap {
-  tt_map pids;  /* pid -> index in ids */
-  tt_map *ids;  /* per process: id -> value */
+  tt_map pids; /* pid -> index in ids */
+  tt_map *ids; /* per process: id -> value */
   size_t nids, cap;
 } tt__vmap;
 
