@@ -157,8 +157,8 @@ static inline void *tt_ring_push_reserved(tt_ring *r, size_t elem) {
 }
 /* A new slot at the back, or NULL when out of memory. */
 static inline void *tt_ring_push(tt_ring *r, size_t elem) {
-  if (__builtin_expect(r->len == r->cap, 0) &&
-      tt_ring_reserve(r, r->cap ? r->cap * 2 : 16, elem) < 0)
+  /* len + 1 cannot wrap: len <= cap, and cap * elem fits a size_t. */
+  if (__builtin_expect(r->len == r->cap, 0) && tt_ring_reserve(r, r->len + 1, elem) < 0)
     return NULL;
   return tt_ring_push_reserved(r, elem);
 }
