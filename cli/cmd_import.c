@@ -10,6 +10,7 @@
 
 #include "cliutil.h"
 #include "cli.h"
+#include "tt_base.h"
 
 static const char usage[] =
     "usage: tasktrace import -o FILE.ttrace [--level N] LTTNG_DIR\n"
@@ -43,7 +44,7 @@ typedef struct import {
   tt_writer_opts wo;
   tt__outdir od;
   out_file *outs;
-  size_t nouts;
+  size_t nouts, couts;
   uint64_t events, out_bytes;
 } import;
 
@@ -102,12 +103,9 @@ static int check_input(const import *im, const char *dir) {
 static out_file *open_output(import *im, uint32_t pid, uint64_t ts, int *rc) {
   char tmp[sizeof im->od.dir + 256], e[512];
   *rc = TT_CLI_OK;
-  out_file *no = realloc(im->outs, (im->nouts + 1) * sizeof *no);
-  if (no == NULL)
+  if (tt_grow(&im->outs, &im->couts, im->nouts + 1, sizeof *im->outs, 4) < 0)
     return NULL;
-  im->outs = no;
-  out_file *o = &im->outs[im->nouts];
-  memset(o, 0, sizeof *o);
+  out_file *o = &im->outs[im->nouts]; /* zeroed by tt_grow */
   o->pid = pid;
   if (im->nouts == 0) {
     o->path = strdup(im->outp);

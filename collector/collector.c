@@ -504,7 +504,7 @@ static int relay_one(conn *cn, rbuf *rb, char *whybuf, size_t wlen, const char *
    * and validation need them): a producer sending endless distinct
    * names would take all memory. Past the cap, this message still goes
    * to the file, whole, and the connection ends. */
-  uint64_t held = (cn->w ? tt__writer_string_bytes(cn->w) : 0) + cn->defined.n * ID_COST;
+  uint64_t held = (cn->w ? tt__writer_string_bytes(cn->w) : 0) + tt__idmap_len(&cn->defined) * ID_COST;
   int over = held > c->o.max_string_bytes;
   if (over) {
     snprintf(whybuf, wlen,

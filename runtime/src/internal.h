@@ -105,9 +105,8 @@ struct tt_loop {
   const void *sched_stack; /* that stack's bounds, for the sanitizers */
   size_t sched_stack_size;
   tt_task *current;      /* the running task, NULL in the scheduler */
-  /* Ready queue: a ring of task pointers. */
-  tt_task **ready;
-  size_t ready_cap, ready_head, ready_count;
+  /* Ready queue: a ring of task pointers, with room for every task. */
+  tt_ring ready;
   size_t batch_left;     /* tasks of this iteration's batch still to run */
   /* Timer heap of parked tasks with a deadline, earliest first. */
   tt_task **heap;
@@ -136,7 +135,11 @@ extern __thread tt_loop *tt__loop;
 
 /* ---- Scheduler (sched.c) ------------------------------------------------ */
 
-TT__HIDDEN int tt__ready_push(tt_loop *loop, tt_task *t);
+/* Room in the ready queue for ntasks tasks: called before a task is
+ * created. 0 or -ENOMEM. */
+TT__HIDDEN int tt__ready_reserve(tt_loop *loop, size_t ntasks);
+/* Queue t to run (it is not queued yet): cannot fail, see sched.c. */
+TT__HIDDEN void tt__ready_push(tt_loop *loop, tt_task *t);
 TT__HIDDEN void tt__drain(uv_check_t *h);
 /* Stop running the current task (already queued or parked) and run the next
  * one of the batch, or return to the loop. Returns when it runs again. */

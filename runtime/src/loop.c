@@ -196,7 +196,7 @@ static void cancel_leftovers(tt_loop *loop) {
         tt_cancel(t);
     }
     while (unfinished(loop) > 0) {
-      if (uv_run(&loop->uv, UV_RUN_ONCE) == 0 && loop->ready_count == 0)
+      if (uv_run(&loop->uv, UV_RUN_ONCE) == 0 && loop->ready.len == 0)
         break;
     }
   }
@@ -333,7 +333,7 @@ static void loop_close(tt_loop *loop) {
   uv_mutex_destroy(&loop->tsq_lock);
   tt_tracer_flush();
   tt__loop = NULL;
-  free(loop->ready);
+  tt_ring_free(&loop->ready);
   free(loop->heap);
   free(loop);
   tt__pool_trim();

@@ -73,6 +73,10 @@ int tt__spawn(tt_task **out, tt_fn fn, void *arg, const char *name, size_t stack
     return -EPERM;
   if (stack_size != 0 && (stack_size < 16 * 1024 || stack_size > (1u << 30)))
     return -EINVAL;
+  /* The ready queue's room for this task: the one place a task's
+   * scheduling can run out of memory (see tt__ready_push). */
+  if (TT_UNLIKELY(loop->ready.cap <= loop->ntasks) && tt__ready_reserve(loop, loop->ntasks + 1) < 0)
+    return -ENOMEM;
   tt_task *t = task_alloc();
   if (t == NULL)
     return -ENOMEM;
@@ -94,10 +98,7 @@ int tt__spawn(tt_task **out, tt_fn fn, void *arg, const char *name, size_t stack
     snprintf(t->name, sizeof t->name, "task-%llu", (unsigned long long)t->id);
   tt__list_push(&loop->tasks, &t->all);
   loop->ntasks++;
-  if (tt__ready_push(loop, t) < 0) {
-    tt__task_release(t);
-    return -ENOMEM;
-  }
+  tt__ready_push(loop, t);
   tt__emit_task_create(t->id, t->parent, t->name, site);
   *out = t;
   return 0;
@@ -245,9 +246,7 @@ int tt_yield(void) {
     self->cancelled = 1;
     return -ECANCELED;
   }
-  int r = tt__ready_push(loop, self);
-  if (r < 0)
-    return r;
+  tt__ready_push(loop, self);
   tt__switch_out(loop, self, TT_STATE_yield, 0);
   return 0;
 }

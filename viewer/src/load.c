@@ -3,16 +3,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "source.h"
+#include "tt_base.h"
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return (double)tt_now_ns() / 1e9; }
 
 static void show(const tt_source *src, const char *label, uint64_t n, double t0) {
   uint64_t done, total;

@@ -134,22 +134,8 @@ typedef struct {
 static int before(const merge_input *a, const merge_input *b) {
   return a->ev.ts < b->ev.ts || (a->ev.ts == b->ev.ts && a->order < b->order);
 }
-
-static void sift_down(merge_source *m, size_t i) {
-  for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, s = i;
-    if (l < m->live && before(&m->in[l], &m->in[s]))
-      s = l;
-    if (r < m->live && before(&m->in[r], &m->in[s]))
-      s = r;
-    if (s == i)
-      return;
-    merge_input t = m->in[i];
-    m->in[i] = m->in[s];
-    m->in[s] = t;
-    i = s;
-  }
-}
+#define BEFORE(ctx, a, b) ((void)(ctx), before(a, b))
+TT_HEAP_DEFINE(inputs, merge_input, void *, BEFORE, TT_HEAP_UNTRACKED)
 
 /* Refill slot 0 from its source; drop it at its end. */
 static int refill_top(merge_source *m) {
@@ -157,9 +143,9 @@ static int refill_top(merge_source *m) {
   if (r < 0)
     return r;
   if (r == 0)
-    m->in[0] = m->in[--m->live];
-  if (m->live > 0)
-    sift_down(m, 0);
+    inputs_remove(NULL, m->in, &m->live, 0);
+  else
+    inputs_down(NULL, m->in, m->live, 0);
   return 0;
 }
 
@@ -179,8 +165,7 @@ static int merge_next(tt_source *s, tt_trace_event *ev) {
         k++;
     }
     m->live = k;
-    for (size_t i = k / 2; i-- > 0;)
-      sift_down(m, i);
+    inputs_heapify(NULL, m->in, k);
   } else if (m->live > 0) {
     /* The event handed out last time came from slot 0: advance it now, so
      * that its strings stayed valid until the caller asked for more. */

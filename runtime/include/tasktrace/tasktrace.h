@@ -106,7 +106,8 @@ TT_EXTERN int tt_cancel(tt_task *t);
  * caller's. */
 TT_EXTERN int tt_gather(tt_task **tasks, size_t n, int *results, tt_deadline deadline);
 
-/* Let other ready tasks run; the caller runs again next loop iteration. */
+/* Let other ready tasks run; the caller runs again next loop iteration.
+ * Returns 0, -EPERM outside a task or -ECANCELED (never -ENOMEM). */
 TT_EXTERN int tt_yield(void);
 /* Sleep until deadline (TT_FOREVER: until cancelled). Returns 0 or -ECANCELED. */
 TT_EXTERN int tt_sleep_until(tt_deadline deadline);

@@ -278,7 +278,7 @@ static uint64_t intern(tstate *t, const char *s) {
   int64_t id = tt__strmap_get(&t->strs, s, len, h);
   if (id >= 0)
     return (uint64_t)id;
-  if (t->strs.n >= STR_CACHE_MAX)
+  if (t->strs.len >= STR_CACHE_MAX)
     tt__strmap_clear(&t->strs);
   id = (int64_t)__atomic_fetch_add(&g.next_str, 1, __ATOMIC_RELAXED);
   if (tt__strmap_put(&t->strs, s, len, h, (uint64_t)id) < 0)
@@ -321,11 +321,7 @@ void tt__native_write(unsigned type, uint64_t ts, const uint64_t u[TT_EVENT_FIEL
 
 /* ---- Sending ---- */
 
-static int64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t mono_ms(void) { return (int64_t)(tt_now_ns() / 1000000); }
 
 /* Async-signal-safe: send all of p, or give up STALL_MS after the last
  * progress or at deadline_ms. */

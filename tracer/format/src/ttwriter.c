@@ -381,10 +381,10 @@ static int write_strings(tt_writer *w, const tt__idmap *m) {
   uint8_t *buf = NULL;
   size_t len = 0, cap = 0;
   int r = 0;
-  for (size_t i = 0; i <= m->cap && r == 0; i++) {
-    int last = i == m->cap;
-    if (!last && m->keys[i] == 0)
-      continue;
+  uint64_t id = 0;
+  void *val = NULL;
+  for (size_t pos = 0; r == 0;) {
+    int last = !tt__idmap_next(m, &pos, &id, &val);
     if (last || len >= w->opts.chunk_size) {
       if (len > TT__FILE_MSG_HDR) {
         tt__file_msg_hdr_encode(buf, &(tt__msg_hdr){(uint32_t)(len - 4), w->proc.pid, 0, 0});
@@ -394,7 +394,7 @@ static int write_strings(tt_writer *w, const tt__idmap *m) {
       if (last)
         break;
     }
-    const char *v = m->vals[i];
+    const char *v = val;
     size_t slen;
     memcpy(&slen, v, sizeof slen);
     if (len + 21 + slen + TT__FILE_MSG_HDR > cap) {
@@ -408,20 +408,20 @@ static int write_strings(tt_writer *w, const tt__idmap *m) {
     }
     if (len == 0)
       len = TT__FILE_MSG_HDR; /* the header is written when the message is done */
-    len = (size_t)(tt__enc_strdef(buf + len, m->keys[i] - 1, v + sizeof slen, slen) - buf);
+    len = (size_t)(tt__enc_strdef(buf + len, id, v + sizeof slen, slen) - buf);
   }
   free(buf);
   return r;
 }
 
 int tt__writer_copy_strings(tt_writer *dst, const tt_writer *src) {
-  for (size_t i = 0; i < src->by_id.cap; i++) {
-    if (src->by_id.keys[i] == 0)
-      continue;
-    const char *v = src->by_id.vals[i];
+  uint64_t id;
+  void *val;
+  for (size_t pos = 0; tt__idmap_next(&src->by_id, &pos, &id, &val);) {
+    const char *v = val;
     size_t slen;
     memcpy(&slen, v, sizeof slen);
-    int r = remember(dst, src->by_id.keys[i] - 1, v + sizeof slen, slen);
+    int r = remember(dst, id, v + sizeof slen, slen);
     if (r < 0)
       return r;
   }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tasktrace/ttrace.h"
+#include "tt_base.h"
 
 /* ---- Framing constants (FORMAT.md) ---- */
 #define TT__STREAM_MAGIC "TTSTRM\x00\x01" /* 8 bytes, first thing on the socket */
@@ -183,35 +184,55 @@ typedef struct tt__rec {
 int tt__rec_next(tt__dstate *d, const uint8_t **p, const uint8_t *end, tt__rec *r,
                  const char **why);
 
-/* ---- A map from 64-bit ids to values (strings, presence) ---- */
+/* ---- A map from 64-bit ids to values (strings, presence) ----
+ * The base map (tt_base.h) holding pointers, under the name the format's
+ * users know (a struct of its own, so that it can be declared ahead). */
 typedef struct tt__idmap {
-  uint64_t *keys; /* key+1, 0 = empty */
-  void **vals;
-  size_t cap, n;
+  tt_map m;
 } tt__idmap;
-/* Set id to val (replacing). Returns 0 or -ENOMEM. */
-int tt__idmap_put(tt__idmap *m, uint64_t id, void *val, void **old);
-void *tt__idmap_get(const tt__idmap *m, uint64_t id, int *found);
+/* Set id to val (replacing; the value replaced in *old, else NULL).
+ * Returns 0, -ENOMEM or -EOVERFLOW. */
+static inline int tt__idmap_put(tt__idmap *m, uint64_t id, void *val, void **old) {
+  uint64_t o = 0;
+  int r = tt_map_put(&m->m, id, (uint64_t)(uintptr_t)val, &o);
+  if (old)
+    *old = r == 1 ? (void *)(uintptr_t)o : NULL;
+  return r < 0 ? r : 0;
+}
+static inline void *tt__idmap_get(const tt__idmap *m, uint64_t id, int *found) {
+  uint64_t v = 0;
+  *found = tt_map_get(&m->m, id, &v);
+  return (void *)(uintptr_t)v;
+}
+/* Iterate from *pos 0: 1 with the next id and value, 0 after the last. */
+static inline int tt__idmap_next(const tt__idmap *m, size_t *pos, uint64_t *id, void **val) {
+  uint64_t v = 0;
+  int r = tt_map_next(&m->m, pos, id, &v);
+  *val = (void *)(uintptr_t)v;
+  return r;
+}
+static inline size_t tt__idmap_len(const tt__idmap *m) { return m->m.len; }
+/* Free the map, and every value with free_val when it is not NULL. */
 void tt__idmap_free(tt__idmap *m, void (*free_val)(void *));
 
 uint32_t tt__crc32(const void *p, size_t len);
 
-/* ---- A map from strings to ids (the interning side) ---- */
-typedef struct tt__strmap {
-  struct tt__strent *ents; /* s == NULL: empty */
-  size_t cap, n;
-} tt__strmap;
+/* ---- A map from strings to ids (the interning side) ----
+ * The base string map (tt_base.h); tt__strhash is its one hash. */
+typedef tt_strmap tt__strmap;
+#define tt__strhash tt_strhash
 /* The id of s[0..len), or -1 when absent. */
-int64_t tt__strmap_get(const tt__strmap *m, const char *s, size_t len, uint64_t hash);
-/* Add s[0..len) (copied) as id. Returns 0 or -ENOMEM. */
-int tt__strmap_put(tt__strmap *m, const char *s, size_t len, uint64_t hash, uint64_t id);
-void tt__strmap_clear(tt__strmap *m);
-static inline uint64_t tt__strhash(const char *s, size_t len) {
-  uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (size_t i = 0; i < len; i++)
-    h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-  return h;
+static inline int64_t tt__strmap_get(const tt__strmap *m, const char *s, size_t len,
+                                     uint64_t hash) {
+  const tt_strent *e = tt_strmap_find(m, s, len, hash);
+  return e ? (int64_t)e->id : -1;
 }
+/* Add s[0..len) (copied) as id. Returns 0, -ENOMEM or -EOVERFLOW. */
+static inline int tt__strmap_put(tt__strmap *m, const char *s, size_t len, uint64_t hash,
+                                 uint64_t id) {
+  return tt_strmap_add(m, s, len, hash, id, NULL);
+}
+static inline void tt__strmap_clear(tt__strmap *m) { tt_strmap_free(m); }
 
 /* Encode one event (STR slots of u hold string ids) at p, which has room for
  * TT__REC_MAX bytes. The same delta rules tt__rec_next undoes. */
