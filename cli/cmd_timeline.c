@@ -8,14 +8,14 @@
 #include "cliutil.h"
 #include "cli.h"
 
-static const char usage[] =
+static const char usage_head[] =
     "usage: tasktrace timeline [--task NAME|ID] [--from T] [--to T] [--width N]\n"
     "                          [--color WHEN] FILE...\n"
     "\n"
     "Draw one row per task (and per loop) and one character per time slice:\n"
-    "the state that took most of the slice. '#' running, '-' runnable, a\n"
-    "letter for blocked (L lock, z sleep, e event, q queue, s semaphore,\n"
-    "c condition, j join, i I/O), '?' events were lost there.\n"
+    "the state that took most of the slice. '#' running, '-' runnable, '?'\n"
+    "events were lost there, '_' the loop idles, a letter for blocked:\n";
+static const char usage_tail[] =
     "\n"
     "  --task NAME|ID  only this task (a name or a task id)\n"
     "  --from T        start of the window, from the start of the trace:\n"
@@ -25,6 +25,15 @@ static const char usage[] =
     "  --width N       columns for the time axis (default: terminal width, or 100)\n"
     "  --color WHEN    auto (when stdout is a terminal), always, never\n"
     TT__CLI_MAX_TASKS_HELP;
+
+/* The letters come from the schema's list of wait reasons (TT_STATES). */
+static void usage(void) {
+  fputs(usage_head, stdout);
+  fputs("  ", stdout);
+  tt_timeline_legend(stdout, ", ", 74, 2);
+  fputs(".\n", stdout);
+  fputs(usage_tail, stdout);
+}
 
 int tt_cmd_timeline(int argc, char **argv) {
   static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
@@ -44,7 +53,7 @@ int tt_cmd_timeline(int argc, char **argv) {
       if (tt__cli_max_tasks("timeline", optarg) != TT_CLI_OK)
         return TT_CLI_USAGE;
       break;
-    case 'h': fputs(usage, stdout); return TT_CLI_OK;
+    case 'h': usage(); return TT_CLI_OK;
     case 't': o.task = optarg; break;
     case 'f':
     case 'T':
