@@ -1,10 +1,14 @@
 /* tasktrace event schema — <tasktrace/schema.h>, for every consumer of events.
  *
- * The single source of truth for every event the runtime emits: the
- * LTTng-UST provider (generated at build time by tracer/schema/gen_lttng.c),
- * the native encoder and decoder (tracer/format) and the viewer's names are
- * all derived from the lists below. Add an event here and every consumer
- * follows; tests/tracer checks that they agree.
+ * The single source of truth for every event the runtime emits and every
+ * reason a task waits: the LTTng-UST provider and its enumerations
+ * (generated at build time by tracer/emit/lttng/gen_lttng.c), the native
+ * encoder and decoder (tracer/format), the viewer's model, renderers and
+ * legends, `tasktrace dump` and the runtime's reports are all derived from
+ * the lists below (TT_EVENTS, TT_EVENT_META, TT_STATES, TT_KINDS,
+ * TT_EXITS). docs/architecture.md, "Adding an event or a wait reason",
+ * lists what else to write; tests/tracer and tests/viewer check that the
+ * consumers agree.
  *
  * Errors: the lookups return NULL / TT_EV_NONE for what they do not know.
  */
