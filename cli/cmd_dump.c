@@ -16,10 +16,11 @@ static const char help[] =
     "usage: tasktrace dump [--no-delta] FILE.ttrace\n"
     "\n"
     "Print the events of a .ttrace file one a line: time, process and thread,\n"
-    "event name, fields by name. Ends with a summary on stderr. A file that was\n"
-    "cut (collector killed, disk full) is read to its last whole chunk and the\n"
-    "cut reported as a warning, exit status 0, as in every command; a damaged\n"
-    "file (bad checksum in a complete file) is an error, exit status 1.\n";
+    "event name, fields by name (an enum field, such as prev_state, by the name\n"
+    "of its value). Ends with a summary on stderr. A file that was cut\n"
+    "(collector killed, disk full) is read to its last whole chunk and the cut\n"
+    "reported as a warning, exit status 0, as in every command; a damaged file\n"
+    "(bad checksum in a complete file) is an error, exit status 1.\n";
 
 /* A string from the trace, quoted, through the shared escaping routine
  * (controls, C1, bidi overrides and invalid UTF-8 as visible escapes, a
@@ -61,10 +62,8 @@ static void put_event(FILE *f, const tt_trace_event *ev, uint64_t prev_ts, int d
       put_str(f, ev->s[i] ? ev->s[i] : "");
     else if (d->kind[i] == TT_FIELD_I64)
       fprintf(f, "%" PRId64, (int64_t)ev->u[i]);
-    else if (ev->type == TT_EV_task_switch && i == 2)
-      fprintf(f, "%s", tt_state_name((unsigned)ev->u[i]));
-    else if (ev->type == TT_EV_object_name && i == 1)
-      fprintf(f, "%s", tt_kind_name((unsigned)ev->u[i]));
+    else if (tt_enum_value_name(d->etype[i], ev->u[i]) != NULL) /* an enum field: its name */
+      fputs(tt_enum_value_name(d->etype[i], ev->u[i]), f);
     else
       fprintf(f, "%" PRIu64, ev->u[i]);
   }

@@ -7,14 +7,28 @@
 #include "cliutil.h"
 #include "cli.h"
 
-static const char usage[] =
+static const char usage_head[] =
     "usage: tasktrace timeline [--task NAME|ID] [--from T] [--to T] [--width N]\n"
     "                          [--color WHEN] FILE...\n"
     "\n"
     "Draw one row per task (and per loop) and one character per time slice:\n"
-    "the state that took most of the slice. '#' running, '-' runnable, a\n"
-    "letter for blocked (L lock, z sleep, e event, q queue, s semaphore,\n"
-    "c condition, j join, i I/O), '?' events were lost there.\n";
+    "the state that took most of the slice. '#' running, '-' runnable, '?'\n"
+    "events were lost there, '_' the loop idles, a letter for blocked:\n";
+
+/* The usage text: the head, then the letters from the schema's list of
+ * wait reasons (TT_STATES), so that a new reason is in --help at once. */
+static const char *usage(void) {
+  static char text[4096];
+  FILE *f = fmemopen(text, sizeof text, "w");
+  if (f == NULL)
+    return usage_head;
+  fputs(usage_head, f);
+  fputs("  ", f);
+  tt_timeline_legend(f, ", ", 74, 2);
+  fputs(".\n", f);
+  fclose(f);
+  return text;
+}
 
 /* The window's ends, given or not. */
 typedef struct window {
@@ -44,7 +58,7 @@ static int parse_args(int argc, char **argv, tt_timeline_opts *o, window *w, lon
        .arg = "WHEN", .help = "auto (when stdout is a terminal), always, never"},
       TT__CLI_OPT_MAX_TASKS,
       {0}};
-  const tt__cli_spec spec = {.cmd = "timeline", .usage = usage, .opts = opts};
+  const tt__cli_spec spec = {.cmd = "timeline", .usage = usage(), .opts = opts};
   int rc = tt__cli_parse(&spec, argc, argv, first);
   if (rc != TT__CLI_PARSED)
     return rc;

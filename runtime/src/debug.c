@@ -114,31 +114,19 @@ void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next) {
 
 /* ---- Where a task is ------------------------------------------------------- */
 
-static const char *state_word(unsigned why) {
-  switch (why) {
-  case TT_STATE_lock: return "lock";
-  case TT_STATE_event: return "event";
-  case TT_STATE_queue_put: return "room in queue";
-  case TT_STATE_queue_get: return "an item from queue";
-  case TT_STATE_sem: return "semaphore";
-  case TT_STATE_cond: return "condition";
-  case TT_STATE_join: return "task";
-  case TT_STATE_io: return "I/O";
-  default: return tt_state_name(why);
-  }
-}
+/* The schema's words (TT_STATES): "waits for lock", "sleeps", ... */
+static const char *state_word(unsigned why) { return tt_state_word(why); }
 
-/* Objects every primitive starts with a tt__obj; join parks on the task. */
+/* The name of what t waits on, for the reasons that name an object
+ * (TT_STATES' last column): every primitive starts with a tt__obj; join
+ * parks on the task. */
 static const char *blocked_on_name(const tt_task *t) {
-  if (t->block_ptr == NULL)
+  int on = tt_state_on(t->block_state);
+  if (t->block_ptr == NULL || on < 0)
     return NULL;
-  switch (t->block_state) {
-  case TT_STATE_join: return ((const tt_task *)t->block_ptr)->name;
-  case TT_STATE_lock: case TT_STATE_event: case TT_STATE_queue_put: case TT_STATE_queue_get:
-  case TT_STATE_sem: case TT_STATE_cond:
-    return ((const tt__obj *)t->block_ptr)->name;
-  default: return NULL;
-  }
+  if (on == TT_KIND_task)
+    return ((const tt_task *)t->block_ptr)->name;
+  return ((const tt__obj *)t->block_ptr)->name;
 }
 
 /* "waits for lock 'L' (held by task 'a', id 2) at x.c:12" and the like. */
@@ -161,7 +149,7 @@ static void describe_wait(FILE *f, const tt_task *t) {
     return;
   }
   const char *on = blocked_on_name(t);
-  fprintf(f, "waits for %s", state_word(t->block_state));
+  fprintf(f, "%s", state_word(t->block_state));
   if (on != NULL)
     fprintf(f, " '%s'", on);
   if (t->block_state == TT_STATE_lock && t->block_ptr != NULL) {

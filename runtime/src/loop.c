@@ -79,27 +79,17 @@ int tt_loop_call_threadsafe(tt_loop *loop, void (*fn)(void *), void *arg) {
 
 /* ---- Reports ------------------------------------------------------------ */
 
-static const char *state_word(unsigned why) {
-  switch (why) {
-  case TT_STATE_lock: return "lock";
-  case TT_STATE_event: return "event";
-  case TT_STATE_queue_put: return "queue (put)";
-  case TT_STATE_queue_get: return "queue (get)";
-  case TT_STATE_sem: return "semaphore";
-  case TT_STATE_cond: return "condition";
-  case TT_STATE_join: return "task";
-  case TT_STATE_io: return "I/O";
-  case TT_STATE_sleep: return "sleep";
-  default: return tt_state_name(why);
-  }
-}
+/* The schema's words (TT_STATES): "waits for lock", "sleeps", ... */
+static const char *state_word(unsigned why) { return tt_state_word(why); }
 
-/* The name of the object a parked task waits on. Every primitive starts
- * with its tt__obj, and join parks on the task itself. */
+/* The name of the object a parked task waits on, for the reasons that name
+ * one (TT_STATES' last column). Every primitive starts with its tt__obj,
+ * and join parks on the task itself. */
 static const char *blocked_on_name(const tt_task *t) {
-  if (t->block_ptr == NULL)
+  int on = tt_state_on(t->block_state);
+  if (t->block_ptr == NULL || on < 0)
     return "?";
-  if (t->block_state == TT_STATE_join)
+  if (on == TT_KIND_task)
     return ((const tt_task *)t->block_ptr)->name;
   return ((const tt__obj *)t->block_ptr)->name;
 }
@@ -138,7 +128,7 @@ static void report_deadlock(tt_loop *loop) {
               t->wait_site ? t->wait_site : "");
       continue;
     }
-    fprintf(stderr, " waits for %s '%s'", state_word(t->block_state), blocked_on_name(t));
+    fprintf(stderr, " %s '%s'", state_word(t->block_state), blocked_on_name(t));
     if (t->wait_site != NULL)
       fprintf(stderr, " at %s", t->wait_site);
     const tt_task *h = waits_for(t);

@@ -239,10 +239,36 @@ static int main_sigquit_idle(void *arg) {
   return r;
 }
 
+/* ---- queue-join: a task joins a queue whose item nobody takes; main
+ * returns (queue-join) or joins that task (queue-join-deadlock) ---- */
+static tt_queue Q;
+static int joiner(void *arg) {
+  (void)arg;
+  return tt_queue_join(&Q, TT_FOREVER); /* @queue_join_wait */
+}
+static int start_joiner(tt_task **t) {
+  tt_queue_init(&Q, 4, "jobs");
+  tt_queue_put_nowait(&Q, &Q);
+  return tt_spawn(t, joiner, NULL, "joiner"); /* @joiner_spawn */
+}
+static int main_queue_join(void *arg) {
+  (void)arg;
+  tt_task *t;
+  start_joiner(&t);
+  return tt_sleep_ms(10);
+}
+static int main_queue_join_deadlock(void *arg) {
+  (void)arg;
+  tt_task *t;
+  start_joiner(&t);
+  return tt_join(t, NULL, TT_FOREVER);
+}
+
 static const struct {
   const char *name;
   tt_fn fn;
 } modes[] = {
+    {"queue-join", main_queue_join},   {"queue-join-deadlock", main_queue_join_deadlock},
     {"slow-step", main_slow_step},     {"slow-callback", main_slow_callback},
     {"slow-iteration", main_slow_iteration}, {"wrong-thread", main_wrong_thread},
     {"unretrieved", main_unretrieved}, {"pending", main_pending},

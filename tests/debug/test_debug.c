@@ -170,6 +170,25 @@ TEST(pending_at_shutdown) {
   free(out);
 }
 
+/* The wait reasons' words and named objects come from the schema
+ * (TT_STATES): a task in tt_queue_join is reported with the queue's name,
+ * by the pending-at-shutdown check and by the deadlock report alike. */
+TEST(queue_join_named) {
+  char *out;
+  ASSERT_EQ(run("queue-join", NULL, &out), 0);
+  ASSERT_LINE(out,
+              "tasktrace: task pending at shutdown: task 'joiner' (id *, spawned at %s) waits to "
+              "join queue 'jobs' at %s (for * ms); main returned, so it is cancelled",
+              site("joiner_spawn"), site("queue_join_wait"));
+  free(out);
+  ASSERT_NE(run("queue-join-deadlock", NULL, &out), 0);
+  ASSERT_LINE(out, "  task 'joiner' (id *, spawned at %s) waits to join queue 'jobs' at %s that no "
+                   "task can signal",
+              site("joiner_spawn"), site("queue_join_wait"));
+  ASSERT_LINE(out, "tt_run=%d", -EDEADLK);
+  free(out);
+}
+
 TEST(deadlock_graph) {
   char *out;
   ASSERT_NE(run("deadlock", NULL, &out), 0);

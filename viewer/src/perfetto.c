@@ -73,8 +73,10 @@ static void on_interval(void *arg, const tt_model *m, const tt_interval *iv) {
   put_us(p, "ts", iv->begin);
   put_us(p, "dur", iv->end + p->base - iv->begin);
   if (iv->state == TT_VS_BLOCKED) {
-    fprintf(o, ",\"cat\":\"blocked\",\"name\":\"%s\",\"args\":{\"on\":\"", tt_state_name(iv->why));
-    if (iv->object != 0 || iv->why == TT_STATE_join)
+    /* Name and colour from the schema's list of reasons (TT_STATES). */
+    fprintf(o, ",\"cat\":\"blocked\",\"name\":\"%s\",\"cname\":\"%s\",\"args\":{\"on\":\"",
+            tt_state_name(iv->why), tt_state_cname(iv->why));
+    if (iv->object != 0 || tt_state_on(iv->why) == TT_KIND_task)
       put_object(o, m, iv->pid, iv->object);
     fputs("\"}}", o);
   } else {

@@ -238,6 +238,11 @@ TT_EXTERN int tt_timeline_new(const tt_timeline_opts *opts, tt_timeline **out, c
 TT_EXTERN void tt_timeline_hooks(tt_timeline *tl, tt_model_hooks *hooks);
 TT_EXTERN int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out);
 TT_EXTERN void tt_timeline_free(tt_timeline *tl);
+/* The letters of the blocked states, from the schema (TT_STATES): "z sleep"
+ * for each reason that has one, separated by sep; wrap > 0 breaks the line
+ * before an item that would pass column wrap and indents the next line by
+ * indent (the column the first item starts at). */
+TT_EXTERN void tt_timeline_legend(FILE *out, const char *sep, unsigned wrap, int indent);
 
 /* Chrome trace event JSON (Perfetto UI, chrome://tracing), streamed: begin
  * before reading, hooks while reading, end (metadata) after. */

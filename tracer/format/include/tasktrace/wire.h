@@ -38,6 +38,7 @@
 
 /* Record tags: 1..TT_EV_MAX-1 are events; this one defines a string. */
 #define TT__TAG_STRDEF 0x40
+_Static_assert(TT_EV_MAX <= TT__TAG_STRDEF, "event ids must stay below the codec's tag space");
 #define TT__STR_MAX 4096 /* longer strings are cut to this on the producer */
 
 /* ---- Little-endian fixed-width helpers ---- */
