@@ -10,7 +10,10 @@
  *  - wrong-thread calls (obj.c refuses them, this names them);
  *  - a failed task whose result nobody retrieved;
  *  - tasks still pending when main returns, and where each waits;
- *  - a lock held, or waited for, longer than TASKTRACE_LOCK_MS;
+ *  - a lock held, or waited for, longer than TASKTRACE_LOCK_MS (a wait
+ *    also while it lasts: the `waits` timer);
+ *  - a task that finishes holding a lock (the held list of each task);
+ *  - a bounded semaphore released by a task that holds none of its permits;
  *  - a stack overflow into a guard page: the task's name, then the signal;
  *  - SIGQUIT: a dump of every task (state, where it waits, for how long).
  *
