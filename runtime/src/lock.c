@@ -55,6 +55,9 @@ int tt_lock_acquire(tt_lock *l, tt_deadline deadline) {
 void tt__lock_reacquire(tt_lock *l, tt_task *self) {
   uint8_t saved = self->uncancellable;
   self->uncancellable = 1;
+  /* The park in tt_cond_wait consumed the call's site: it is the site of
+   * this wait too (and where the lock is taken again). */
+  tt__call_site = self->wait_site;
   /* No cycle check: it must end holding the lock, whatever it costs. */
   int r = acquire(l, self, TT_FOREVER, false);
   self->uncancellable = saved;

@@ -163,7 +163,11 @@ typedef struct tt_lock {
 } tt_lock;
 
 TT_EXTERN int tt_lock_init(tt_lock *l, const char *name);
-/* Returns 0, -ETIMEDOUT, -ECANCELED, -EDEADLK (caller holds it already). */
+/* Returns 0, -ETIMEDOUT, -ECANCELED, -EDEADLK: the caller holds it already,
+ * or (deadline TT_FOREVER) waiting would close a cycle of untimed waits,
+ * each task waiting for a lock another holds or for a task it joins; the
+ * cycle is printed on stderr, in every mode. Release what you hold and retry,
+ * or give up: nobody else can break the cycle. */
 TT_EXTERN int tt_lock_acquire(tt_lock *l, tt_deadline deadline);
 /* Returns 0, or -EPERM when the caller is not the holder. */
 TT_EXTERN int tt_lock_release(tt_lock *l);
@@ -225,7 +229,9 @@ typedef struct tt_sem {
 TT_EXTERN int tt_sem_init(tt_sem *s, long value, const char *name);
 TT_EXTERN int tt_bsem_init(tt_sem *s, long value, const char *name);
 TT_EXTERN int tt_sem_acquire(tt_sem *s, tt_deadline deadline);
-TT_EXTERN int tt_sem_release(tt_sem *s); /* -EOVERFLOW: bounded and full */
+/* -EOVERFLOW: bounded and full. Debug mode names a release of a bounded
+ * semaphore by a task that holds none of its permits, at the call. */
+TT_EXTERN int tt_sem_release(tt_sem *s);
 TT_EXTERN long tt_sem_value(const tt_sem *s); /* or -EPERM from another thread */
 TT_EXTERN int tt_sem_close(tt_sem *s);
 
