@@ -377,9 +377,11 @@ static int off_grid(const char *out, const char *key) {
 }
 TEST(durations_precise) {
   char *out, *out2;
-  char *env[] = {"TASKTRACE_LOCK_MS=50", NULL};
+  /* Thresholds of 100 ms: 20 coarse ticks or more, where the coarse clock
+   * used to be picked. */
+  char *env[] = {"TASKTRACE_LOCK_MS=100", "TASKTRACE_SLOW_MS=100", NULL};
   ASSERT_EQ(run("lock-held", env, &out), 0);
-  ASSERT_EQ(run("slow-step", slow50, &out2), 0);
+  ASSERT_EQ(run("slow-step", env, &out2), 0);
   int held = off_grid(out, "was held for "), waited = off_grid(out, " waited "),
       step = off_grid(out2, " ran ");
   ASSERT_TRUE(held >= 0 && waited >= 0 && step >= 0);
