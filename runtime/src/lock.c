@@ -80,12 +80,15 @@ static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline, bool check_c
   }
   uint64_t holder0 = l->holder ? l->holder_id : 0;
   tt__emit_lock_contended(l->obj.id, self->id, holder0);
-  int64_t t0 = TT_UNLIKELY(tt__trace_on | tt__cfg.debug) ? tt__obs_now() : 0;
+  /* The wait's time comes from the step clock's reads at the switches
+   * (parked_at when it parked, step_start when it ran again): no read of
+   * its own. parked_at unchanged: tt__park returned without parking. */
+  int64_t p0 = self->parked_at;
   tt__waiter w = {.task = self};
   tt__list_push(&l->waiters, &w.link);
   int r = tt__park(self, TT_STATE_lock, l->obj.id, l, &w, deadline);
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
-    int64_t waited = tt__obs_now() - t0;
+    int64_t waited = self->parked_at != p0 ? self->step_start - self->parked_at : 0;
     if (tt__cfg.debug)
       tt__debug_lock_waited(l, self, holder0, waited, r);
     /* Woken by release(): the lock was handed to us. */
