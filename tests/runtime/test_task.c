@@ -271,7 +271,7 @@ static int sleep_forever(void *arg) {
   return tt_sleep_until(TT_FOREVER); /* -ECANCELED once cancelled */
 }
 static int nap_then(void *arg) {
-  ASSERT_OK(tt_sleep_ms(5));
+  ASSERT_OK(tt_sleep_ms(100)); /* long enough to be cancelled first, under valgrind too */
   return (int)(intptr_t)arg;
 }
 /* Cancel the task given as arg once it has parked. */
