@@ -80,8 +80,9 @@ void tt__io_close_all(tt_loop *loop) {
   while (!tt__list_empty(l)) {
     tt_stream *s = tt__container_of(l->next, tt_stream, live);
     if (tt__cfg.debug)
-      fprintf(stderr, "tasktrace: stream '%s' was never closed; closed at the end of tt_run\n",
-              s->obj.name);
+      fprintf(stderr,
+              "tasktrace: stream '%s' (id %llu) was never closed; closed at the end of tt_run\n",
+              s->obj.name, (unsigned long long)s->obj.id); /* the id tells same-named ones apart */
     tt__stream_discard(s);
   }
 }

@@ -127,14 +127,8 @@ tt_task *tt__enter(int *err) {
     *err = -ECANCELED;
     return NULL;
   }
-  if (TT_UNLIKELY(loop->seeded) && (tt__rng_next(&loop->rng) & 3) == 0) {
-    /* A seeded extra yield: another task may run before this call does.
-     * The switch consumes the call's site; keep it for the real wait that
-     * follows, or the seed would cost the report its location. */
-    const char *site = tt__call_site;
-    tt__ready_push(loop, self);
-    tt__switch_out(loop, self, TT_STATE_yield, 0);
-    tt__call_site = site;
+  if (TT_UNLIKELY(loop->seeded)) {
+    tt__seed_delay(loop, self); /* another task may run before this call does */
     if (self->cancel_pending) {
       self->cancel_pending = 0;
       self->cancelled = 1;

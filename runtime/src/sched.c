@@ -10,7 +10,7 @@
  * switches back to the loop.
  *
  * Under TASKTRACE_SCHED_SEED the batch is shuffled with a seeded generator,
- * and tt__enter may insert an extra yield at a yield point: the same seed and
+ * and tt__seed_delay inserts an extra yield at a yield point: the same seed and
  * program give the same interleaving.
  */
 #include <assert.h>
@@ -25,6 +25,20 @@ uint64_t tt__rng_next(tt__rng *r) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+/* The seeded scheduler's other half: at one yield point in four (every
+ * blocking call through tt__enter, and tt_yield), yield once more first,
+ * so that the call happens a round later than it would. The switch
+ * consumes the call's site; it is put back for the real wait that follows,
+ * or the seed would cost the report its location. */
+void tt__seed_delay(tt_loop *loop, tt_task *self) {
+  if ((tt__rng_next(&loop->rng) & 3) != 0)
+    return;
+  const char *site = tt__call_site;
+  tt__ready_push(loop, self);
+  tt__switch_out(loop, self, TT_STATE_yield, 0);
+  tt__call_site = site;
 }
 
 static void idle_cb(uv_idle_t *h) { (void)h; }
