@@ -171,7 +171,7 @@ tt_task *tt__enter(int *err) {
     *err = -ECANCELED;
     return NULL;
   }
-  if (TT_UNLIKELY(loop->seeded) && (tt__rng_next(&loop->rng) & 3) == 0) {
+  if (TT_UNLIKELY(loop->seeded) && tt__policy_yield(loop, self)) {
     /* A seeded extra yield: another task may run before this call does.
      * The switch consumes the call's site; keep it for the real wait that
      * follows, or the seed would cost the report its location. */

@@ -96,6 +96,8 @@ static tt_task *pick_next(tt_loop *loop) {
 }
 
 void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
+  if (TT_UNLIKELY(tt__inv_on))
+    tt__invariant_check(self, tt__call_site); /* invariant.c: self's step just ended */
   tt_task *next = pick_next(loop);
   TT__STEP_SWITCH(loop, self, next);
   tt__emit_task_switch(self->id, next ? next->id : 0, why, obj);
@@ -119,16 +121,8 @@ void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
 /* Run one round: the tasks ready now, in order (shuffled when seeded). */
 static void run_round(tt_loop *loop) {
   size_t n = loop->ready_count;
-  if (loop->seeded) {
-    /* Fisher-Yates over this batch, in place in the ring. */
-    size_t mask = loop->ready_cap - 1, head = loop->ready_head;
-    for (size_t i = n - 1; i > 0; i--) {
-      size_t j = (size_t)(tt__rng_next(&loop->rng) % (i + 1));
-      tt_task *tmp = loop->ready[(head + i) & mask];
-      loop->ready[(head + i) & mask] = loop->ready[(head + j) & mask];
-      loop->ready[(head + j) & mask] = tmp;
-    }
-  }
+  if (loop->seeded)
+    tt__policy_order(loop, n); /* policy.c: shuffled, by priority, replayed */
   loop->batch_left = n;
   tt_task *next;
   while ((next = pick_next(loop)) != NULL) {
