@@ -61,6 +61,7 @@ typedef struct state {
   double t0, t1; /* the exploration's start and end (runs/s) */
   ex_result fail;
   char fail_strategy[24];
+  int lenient; /* a hang's schedule is a prefix: FIFO after its end */
 } state;
 
 static int bad(const char *fmt, const char *arg) {
@@ -302,7 +303,7 @@ static void quote(FILE *f, const char *s) {
 }
 
 static void replay_cmd(FILE *f, const state *st, const char *sched) {
-  fputs("TASKTRACE_SCHEDULE=", f);
+  fputs(st->lenient ? "TASKTRACE_SCHEDULE_LENIENT=1 TASKTRACE_SCHEDULE=" : "TASKTRACE_SCHEDULE=", f);
   quote(f, sched);
   for (char **a = st->o.argv; *a; a++) {
     fputc(' ', f);
@@ -319,7 +320,7 @@ static int reproduces(state *st, const char *path, const char *sig) {
   snprintf(r.out, sizeof r.out, "%s/confirm.log", st->tmp);
   char out[4200];
   snprintf(out, sizeof out, "TASKTRACE_SCHEDULE_OUT=%s", r.sched);
-  char *env[] = {e, out, NULL};
+  char *env[] = {e, out, st->lenient ? "TASKTRACE_SCHEDULE_LENIENT=1" : NULL, NULL};
   ex_result res;
   return ex_run_sync(&r, st->o.argv, env, st->o.timeout, &res) == 0 && res.failed &&
          strcmp(res.sig, sig) == 0;
@@ -331,15 +332,17 @@ static int record_trace(state *st, const char *sched, const char *trace) {
   size_t n = 0;
   while (st->o.argv[n])
     n++;
-  char **argv = calloc(n + 9, sizeof *argv);
+  char **argv = calloc(n + 10, sizeof *argv);
   if (argv == NULL)
     return -1;
   /* record is a tasktrace program too: the schedule is for PROGRAM only. */
   char e[4200];
   snprintf(e, sizeof e, "TASKTRACE_SCHEDULE=%s", sched);
-  char *pre[] = {st->self, "record", "--quiet", "-o", (char *)trace, "--", "env", e};
-  memcpy(argv, pre, sizeof pre);
-  memcpy(argv + 8, st->o.argv, n * sizeof *argv);
+  char *pre[] = {st->self, "record", "--quiet", "-o", (char *)trace, "--", "env", e,
+                 "TASKTRACE_SCHEDULE_LENIENT=1"};
+  size_t npre = sizeof pre / sizeof pre[0] - !st->lenient;
+  memcpy(argv, pre, npre * sizeof *argv);
+  memcpy(argv + npre, st->o.argv, n * sizeof *argv);
   char *env[] = {NULL};
   ex_run r = {0};
   snprintf(r.sched, sizeof r.sched, "%s/record.sched", st->tmp);
@@ -414,6 +417,7 @@ static void report_failure(state *st, found *fd) {
   fd->orig_len = s.n;
   printf("explore: run %ld (%s) failed: %s\n", st->first_fail, st->fail_strategy, sig);
   show_log(st);
+  st->lenient = strncmp(sig, "hang", 4) == 0;
   fd->reproduced = reproduces(st, orig, sig);
   snprintf(fd->sched, sizeof fd->sched, "%s/failure.schedule", st->out);
   if (fd->reproduced) {

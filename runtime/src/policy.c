@@ -272,9 +272,9 @@ static uint64_t prio(const tt__policy *p, uint64_t id) {
   return (1ull << 63) | (tt__rng_next(&r) >> 1); /* above every lowered one */
 }
 
-/* Count a step; at a change point, lower task id below everyone. */
+/* At a change point (pct_step after counting a step), lower task id below
+ * everyone. */
 static void pct_step(tt__policy *p, uint64_t id) {
-  p->steps++;
   for (uint64_t i = 0; i + 1 < p->depth; i++) {
     if (p->cp[i] != p->steps)
       continue;
@@ -320,6 +320,7 @@ static uint32_t pct_pick(tt_loop *loop, size_t i) {
 
 void tt__policy_order(tt_loop *loop, size_t n) {
   tt__policy *p = loop->pol;
+  p->steps += n > 1 && !p->stopped; /* every policy counts: explore learns K from them */
   if (p->kind == TT__POL_PCT && n > 1 && !p->stopped) {
     size_t top = 0; /* a change point lowers the task that would run first */
     for (size_t j = 1; j < n; j++)
@@ -341,6 +342,7 @@ void tt__policy_order(tt_loop *loop, size_t n) {
 bool tt__policy_yield(tt_loop *loop, tt_task *self) {
   tt__policy *p = loop->pol;
   uint32_t want = 0;
+  p->steps += loop->ready_count > 0 && !p->stopped;
   if (p->kind == TT__POL_RANDOM) {
     want = (tt__rng_next(&loop->rng) & 3) == 0;
   } else if (p->kind == TT__POL_PCT && loop->ready_count > 0 && !p->stopped) {
