@@ -38,6 +38,7 @@ static const char usage[] =
     "  --timeout SECONDS a run longer than this is a hang (default 10)\n"
     "  --out DIR         where the schedule and trace go (default tasktrace-explore)\n"
     "  --json            print one JSON object as the last line\n"
+    "  --find-only       stop at the first failure: no confirming, shrinking, trace\n"
     "\n"
     "Exit status: 0 no failure found, 1 a failure found, 2 bad usage or PROGRAM\n"
     "cannot be explored (not found, not a tasktrace program).\n";
@@ -47,7 +48,7 @@ typedef struct opts {
   double time, timeout;
   unsigned long long seed;
   int strategy; /* 0 portfolio, 1 pct, 2 random */
-  int json;
+  int json, find_only;
   const char *out;
   char **argv;
 } opts;
@@ -88,7 +89,7 @@ static int parse(int argc, char **argv, opts *o) {
       {"runs", 1, NULL, 'n'},  {"time", 1, NULL, 't'},    {"jobs", 1, NULL, 'j'},
       {"strategy", 1, NULL, 's'}, {"depth", 1, NULL, 'd'}, {"seed", 1, NULL, 'S'},
       {"timeout", 1, NULL, 'T'}, {"out", 1, NULL, 'o'},    {"json", 0, NULL, 'J'},
-      {"help", 0, NULL, 'h'},  {0}};
+      {"find-only", 0, NULL, 'F'}, {"help", 0, NULL, 'h'},  {0}};
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   *o = (opts){.runs = 10000, .jobs = ncpu > 0 ? ncpu : 1, .depth = 3, .time = 60, .timeout = 10,
               .seed = (unsigned long long)time(NULL), .out = "tasktrace-explore"};
@@ -121,6 +122,8 @@ static int parse(int argc, char **argv, opts *o) {
       o->out = optarg;
     } else if (c == 'J') {
       o->json = 1;
+    } else if (c == 'F') {
+      o->find_only = 1;
     } else {
       return -1 - bad("unknown option '%s' (tasktrace explore --help)", argv[optind - 1]);
     }
@@ -418,8 +421,17 @@ static void report_failure(state *st, found *fd) {
   printf("explore: run %ld (%s) failed: %s\n", st->first_fail, st->fail_strategy, sig);
   show_log(st);
   st->lenient = strncmp(sig, "hang", 4) == 0;
-  fd->reproduced = reproduces(st, orig, sig);
   snprintf(fd->sched, sizeof fd->sched, "%s/failure.schedule", st->out);
+  fd->reproduced = !st->o.find_only && reproduces(st, orig, sig);
+  if (st->o.find_only) {
+    fd->shrunk = fd->orig;
+    fd->shrunk_len = fd->orig_len;
+    if (ex_sched_write(fd->sched, &s) < 0)
+      fprintf(stderr, "tasktrace explore: cannot write %s\n", fd->sched);
+    ex_sched_free(&s);
+    printf("explore: schedule: %s (not confirmed: --find-only)\n", fd->sched);
+    return;
+  }
   if (fd->reproduced) {
     ex_shrink_ctx c = {.argv = st->o.argv, .dir = st->tmp, .timeout = st->o.timeout,
                        .max_runs = 500, .max_seconds = 120};
