@@ -320,6 +320,8 @@ static uint32_t pct_pick(tt_loop *loop, size_t i) {
 
 void tt__policy_order(tt_loop *loop, size_t n) {
   tt__policy *p = loop->pol;
+  if (n == 0)
+    return;
   p->steps += n > 1 && !p->stopped; /* every policy counts: explore learns K from them */
   if (p->kind == TT__POL_PCT && n > 1 && !p->stopped) {
     size_t top = 0; /* a change point lowers the task that would run first */
