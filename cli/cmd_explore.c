@@ -1,6 +1,7 @@
 /* `tasktrace explore -- PROGRAM ARGS`: run PROGRAM under one schedule after
  * another until one fails; then confirm, shrink, save, record and show it
  * (docs/explore.md). Runs are fork/exec'd, --jobs at once. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -329,8 +330,34 @@ static int reproduces(state *st, const char *path, const char *sig) {
          strcmp(res.sig, sig) == 0;
 }
 
-/* Record the run of schedule under `tasktrace record`; a hang is stopped
- * with SIGINT (passed on to PROGRAM) so the trace is still written. */
+/* Send sig to the children of pid (PROGRAM under record). */
+static void kill_children(pid_t pid, int sig) {
+  char path[300], buf[512];
+  DIR *d = opendir("/proc");
+  struct dirent *de;
+  while (d != NULL && (de = readdir(d)) != NULL) {
+    pid_t c = (pid_t)atoi(de->d_name);
+    if (c <= 0)
+      continue;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)c);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+      continue;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *rp = strrchr(buf, ')');
+    int ppid = 0;
+    if (rp != NULL && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == pid)
+      kill(c, sig);
+  }
+  if (d != NULL)
+    closedir(d);
+}
+
+/* Record the run of schedule under `tasktrace record`. A hang is stopped
+ * with SIGABRT to PROGRAM: its tracer flushes on a crash, so the trace shows
+ * where the tasks hang; then SIGINT, then SIGKILL. */
 static int record_trace(state *st, const char *sched, const char *trace) {
   size_t n = 0;
   while (st->o.argv[n])
@@ -358,9 +385,11 @@ static int record_trace(state *st, const char *sched, const char *trace) {
   while (waitpid(r.pid, &status, WNOHANG) != r.pid) {
     double dt = ex_now() - r.start;
     if (sent == 0 && (dt > st->o.timeout || ex_interrupted))
-      sent = 1, kill(r.pid, SIGINT);
-    else if (sent == 1 && dt > st->o.timeout + 5)
-      sent = 2, kill(-r.pid, SIGKILL);
+      sent = 1, kill_children(r.pid, SIGABRT);
+    else if (sent == 1 && dt > st->o.timeout + 2)
+      sent = 2, kill(r.pid, SIGINT);
+    else if (sent == 2 && dt > st->o.timeout + 5)
+      sent = 3, kill(-r.pid, SIGKILL);
     struct timespec ts = {0, 1000000};
     nanosleep(&ts, NULL);
   }

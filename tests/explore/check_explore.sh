@@ -73,7 +73,10 @@ always)
 hang)
   explore --timeout 1 -- "$dir/edge" hang
   [ $rc -eq 1 ] || fail "exit $rc"
-  grep -q '"failure":"hang' "$tmp/out" || fail "not reported as a hang" ;;
+  grep -q '"failure":"hang' "$tmp/out" || fail "not reported as a hang"
+  # Stopped with SIGABRT, its tracer flushed: the trace shows who hangs.
+  "$tt" summary "$tmp/o/failure.ttrace" >"$tmp/sum" 2>&1 || fail "no readable trace of the hang"
+  grep -q "main .*alive" "$tmp/sum" || fail "the hang's trace does not show main unfinished" ;;
 crash)
   explore -- "$dir/edge" crash
   [ $rc -eq 1 ] || fail "exit $rc"
