@@ -18,9 +18,9 @@ static const char help[] =
     "Print the events of a .ttrace file one a line: time, process and thread,\n"
     "event name, fields by name (an enum field, such as prev_state, by the name\n"
     "of its value). Ends with a summary on stderr. A file that was cut\n"
-    "(collector killed, disk full) is read to its last whole chunk and the cut\n"
-    "reported as a warning, exit status 0, as in every command; a damaged file\n"
-    "(bad checksum in a complete file) is an error, exit status 1.\n";
+    "(collector killed, disk full) is read to its last whole chunk and the\n"
+    "cut reported as a warning, exit status 0, as in every command; a damaged\n"
+    "file (bad checksum in a complete file) is an error, exit status 1.\n";
 
 /* A string from the trace, quoted, through the shared escaping routine
  * (controls, C1, bidi overrides and invalid UTF-8 as visible escapes, a

@@ -2,6 +2,9 @@
  * nothing of tasktrace's own: the clock, escaping of untrusted strings, and
  * the containers. Project-internal: not installed, not part of any API.
  *
+ * Nothing here is exported from the shared libtasktrace (the symbols are
+ * hidden, as the whole tree builds with -fvisibility=hidden).
+ *
  * Errors: functions that can fail return 0 or a negative errno (-ENOMEM);
  * nothing here prints or aborts.
  */
@@ -22,10 +25,10 @@ extern "C" {
 
 /* CLOCK_MONOTONIC in nanoseconds: the one clock of every timestamp and
  * every timeout (async-signal-safe). */
-TT_EXTERN uint64_t tt_now_ns(void);
+uint64_t tt_now_ns(void);
 /* CLOCK_REALTIME in nanoseconds since the epoch: for wall-clock labels only
  * (a trace's start time), never to measure. */
-TT_EXTERN uint64_t tt_realtime_ns(void);
+uint64_t tt_realtime_ns(void);
 
 /* ---- Untrusted strings on a terminal or in a log -------------------------
  * Every string that comes from a trace, a producer, a path or the
@@ -38,15 +41,15 @@ TT_EXTERN uint64_t tt_realtime_ns(void);
 /* Escape len bytes of src (len (size_t)-1: up to its NUL) into dst (cap
  * bytes, always NUL-terminated; what does not fit ends in "..."). Returns
  * the length written. */
-TT_EXTERN size_t tt_escape(char *dst, size_t cap, const char *src, size_t len, int flags);
+size_t tt_escape(char *dst, size_t cap, const char *src, size_t len, int flags);
 /* tt_escape of a whole string into buf, returned: for one printf argument. */
-TT_EXTERN const char *tt_esc(char *buf, size_t cap, const char *s);
+const char *tt_esc(char *buf, size_t cap, const char *s);
 /* Length (1..4) of the valid UTF-8 sequence at s (n bytes available) and
  * its code point in *cp, or 0 if the bytes there are not valid UTF-8
  * (overlong forms and surrogates included). */
-TT_EXTERN int tt_utf8_decode(const char *s, size_t n, uint32_t *cp);
+int tt_utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* Write s escaped, however long it is. */
-TT_EXTERN void tt_fput_escaped(FILE *out, const char *s, int flags);
+void tt_fput_escaped(FILE *out, const char *s, int flags);
 
 /* ---- Containers ----------------------------------------------------------
  * One of each, for every room (base/src/vec.c, map.c, strmap.c, ring.c; the
@@ -63,7 +66,7 @@ TT_EXTERN void tt_fput_escaped(FILE *out, const char *s, int flags);
  * `first` when the array is empty) until it fits, and the new elements are
  * zeroed. Returns 0, -ENOMEM or -EOVERFLOW, with the array and *cap as they
  * were on an error. */
-TT_EXTERN int tt_grow(void *arrayp, size_t *cap, size_t need, size_t elem, size_t first);
+int tt_grow(void *arrayp, size_t *cap, size_t need, size_t elem, size_t first);
 
 /* An array with its length, for code that does not keep its own. */
 typedef struct tt_vec {
@@ -71,10 +74,10 @@ typedef struct tt_vec {
   size_t len, cap; /* in elements */
 } tt_vec;
 /* Capacity for n elements. 0, -ENOMEM or -EOVERFLOW. */
-TT_EXTERN int tt_vec_reserve(tt_vec *v, size_t n, size_t elem);
+int tt_vec_reserve(tt_vec *v, size_t n, size_t elem);
 /* A new zeroed element at the end, or NULL when out of memory. */
-TT_EXTERN void *tt_vec_push(tt_vec *v, size_t elem);
-TT_EXTERN void tt_vec_free(tt_vec *v);
+void *tt_vec_push(tt_vec *v, size_t elem);
+void tt_vec_free(tt_vec *v);
 #define TT_VEC_AT(v, T, i) (((T *)(v)->data)[i])
 
 /* ---- A hash map from 64-bit keys to 64-bit values (or pointers) ----
@@ -93,16 +96,16 @@ typedef struct tt_map {
 /* Set key to val, replacing any value (into *old when old is not NULL;
  * *old is left alone for a new key). Returns 1 when the key was there, 0
  * when it is new, or -ENOMEM/-EOVERFLOW (the map unchanged). */
-TT_EXTERN int tt_map_put(tt_map *m, uint64_t key, uint64_t val, uint64_t *old);
+int tt_map_put(tt_map *m, uint64_t key, uint64_t val, uint64_t *old);
 /* 1 and *val (when val is not NULL) if key is in the map, else 0. */
-TT_EXTERN int tt_map_get(const tt_map *m, uint64_t key, uint64_t *val);
+int tt_map_get(const tt_map *m, uint64_t key, uint64_t *val);
 /* Remove key: 1 and its value in *val (when not NULL), or 0 if absent. */
-TT_EXTERN int tt_map_del(tt_map *m, uint64_t key, uint64_t *val);
+int tt_map_del(tt_map *m, uint64_t key, uint64_t *val);
 /* Iterate: from *pos 0, 1 with the next entry's key and value (either
  * pointer may be NULL), 0 after the last; in no particular order, and the
  * map must not change meanwhile. */
-TT_EXTERN int tt_map_next(const tt_map *m, size_t *pos, uint64_t *key, uint64_t *val);
-TT_EXTERN void tt_map_free(tt_map *m);
+int tt_map_next(const tt_map *m, size_t *pos, uint64_t *key, uint64_t *val);
+void tt_map_free(tt_map *m);
 
 /* ---- Strings: the one string hash, and string -> id (interning) ---- */
 static inline uint64_t tt_strhash(const char *s, size_t len) {
@@ -123,18 +126,18 @@ typedef struct tt_strmap {
 } tt_strmap;
 /* The entry of s[0..len) (hash: tt_strhash of it, computed once by the
  * caller), or NULL when absent. */
-TT_EXTERN const tt_strent *tt_strmap_find(const tt_strmap *m, const char *s, size_t len,
+const tt_strent *tt_strmap_find(const tt_strmap *m, const char *s, size_t len,
                                           uint64_t hash);
 /* Add s[0..len) (copied; not already in the map) with id, and point
  * *copy (when not NULL) at the map's copy, which stays where it is until
  * the map is freed. 0, -ENOMEM or -EOVERFLOW. */
-TT_EXTERN int tt_strmap_add(tt_strmap *m, const char *s, size_t len, uint64_t hash, uint64_t id,
+int tt_strmap_add(tt_strmap *m, const char *s, size_t len, uint64_t hash, uint64_t id,
                             const char **copy);
 /* Point *out at the map's copy of the NUL-terminated str, added on first
  * sight with the id len (the count of strings before it). 0, -ENOMEM or
  * -EOVERFLOW. */
-TT_EXTERN int tt_strmap_intern(tt_strmap *m, const char *str, const char **out);
-TT_EXTERN void tt_strmap_free(tt_strmap *m);
+int tt_strmap_intern(tt_strmap *m, const char *str, const char **out);
+void tt_strmap_free(tt_strmap *m);
 
 /* ---- A ring: a FIFO of elements, growing by doubling ----
  * The queue of the scheduler (a hot path: push and pop are inline) and of
@@ -144,8 +147,8 @@ typedef struct tt_ring {
   size_t cap, head, len; /* cap: 0 or a power of two */
 } tt_ring;
 /* Capacity for n elements, order kept. 0, -ENOMEM or -EOVERFLOW. */
-TT_EXTERN int tt_ring_reserve(tt_ring *r, size_t n, size_t elem);
-TT_EXTERN void tt_ring_free(tt_ring *r);
+int tt_ring_reserve(tt_ring *r, size_t n, size_t elem);
+void tt_ring_free(tt_ring *r);
 /* The i-th element from the front (i < len). */
 static inline void *tt_ring_at(const tt_ring *r, size_t i, size_t elem) {
   return (char *)r->buf + ((r->head + i) & (r->cap - 1)) * elem;

@@ -1,5 +1,5 @@
 /* A lock-order deadlock FIFO order never reaches: "a" takes L1 then (after
- * a yield) L2; "b" yields first, then takes L2 then L1. In FIFO order "a"
+ * a yield) L2; "b" yields first, then takes L2 then (after a yield) L1. In FIFO order "a"
  * holds both before "b" wants either; a schedule that runs "b" first in
  * the second round leaves each holding what the other waits for. */
 #include <stdio.h>
@@ -8,25 +8,28 @@
 
 static tt_lock l1, l2;
 
+/* first then second, yielding in between; the runtime refuses the acquire
+ * that would close a cycle (-EDEADLK), which the task passes on. */
+static int take_both(tt_lock *first, tt_lock *second) {
+  int r = tt_lock_acquire(first, TT_FOREVER);
+  if (r < 0)
+    return r;
+  tt_yield();
+  if ((r = tt_lock_acquire(second, TT_FOREVER)) == 0)
+    tt_lock_release(second);
+  tt_lock_release(first);
+  return r;
+}
+
 static int task_a(void *arg) {
   (void)arg;
-  tt_lock_acquire(&l1, TT_FOREVER);
-  tt_yield();
-  tt_lock_acquire(&l2, TT_FOREVER);
-  tt_lock_release(&l2);
-  tt_lock_release(&l1);
-  return 0;
+  return take_both(&l1, &l2);
 }
 
 static int task_b(void *arg) {
   (void)arg;
   tt_yield();
-  tt_lock_acquire(&l2, TT_FOREVER);
-  tt_yield();
-  tt_lock_acquire(&l1, TT_FOREVER);
-  tt_lock_release(&l1);
-  tt_lock_release(&l2);
-  return 0;
+  return take_both(&l2, &l1);
 }
 
 static int run(void *arg) {
@@ -36,8 +39,13 @@ static int run(void *arg) {
   tt_lock_init(&l2, "L2");
   if (tt_spawn(&t[0], task_a, NULL, "a") < 0 || tt_spawn(&t[1], task_b, NULL, "b") < 0)
     return 2;
-  if (tt_join(t[0], NULL, TT_FOREVER) < 0 || tt_join(t[1], NULL, TT_FOREVER) < 0)
+  int ra = 0, rb = 0;
+  if (tt_join(t[0], &ra, TT_FOREVER) < 0 || tt_join(t[1], &rb, TT_FOREVER) < 0)
     return 1; /* cancelled: tt_run reports the deadlock */
+  if (ra < 0 || rb < 0) {
+    fprintf(stderr, "race_deadlock: %s\n", tt_strerror(ra < 0 ? ra : rb));
+    return 1;
+  }
   printf("race_deadlock: ok\n");
   return 0;
 }

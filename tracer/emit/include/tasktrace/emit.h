@@ -24,7 +24,7 @@ extern "C" {
  */
 #define TT__TRACE_NATIVE 1u
 #define TT__TRACE_LTTNG 2u
-TT_EXTERN extern unsigned tt__trace_on;
+extern unsigned tt__trace_on;
 
 #define TT__PT_U64 uint64_t
 #define TT__PT_I64 int64_t
@@ -40,7 +40,7 @@ TT_EXTERN extern unsigned tt__trace_on;
 #define TT__AN_NONE(n)
 
 #define TT__DECL_EMIT(id, name, ll, k0, f0, k1, f1, k2, f2, k3, f3)                               \
-  TT_EXTERN void tt__emit_##name##_slow(TT__P1(k0, f0) TT__PN_##k1(f1) TT__PN_##k2(f2)           \
+  void tt__emit_##name##_slow(TT__P1(k0, f0) TT__PN_##k1(f1) TT__PN_##k2(f2)           \
                                             TT__PN_##k3(f3));                                      \
   static inline void tt__emit_##name(TT__P1(k0, f0) TT__PN_##k1(f1) TT__PN_##k2(f2)              \
                                          TT__PN_##k3(f3)) {                                        \
@@ -53,16 +53,16 @@ TT_EVENTS(TT__DECL_EMIT)
 /* Start tracing for this process from the environment (TASKTRACE_COLLECTOR,
  * the LTTng provider). Idempotent. Returns 0 or a negative errno with a
  * message already printed on stderr. */
-TT_EXTERN int tt_tracer_init(void);
+int tt_tracer_init(void);
 /* Fold the LTTng tracepoints' enabled state into tt__trace_on (the loop
  * calls it once per iteration, before polling; tracer/emit/src/lttng.c). */
 #if TT_LTTNG
-TT_EXTERN void tt__lttng_refresh(void);
+void tt__lttng_refresh(void);
 #else
 static inline void tt__lttng_refresh(void) {}
 #endif
 /* Flush what is buffered to every sink (at exit, before a crash dump). */
-TT_EXTERN void tt_tracer_flush(void);
+void tt_tracer_flush(void);
 
 #ifdef __cplusplus
 }
