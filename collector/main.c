@@ -180,6 +180,10 @@ static int parse_args(int argc, char **argv) {
       fputs(usage_text, stdout);
       return 0;
     }
+    if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+      printf("tasktraced %s\n", TT_VERSION);
+      return 0;
+    }
     if (strcmp(a, "--quiet") == 0) {
       opts.quiet = 1;
       continue;
