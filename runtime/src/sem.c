@@ -43,12 +43,12 @@ int tt_sem_acquire(tt_sem *s, tt_deadline deadline) {
   if (s->value > 0) {
     /* value > 0 means nobody waits (hand-off), so this jumps no queue. */
     s->value--;
-    return 0;
+    return tt__race_got(s, 0);
   }
   tt__waiter w = {.task = self};
   tt__list_push(&s->waiters, &w.link);
   /* 0: a release handed us its permit; else we were never woken. */
-  return tt__park(self, TT_STATE_sem, s->obj.id, s, &w, deadline);
+  return tt__race_got(s, tt__park(self, TT_STATE_sem, s->obj.id, s, &w, deadline));
 }
 
 int tt_sem_release(tt_sem *s) {
@@ -59,6 +59,7 @@ int tt_sem_release(tt_sem *s) {
     return err;
   if (s->bound >= 0 && s->value >= s->bound)
     return -EOVERFLOW;
+  TT__RACE(release, s);
   if (tt__wake_first(&s->waiters, 0, s->obj.id) == NULL)
     s->value++;
   return 0;
