@@ -28,8 +28,8 @@ typedef struct tt__race_hooks {
   void (*lock_release)(tt_task *t, const tt_lock *l);
 } tt__race_hooks;
 
-TT_EXTERN extern const tt__race_hooks *tt__race;
-TT_EXTERN void tt__race_set_hooks(const tt__race_hooks *h);
+extern const tt__race_hooks *tt__race; /* hidden: linked statically only */
+void tt__race_set_hooks(const tt__race_hooks *h);
 
 /* What the detector may know of a task (the record itself is private). */
 typedef struct tt__race_task {
@@ -39,7 +39,7 @@ typedef struct tt__race_task {
   const void *stack;
   size_t stack_size;
 } tt__race_task;
-TT_EXTERN void tt__race_describe(const tt_task *t, tt__race_task *out);
+void tt__race_describe(const tt_task *t, tt__race_task *out);
 
 #define TT__RACE(fn, ...)                                                                          \
   do {                                                                                             \
