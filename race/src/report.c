@@ -198,6 +198,11 @@ void rt_report(const rt_race *r) {
   code_site(r->r_pc, &R);
   code_site(r->w_pc, &W);
   code_site(r->w2_pc, &W2);
+  /* A stale check is a check-then-act: the check and the act in one
+   * function. A read in a helper that returned before the yield (an
+   * assertion, a log line) is no check the write acts on. */
+  if (r->kind == RT_STALE_CHECK && strcmp(R.fn, W2.fn) != 0)
+    return;
   if (!named)
     snprintf(var, sizeof var, "memory read at %.200s", R.line); /* heap: by its access sites */
   const where *sites[] = {&R, &W, &W2};

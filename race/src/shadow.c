@@ -22,6 +22,7 @@ typedef struct rd {
   uint32_t step;
   uint8_t valid;
   uint8_t prior_unordered; /* the last write then was another task's, unordered */
+  uint16_t n;              /* reads of it in that step (saturating) */
   uint64_t seq;
   uintptr_t pc;
 } rd;
@@ -33,7 +34,7 @@ typedef struct reader {
 } reader;
 
 typedef struct wr {
-  uint32_t slot1, stamp;
+  uint32_t slot1, stamp, step;
   uint64_t seq;
   uintptr_t pc;
   const void *locks[RT_WLOCKS];
@@ -101,15 +102,20 @@ static bool foreign_write(const gran *g, const rt_task *t) {
 void rt_read(uintptr_t addr, uintptr_t pc) {
   rt_task *t = rt_cur;
   gran *g = lookup(addr);
+  if (g->w.slot1 == t->slot + 1 && g->w.step == t->step)
+    return; /* its own write of this step: a later write from it is as blind as that one */
   reader *r = reader_of(g, t->slot, true);
-  if (r->cur.valid && r->cur.step == t->step)
-    return; /* read already in this step: the first read is the one that counts */
+  if (r->cur.valid && r->cur.step == t->step) {
+    r->cur.n += r->cur.n != UINT16_MAX; /* the first read is the one that counts */
+    return;
+  }
   if (r->cur.valid)
     r->pend = r->cur;
   r->cur.step = t->step;
   r->cur.valid = 1;
   r->cur.seq = ++rt_seq;
   r->cur.pc = pc;
+  r->cur.n = 1;
   r->cur.prior_unordered = foreign_write(g, t) && !rt_hb(t, g->w.slot1 - 1, g->w.stamp);
 }
 
@@ -144,9 +150,13 @@ static void close_window(gran *g, rt_task *t, reader *r, uintptr_t pc) {
   int kind = RT_LOST_UPDATE;
   if (r->cur.valid && r->cur.step < t->step) {
     R = &r->cur;
-  } else if (r->cur.valid && r->pend.valid) {
+  } else if (r->cur.valid && r->pend.valid && r->cur.n == 1) {
+    /* Read again only by the update itself (`balance -= amount`): the
+     * check of an earlier step is what went stale. Two reads or more in
+     * this step mean the task checked again after the yield (the loop
+     * `while (items == 0) tt_cond_wait(...)`): validated, not a race. */
     R = &r->pend;
-    kind = RT_STALE_CHECK; /* read again before the write: the check is what went stale */
+    kind = RT_STALE_CHECK;
   }
   if (R == NULL)
     return;
@@ -188,6 +198,6 @@ void rt_write(uintptr_t addr, uintptr_t pc) {
       report(w->kind, true, g->key, rt_task_at(w->slot1 - 1), w->r_pc, w->y_site, w->w2_pc,
              t->slot, pc);
   }
-  g->w = (wr){.slot1 = t->slot + 1, .stamp = rt_stamp(t), .seq = ++rt_seq, .pc = pc};
+  g->w = (wr){.slot1 = t->slot + 1, .stamp = rt_stamp(t), .step = t->step, .seq = ++rt_seq, .pc = pc};
   memcpy(g->w.locks, held, sizeof held);
 }
