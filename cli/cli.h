@@ -1,7 +1,8 @@
 /* Private: the subcommands of `tasktrace`. Each lives in cmd_NAME.c as
  * int tt_cmd_NAME(int argc, char **argv), argv[0] being the subcommand's
- * name; it handles --help itself. Exit codes: 0 success, 1 the work failed
- * (bad or cut trace, I/O error), 2 bad usage. */
+ * name; it parses its options with tt__cli_parse (cliutil.h: one table per
+ * command, which also makes its --help). Exit codes: 0 success, 1 the work
+ * failed (bad or cut trace, I/O error), 2 bad usage. */
 #ifndef TT_VIEWER_CLI_H
 #define TT_VIEWER_CLI_H
 

@@ -1,6 +1,5 @@
 /* Shared plumbing of the subcommands. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,13 +35,9 @@ static int parse_count(const char *s, uint64_t *out) {
   return 0;
 }
 
-int tt__cli_max_tasks(const char *cmd, const char *arg) {
-  char e[128];
-  if (parse_count(arg, &max_tasks) < 0) {
-    tt__cli_err(cmd, "--max-tasks: '%s' is not a count above 0", tt_esc(e, sizeof e, arg));
-    return TT_CLI_USAGE;
-  }
-  return TT_CLI_OK;
+int tt__cli_set_max_tasks(const char *value, void *unused) {
+  (void)unused;
+  return parse_count(value, &max_tasks);
 }
 
 int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hooks *hooks,
@@ -54,8 +49,8 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
     tt__cli_err(cmd, "%s", err);
     return TT_CLI_FAIL;
   }
-  tt_model *m = tt_model_new(hooks);
-  if (m == NULL) {
+  tt_model *m;
+  if (tt_model_new(hooks, &m) < 0) {
     tt_source_close(src);
     tt__cli_err(cmd, "out of memory");
     return TT_CLI_FAIL;
@@ -102,7 +97,7 @@ int tt__cli_span(const char *cmd, char *const *files, int n, uint64_t *first, ui
   int r, any = 0;
   uint64_t active = UINT64_MAX;
   *first = *last = 0;
-  while ((r = tt_source_next(src, &ev)) > 0) {
+  while ((r = tt_source_next(src, &ev, err, sizeof err)) > 0) {
     if (!any || ev.ts < *first)
       *first = ev.ts;
     if (!any || ev.ts > *last)
@@ -114,7 +109,7 @@ int tt__cli_span(const char *cmd, char *const *files, int n, uint64_t *first, ui
   if (active_from != NULL)
     *active_from = active == UINT64_MAX ? *first : active;
   if (r < 0)
-    tt__cli_err(cmd, "%s", tt_source_error(src));
+    tt__cli_err(cmd, "%s", err);
   tt_source_close(src);
   return r < 0 ? TT_CLI_FAIL : TT_CLI_OK;
 }
@@ -128,44 +123,17 @@ int tt__cli_render_done(const char *cmd, tt_model *m, int rendered, int rc) {
   return rc;
 }
 
-int tt__cli_bad_option(const char *cmd, char **argv, const char *optstring) {
-  /* main() turned getopt's own messages off (they name "summary", not
-   * "tasktrace summary", and came with the whole usage): say which word was
-   * wrong, in one line. */
-  const char *a = argv[optind - 1], *o = optopt ? strchr(optstring, optopt) : NULL;
-  if (o != NULL && o[1] == ':')
-    tt__cli_err(cmd, "%s needs a value (tasktrace %s --help)", a, cmd);
-  else if (optopt != 0 && strncmp(a, "--", 2) != 0)
-    tt__cli_err(cmd, "unknown option '-%c' (tasktrace %s --help)", optopt, cmd);
-  else
-    tt__cli_err(cmd, "unknown option '%s' (tasktrace %s --help)", a, cmd);
-  return TT_CLI_USAGE;
-}
-
 int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
                    int (*render)(const tt_model *m, FILE *out)) {
-  static const struct option opts[] = {
-      {"help", no_argument, NULL, 'h'}, TT__CLI_MAX_TASKS_OPT, {0}};
-  int c;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    if (c == 'h') {
-      fputs(usage, stdout);
-      fputs("\n" TT__CLI_MAX_TASKS_HELP, stdout);
-      return TT_CLI_OK;
-    }
-    if (c == 'M') {
-      if (tt__cli_max_tasks(cmd, optarg) != TT_CLI_OK)
-        return TT_CLI_USAGE;
-      continue;
-    }
-    return tt__cli_bad_option(cmd, argv, "h");
-  }
-  if (optind >= argc) {
-    tt__cli_err(cmd, "no trace given (tasktrace %s --help)", cmd);
-    return TT_CLI_USAGE;
-  }
+  const tt__opt opts[] = {TT__CLI_OPT_MAX_TASKS, {0}};
+  const tt__cli_spec spec = {.cmd = cmd, .usage = usage, .opts = opts};
+  int first, rc = tt__cli_parse(&spec, argc, argv, &first);
+  if (rc != TT__CLI_PARSED)
+    return rc;
+  if ((rc = tt__cli_need_traces(cmd, argc, first)) != 0)
+    return rc;
   tt_model *m;
-  int rc = tt__cli_load(cmd, argv + optind, argc - optind, NULL, &m);
+  rc = tt__cli_load(cmd, argv + first, argc - first, NULL, &m);
   if (m != NULL)
     rc = tt__cli_render_done(cmd, m, render(m, stdout), rc);
   return rc;

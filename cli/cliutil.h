@@ -25,16 +25,63 @@ int tt__cli_span(const char *cmd, char *const *files, int n, uint64_t *first, ui
  * frees m, and returns rc, or 1 with a message when the output could not be
  * written. */
 int tt__cli_render_done(const char *cmd, tt_model *m, int rendered, int rc);
+/* ---- Options: one table per command, parsed by getopt_long ----
+ *
+ * A command describes its options in a table (a tt__opt per option, ending
+ * with {0}) and calls tt__cli_parse: every command then takes --name VALUE
+ * and --name=VALUE, -x VALUE, unique prefixes of long names, `--` to end
+ * the options and -h/--help, reports a bad word in one line naming it
+ * ("tasktrace CMD: --width: 'x' is not a width from 10 to 10000") with the
+ * usage exit code (2), and prints a --help whose option list comes from
+ * the same table. */
+typedef enum tt__opt_kind {
+  TT__OPT_FLAG,     /* no value: *(int *)p = 1 */
+  TT__OPT_STRING,   /* *(const char **)p = the value */
+  TT__OPT_PATH,     /* a STRING that may not be empty */
+  TT__OPT_COUNT,    /* *(long *)p: decimal digits, from lo to hi */
+  TT__OPT_DURATION, /* *(uint64_t *)p: ns, as tt_parse_duration reads "1.5ms" */
+  TT__OPT_CHOICE,   /* *(int *)p: the index of the value in choices "a|b|c" */
+  TT__OPT_FN,       /* fn(value, p): 0, or -1 when the value is bad */
+} tt__opt_kind;
+
+typedef struct tt__opt {
+  const char *name;  /* the long name, without "--" (NULL: only the letter) */
+  char letter;       /* the short option, or 0 */
+  tt__opt_kind kind;
+  void *p;           /* where the value goes (see the kinds) */
+  const char *arg;   /* the value's name in --help: "N", "FILE" */
+  const char *help;  /* for --help; each '\n' starts a continuation line */
+  long lo, hi;       /* COUNT: the range (hi 0: no upper bound) */
+  const char *choices;                   /* CHOICE: "auto|always|never" */
+  int (*fn)(const char *value, void *p); /* FN */
+  const char *what;  /* a bad value "is not WHAT" (NULL: said by the kind) */
+  int *given;        /* when not NULL: set to 1 when the option is given */
+} tt__opt;
+
+typedef struct tt__cli_spec {
+  const char *cmd;     /* the subcommand: "summary" */
+  const char *usage;   /* "usage: ..." and what the command does, before the options */
+  const tt__opt *opts; /* ending with {0}; -h/--help is added */
+  int in_order;        /* options end at the first operand (record: PROGRAM's own -x) */
+} tt__cli_spec;
+
+/* tt__cli_parse's result when the command goes on. */
+#define TT__CLI_PARSED (-1)
+/* Parse argv[1..argc) (argv[0] is the subcommand) by spec's table. Returns
+ * TT__CLI_PARSED with the values stored and *operands the index in argv of
+ * the first operand; or an exit code: 0 when --help was printed, 2 after
+ * one line on stderr naming the bad word. */
+int tt__cli_parse(const tt__cli_spec *spec, int argc, char **argv, int *operands);
+/* --help: spec's usage, a blank line, then the option list. */
+void tt__cli_help(const tt__cli_spec *spec, FILE *f);
+/* The operands of a command that reads traces: 0 when there is one, else
+ * the usage exit code after "no trace given". */
+int tt__cli_need_traces(const char *cmd, int argc, int first);
 /* The whole of a subcommand that takes FILE... and no option but --help
- * (summary, locks): parse argv, print usage on --help (exit 0) or on a bad
- * option or no file (exit 2), load the files, render the model with
- * render(m, stdout). Returns the exit code. */
+ * and --max-tasks (summary, locks): parse argv, load the files, render the
+ * model with render(m, stdout). Returns the exit code. */
 int tt__cli_report(const char *cmd, int argc, char **argv, const char *usage,
                    int (*render)(const tt_model *m, FILE *out));
-/* After getopt_long returned '?' for argv (parsed with optstring): print
- * one line naming the bad option (unknown, or missing its value) and
- * return the usage exit code (2). */
-int tt__cli_bad_option(const char *cmd, char **argv, const char *optstring);
 /* Outputs are written into a private directory next to the target
  * (mkdtemp: ours, 0700, on the same file system) and renamed over the
  * target only when the whole output was written: a failed run leaves an
@@ -55,14 +102,14 @@ void tt__out_end(tt__outdir *o);
  * inode): then print one line and return 1; else 0. */
 int tt__out_is_input(const char *cmd, const char *out, char *const *files, int n);
 /* --max-tasks N (every command that builds a model): the limit on tasks
- * and named objects (TT_MODEL_MAX_TASKS by default, or TASKTRACE_MAX_TASKS).
- * The long option to add to a command's getopt table, its help line, and
- * its parser: 0, or the usage exit code after a message. */
-#define TT__CLI_MAX_TASKS_OPT {"max-tasks", required_argument, NULL, 'M'}
-#define TT__CLI_MAX_TASKS_HELP                                                                     \
-  "  --max-tasks N  refuse a trace with more than N tasks or objects (default\n"                \
-  "                 1000000, or $TASKTRACE_MAX_TASKS): bounds the memory used\n"
-int tt__cli_max_tasks(const char *cmd, const char *arg);
+ * and named objects (TT_MODEL_MAX_TASKS by default, or TASKTRACE_MAX_TASKS)
+ * that tt__cli_load applies. The entry for a command's option table. */
+int tt__cli_set_max_tasks(const char *value, void *unused);
+#define TT__CLI_OPT_MAX_TASKS                                                                      \
+  {.name = "max-tasks", .kind = TT__OPT_FN, .fn = tt__cli_set_max_tasks, .arg = "N",              \
+   .what = "a count above 0",                                                                      \
+   .help = "refuse a trace with more than N tasks or objects (default\n"                          \
+           "1000000, or $TASKTRACE_MAX_TASKS): bounds the memory used"}
 /* Print "tasktrace CMD: fmt..." on stderr. */
 void tt__cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -10,14 +10,17 @@
 #include "tasktrace/ttrace.h"
 #include "tt_base.h"
 #include "cli.h"
+#include "cliutil.h"
 
 static const char help[] =
     "usage: tasktrace dump [--no-delta] FILE.ttrace\n"
     "\n"
     "Print the events of a .ttrace file one a line: time, process and thread,\n"
-    "event name, fields by name. Ends with a summary on stderr; a file that was\n"
-    "cut (collector killed, disk full) is read to its last whole chunk, the cut\n"
-    "is reported and the exit status is 1.\n";
+    "event name, fields by name (an enum field, such as prev_state, by the name\n"
+    "of its value). Ends with a summary on stderr. A file that was cut\n"
+    "(collector killed, disk full) is read to its last whole chunk and the cut\n"
+    "reported as a warning, exit status 0, as in every command; a damaged file\n"
+    "(bad checksum in a complete file) is an error, exit status 1.\n";
 
 /* A string from the trace, quoted, through the shared escaping routine
  * (controls, C1, bidi overrides and invalid UTF-8 as visible escapes, a
@@ -59,43 +62,46 @@ static void put_event(FILE *f, const tt_trace_event *ev, uint64_t prev_ts, int d
       put_str(f, ev->s[i] ? ev->s[i] : "");
     else if (d->kind[i] == TT_FIELD_I64)
       fprintf(f, "%" PRId64, (int64_t)ev->u[i]);
-    else if (ev->type == TT_EV_task_switch && i == 2)
-      fprintf(f, "%s", tt_state_name((unsigned)ev->u[i]));
-    else if (ev->type == TT_EV_object_name && i == 1)
-      fprintf(f, "%s", tt_kind_name((unsigned)ev->u[i]));
+    else if (tt_enum_value_name(d->etype[i], ev->u[i]) != NULL) /* an enum field: its name */
+      fputs(tt_enum_value_name(d->etype[i], ev->u[i]), f);
     else
       fprintf(f, "%" PRIu64, ev->u[i]);
   }
   fputs(" }\n", f);
 }
 
+/* The one FILE operand: its path, or NULL after a message. */
+static const char *one_file(int argc, char **argv, int first) {
+  if (first >= argc) {
+    tt__cli_err("dump", "which file? (tasktrace dump FILE.ttrace)");
+    return NULL;
+  }
+  if (first + 1 < argc) {
+    char e[256];
+    tt__cli_err("dump", "one file at a time ('%s' is one too many)",
+                tt_esc(e, sizeof e, argv[first + 1]));
+    return NULL;
+  }
+  return argv[first];
+}
+
 int tt_cmd_dump(int argc, char **argv) {
-  int delta = 1;
-  const char *path = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fputs(help, stdout);
-      return TT_CLI_OK;
-    } else if (strcmp(argv[i], "--no-delta") == 0) {
-      delta = 0;
-    } else if (argv[i][0] == '-' && argv[i][1] != 0) {
-      fprintf(stderr, "tasktrace dump: unknown option '%s' (tasktrace dump --help)\n", argv[i]);
-      return TT_CLI_USAGE;
-    } else if (path == NULL) {
-      path = argv[i];
-    } else {
-      fprintf(stderr, "tasktrace dump: one file at a time ('%s' is one too many)\n", argv[i]);
-      return TT_CLI_USAGE;
-    }
-  }
-  if (path == NULL) {
-    fprintf(stderr, "tasktrace dump: which file? (tasktrace dump FILE.ttrace)\n");
+  int no_delta = 0;
+  const tt__opt opts[] = {{.name = "no-delta", .kind = TT__OPT_FLAG, .p = &no_delta,
+                           .help = "no (+delta) to the previous line"},
+                          {0}};
+  const tt__cli_spec spec = {.cmd = "dump", .usage = help, .opts = opts};
+  int first, rc = tt__cli_parse(&spec, argc, argv, &first);
+  if (rc != TT__CLI_PARSED)
+    return rc;
+  const char *path = one_file(argc, argv, first);
+  if (path == NULL)
     return TT_CLI_USAGE;
-  }
+  int delta = !no_delta;
   tt_reader *r;
   char epath[512], eprog[512];
   tt_esc(epath, sizeof epath, path);
-  int rc = tt_reader_open(&r, path);
+  rc = tt_reader_open(&r, path);
   if (rc < 0) {
     fprintf(stderr, "tasktrace dump: %s: %s\n", epath,
             rc == -EPROTO   ? "not a .ttrace file (or a version this tasktrace cannot read)"

@@ -1,6 +1,5 @@
 /* tasktrace export FILE... --format perfetto|html -o OUT */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,15 +10,10 @@
 static const char usage[] =
     "usage: tasktrace export --format perfetto|html -o OUT FILE...\n"
     "\n"
-    "  --format perfetto  Chrome trace event JSON: open it in https://ui.perfetto.dev\n"
-    "                     or chrome://tracing. One track per task, running and\n"
-    "                     blocked slices, wake-ups and lock hand-offs as arrows.\n"
-    "  --format html      one self-contained HTML page (works offline): a zoomable\n"
-    "                     timeline, a lane per task, details on hover.\n"
-    "  -o, --output OUT   the file to write ('-': stdout). It is written aside and\n"
-    "                     renamed into place when complete: a failed export leaves\n"
-    "                     an existing OUT as it was. OUT may not be an input.\n"
-    TT__CLI_MAX_TASKS_HELP;
+    "Write the traces as one file another tool opens: a Perfetto (Chrome JSON)\n"
+    "trace, or a self-contained HTML timeline.\n";
+
+enum { FORMAT_PERFETTO, FORMAT_HTML };
 
 /* export_to's results beyond the exit codes: nothing was read (no output
  * at all), or the output could not be written. */
@@ -34,21 +28,19 @@ static int write_failed(const char *outp) {
 
 /* Read files into the renderer of format, writing to out. Returns an exit
  * code, EXPORT_NOTHING or EXPORT_WRITE (after a message). */
-static int export_to(FILE *out, const char *outp, const char *format, char *const *files, int n) {
+static int export_to(FILE *out, const char *outp, int format, char *const *files, int n) {
   tt_model_hooks hooks;
   tt_perfetto *pf = NULL;
   tt_html *h = NULL;
-  if (format[0] == 'p') {
-    pf = tt_perfetto_begin(out);
-    if (pf)
+  if (format == FORMAT_PERFETTO) {
+    if (tt_perfetto_begin(out, &pf) == 0)
       tt_perfetto_hooks(pf, &hooks);
   } else {
     const char *title = files[0];
     const char *slash = strrchr(title, '/');
     if (slash && slash[1])
       title = slash + 1;
-    h = tt_html_begin(out, title);
-    if (h)
+    if (tt_html_begin(out, title, &h) == 0)
       tt_html_hooks(h, &hooks);
   }
   if (pf == NULL && h == NULL) {
@@ -69,42 +61,48 @@ static int export_to(FILE *out, const char *outp, const char *format, char *cons
   return rc;
 }
 
-int tt_cmd_export(int argc, char **argv) {
-  static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-                                       {"format", required_argument, NULL, 'f'},
-                                       {"output", required_argument, NULL, 'o'},
-                                       TT__CLI_MAX_TASKS_OPT,
-                                       {0}};
-  const char *format = NULL, *outp = NULL;
-  int c;
-  while ((c = getopt_long(argc, argv, "hf:o:", opts, NULL)) != -1) {
-    switch (c) {
-    case 'h': fputs(usage, stdout); return TT_CLI_OK;
-    case 'f': format = optarg; break;
-    case 'o': outp = optarg; break;
-    case 'M':
-      if (tt__cli_max_tasks("export", optarg) != TT_CLI_OK)
-        return TT_CLI_USAGE;
-      break;
-    default: return tt__cli_bad_option("export", argv, "hf:o:");
-    }
-  }
-  if (format == NULL || (strcmp(format, "perfetto") != 0 && strcmp(format, "html") != 0)) {
-    tt__cli_err("export", format ? "--format: '%s' is not perfetto or html"
-                                 : "--format perfetto|html is required%s",
-                format ? format : "");
+/* The options and operands: TT__CLI_PARSED with *format, *outp and *first
+ * set, or an exit code. */
+static int parse_args(int argc, char **argv, int *format, const char **outp, int *first) {
+  const tt__opt opts[] = {
+      {.name = "format", .letter = 'f', .kind = TT__OPT_CHOICE, .p = format,
+       .choices = "perfetto|html", .arg = "FORMAT",
+       .help = "perfetto: Chrome trace event JSON: open it in\n"
+               "https://ui.perfetto.dev or chrome://tracing. One track\n"
+               "per task, running and blocked slices, wake-ups and lock\n"
+               "hand-offs as arrows.\n"
+               "html: one self-contained HTML page (works offline): a\n"
+               "zoomable timeline, a lane per task, details on hover."},
+      {.name = "output", .letter = 'o', .kind = TT__OPT_PATH, .p = outp, .arg = "OUT",
+       .help = "the file to write ('-': stdout). It is written aside and\n"
+               "renamed into place when complete: a failed export leaves\n"
+               "an existing OUT as it was. OUT may not be an input."},
+      TT__CLI_OPT_MAX_TASKS,
+      {0}};
+  const tt__cli_spec spec = {.cmd = "export", .usage = usage, .opts = opts};
+  int rc = tt__cli_parse(&spec, argc, argv, first);
+  if (rc != TT__CLI_PARSED)
+    return rc;
+  if (*format < 0) {
+    tt__cli_err("export", "--format perfetto|html is required");
     return TT_CLI_USAGE;
   }
-  if (outp == NULL) {
+  if (*outp == NULL) {
     tt__cli_err("export", "-o OUT is required");
     return TT_CLI_USAGE;
   }
-  if (optind >= argc) {
-    tt__cli_err("export", "no trace given (tasktrace export --help)");
-    return TT_CLI_USAGE;
-  }
+  rc = tt__cli_need_traces("export", argc, *first);
+  return rc ? rc : TT__CLI_PARSED;
+}
+
+int tt_cmd_export(int argc, char **argv) {
+  const char *outp = NULL;
+  int format = -1, first;
+  int prc = parse_args(argc, argv, &format, &outp, &first);
+  if (prc != TT__CLI_PARSED)
+    return prc;
   int to_stdout = strcmp(outp, "-") == 0;
-  if (!to_stdout && tt__out_is_input("export", outp, argv + optind, argc - optind))
+  if (!to_stdout && tt__out_is_input("export", outp, argv + first, argc - first))
     return TT_CLI_FAIL;
   tt__outdir od = {{0}};
   char tmp[sizeof od.dir + 256];
@@ -117,7 +115,7 @@ int tt_cmd_export(int argc, char **argv) {
     tt__out_end(&od);
     return TT_CLI_FAIL;
   }
-  int rc = export_to(out, outp, format, argv + optind, argc - optind);
+  int rc = export_to(out, outp, format, argv + first, argc - first);
   if (to_stdout) {
     if (rc == TT_CLI_OK && fflush(out) != 0)
       rc = write_failed(outp);

@@ -17,6 +17,7 @@
 
 #include "collector.h"
 #include "cli.h"
+#include "cliutil.h"
 #include "tasktrace/ttrace.h"
 #include "tt_base.h"
 
@@ -24,8 +25,8 @@
 #define ESC(buf, s) tt_esc(buf, sizeof buf, s)
 
 static const char help[] =
-    "usage: tasktrace record [-o FILE.ttrace] [--level N] [--flight-recorder MIB] [--quiet]\n"
-    "                        [--] PROGRAM [ARGS...]\n"
+    "usage: tasktrace record [-o FILE.ttrace] [--level N] [--flight-recorder MIB]\n"
+    "                        [--quiet] [--] PROGRAM [ARGS...]\n"
     "\n"
     "Run PROGRAM with tracing to an embedded collector and write its events to\n"
     "FILE.ttrace (default: tasktrace.ttrace); other tasktrace processes it starts\n"
@@ -34,12 +35,7 @@ static const char help[] =
     "SIGINT/SIGTERM are passed on to PROGRAM; a second one kills it and ends record.\n"
     "Every file is created new and 0600 (FILE itself is replaced only when it is a\n"
     "regular file of yours); FILE's directory must not be writable by others unless\n"
-    "it is sticky.\n"
-    "\n"
-    "  -o FILE                the output file\n"
-    "  --level N              zlib level 0-9 (default 1)\n"
-    "  --flight-recorder MIB  keep only the last MIB MiB of events\n"
-    "  --quiet                no summary line\n";
+    "it is sticky.\n";
 
 extern char **environ;
 
@@ -139,20 +135,6 @@ static int record_main(void *arg) {
   return 0;
 }
 
-static int parse_num(const char *opt, const char *v, long lo, long hi, long *out) {
-  char *end;
-  errno = 0;
-  long x = strtol(v, &end, 10);
-  if (errno || end == v || *end || x < lo || x > hi) {
-    char e1[200];
-    fprintf(stderr, "tasktrace record: %s: '%s' is not a number from %ld to %ld\n", opt,
-            ESC(e1, v), lo, hi);
-    return -1;
-  }
-  *out = x;
-  return 0;
-}
-
 /* Whether someone listens on the Unix socket at path (a live record). */
 static int listening(const char *path) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -205,66 +187,44 @@ static void clean_stale(const char *base) {
   closedir(d);
 }
 
-int tt_cmd_record(int argc, char **argv) {
-  rec.o = (tt_collector_opts){.level = -1, .out_path = "tasktrace.ttrace",
-                              .quiet = 1, .log_prefix = "tasktrace record"};
-  int i = 1;
-  for (; i < argc; i++) {
-    const char *a = argv[i];
-    long v;
-    if (strcmp(a, "--") == 0) {
-      i++;
-      break;
-    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      fputs(help, stdout);
-      return TT_CLI_OK;
-    } else if (strcmp(a, "--quiet") == 0) {
-      rec.quiet = 1;
-    } else if (strcmp(a, "-o") == 0 || strcmp(a, "--level") == 0 ||
-               strcmp(a, "--flight-recorder") == 0) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "tasktrace record: %s needs a value\n", a);
-        return TT_CLI_USAGE;
-      }
-      const char *val = argv[++i];
-      if (a[1] == 'o') {
-        if (val[0] == 0) {
-          fprintf(stderr, "tasktrace record: -o: empty file name\n");
-          return TT_CLI_USAGE;
-        }
-        rec.o.out_path = val;
-      } else if (strcmp(a, "--level") == 0) {
-        if (parse_num(a, val, 0, 9, &v) < 0)
-          return TT_CLI_USAGE;
-        rec.o.level = (int)v;
-      } else {
-        if (parse_num(a, val, 1, 1 << 20, &v) < 0)
-          return TT_CLI_USAGE;
-        rec.o.ring_bytes = (size_t)v << 20;
-      }
-    } else if (a[0] == '-') {
-      char e1[200];
-      fprintf(stderr, "tasktrace record: unknown option '%s' (tasktrace record --help)\n",
-              ESC(e1, a));
-      return TT_CLI_USAGE;
-    } else {
-      break;
-    }
-  }
-  if (i >= argc) {
+/* The options and PROGRAM: TT__CLI_PARSED with rec.o and rec.argv set, or
+ * an exit code. Options end at PROGRAM, whose own options are its own. */
+static int parse_args(int argc, char **argv) {
+  long level = -1, mib = 0;
+  const tt__opt opts[] = {
+      {.name = "output", .letter = 'o', .kind = TT__OPT_PATH, .p = &rec.o.out_path,
+       .arg = "FILE", .help = "the output file"},
+      {.name = "level", .kind = TT__OPT_COUNT, .p = &level, .lo = 0, .hi = 9, .arg = "N",
+       .help = "zlib level 0-9 (default 1)"},
+      {.name = "flight-recorder", .kind = TT__OPT_COUNT, .p = &mib, .lo = 1, .hi = 1 << 20,
+       .arg = "MIB", .help = "keep only the last MIB MiB of events"},
+      {.name = "quiet", .kind = TT__OPT_FLAG, .p = &rec.quiet, .help = "no summary line"},
+      {0}};
+  const tt__cli_spec spec = {.cmd = "record", .usage = help, .opts = opts, .in_order = 1};
+  int first, rc = tt__cli_parse(&spec, argc, argv, &first);
+  if (rc != TT__CLI_PARSED)
+    return rc;
+  rec.o.level = (int)level;
+  rec.o.ring_bytes = (size_t)mib << 20;
+  if (first >= argc) {
     fprintf(stderr, "tasktrace record: which program? (tasktrace record -o F.ttrace -- PROGRAM)\n");
     return TT_CLI_USAGE;
   }
-  rec.argv = argv + i;
-  /* Find out now, not after the program has run, that its trace would have
-   * nowhere to go (the collector creates the files, FILE.PID.ttrace too,
-   * only when a process connects; it checks FILE's directory at start). A
-   * FIFO, a device or a link is never opened: opening a FIFO blocks. */
+  rec.argv = argv + first;
+  return TT__CLI_PARSED;
+}
+
+/* Find out now, not after the program has run, that its trace would have
+ * nowhere to go (the collector creates the files, FILE.PID.ttrace too,
+ * only when a process connects; it checks FILE's directory at start). A
+ * FIFO, a device or a link is never opened: opening a FIFO blocks. 0, or
+ * 1 after a message. */
+static int check_output(const char *path) {
   struct stat st;
   char e1[600], e2[600];
-  if (lstat(rec.o.out_path, &st) == 0) {
-    const char *why = S_ISDIR(st.st_mode)   ? "is a directory (want a file name)"
-                      : S_ISLNK(st.st_mode) ? "is a symbolic link (give the file itself)"
+  if (lstat(path, &st) == 0) {
+    const char *why = S_ISDIR(st.st_mode)    ? "is a directory (want a file name)"
+                      : S_ISLNK(st.st_mode)  ? "is a symbolic link (give the file itself)"
                       : !S_ISREG(st.st_mode) ? "not a regular file"
                                              : NULL;
     if (why == NULL && st.st_uid != geteuid()) {
@@ -272,20 +232,28 @@ int tt_cmd_record(int argc, char **argv) {
       why = e2;
     }
     if (why) {
-      fprintf(stderr, "tasktrace record: -o %s: %s\n", ESC(e1, rec.o.out_path), why);
+      fprintf(stderr, "tasktrace record: -o %s: %s\n", ESC(e1, path), why);
       return TT_CLI_FAIL;
     }
   }
   char parent[4096];
-  const char *slash = strrchr(rec.o.out_path, '/');
-  snprintf(parent, sizeof parent, "%.*s", slash == NULL ? 1 : slash == rec.o.out_path ? 1
-           : (int)(slash - rec.o.out_path), slash == NULL ? "." : rec.o.out_path);
+  const char *slash = strrchr(path, '/');
+  snprintf(parent, sizeof parent, "%.*s",
+           slash == NULL ? 1 : slash == path ? 1 : (int)(slash - path),
+           slash == NULL ? "." : path);
   if (access(parent, W_OK | X_OK) < 0) {
     int e = errno;
-    fprintf(stderr, "tasktrace record: -o %s: cannot create files in %s: %s\n",
-            ESC(e1, rec.o.out_path), ESC(e2, parent), strerror(e));
+    fprintf(stderr, "tasktrace record: -o %s: cannot create files in %s: %s\n", ESC(e1, path),
+            ESC(e2, parent), strerror(e));
     return TT_CLI_FAIL;
   }
+  return TT_CLI_OK;
+}
+
+/* The private socket directory, in $TMPDIR or /tmp (after removing those
+ * that killed records left). 0, or 1 after a message. */
+static int make_socket_dir(void) {
+  char e1[600];
   /* The socket's path must fit a sockaddr_un (108 bytes) for PROGRAM. */
   const char *tmp = getenv("TMPDIR");
   if (tmp == NULL || tmp[0] == 0 || strlen(tmp) > 60)
@@ -301,11 +269,15 @@ int tt_cmd_record(int argc, char **argv) {
   snprintf(rec.sock, sizeof rec.sock, "%s/collector.sock", rec.dir);
   snprintf(rec.env_entry, sizeof rec.env_entry, "TASKTRACE_COLLECTOR=%s", rec.sock);
   rec.o.socket_path = rec.sock;
-  rec.o.quiet = 1; /* per-connection lines: errors only */
-  /* PROGRAM gets the environment as it is, the TASKTRACE_* settings being
-   * meant for it, with our collector. The recorder's own runtime runs plain:
-   * never recorded, no seeded scheduling, no debug warnings about its own
-   * tasks mixed with PROGRAM's, no LTTng events of its own. */
+  return TT_CLI_OK;
+}
+
+/* PROGRAM gets the environment as it is, the TASKTRACE_* settings being
+ * meant for it, with our collector. The recorder's own runtime runs plain:
+ * never recorded, no seeded scheduling, no debug warnings about its own
+ * tasks mixed with PROGRAM's, no LTTng events of its own. rec.env is NULL
+ * when memory ran out. */
+static void split_environment(void) {
   size_t n = 0;
   while (environ[n])
     n++;
@@ -322,10 +294,10 @@ int tt_cmd_record(int argc, char **argv) {
   for (size_t j = 0; j < sizeof own / sizeof own[0]; j++)
     unsetenv(own[j]);
   setenv("TASKTRACE_LTTNG_PROVIDER", "", 1); /* empty: LTTng off */
-  int r = tt_run(record_main, NULL);
-  free(rec.env);
-  unlink(rec.sock);
-  rmdir(rec.dir);
+}
+
+/* record's exit status once the runtime returned r. */
+static int exit_status(int r) {
   if (r < 0 || rec.spawn_err) /* already told on stderr */
     return r < 0 ? TT_CLI_FAIL : 127;
   if (rec.term_sig) {
@@ -336,4 +308,21 @@ int tt_cmd_record(int argc, char **argv) {
   }
   /* The program's status, unless it succeeded and its trace did not. */
   return rec.status == 0 && rec.failed ? TT_CLI_FAIL : (int)rec.status;
+}
+
+int tt_cmd_record(int argc, char **argv) {
+  rec.o = (tt_collector_opts){.level = -1, .out_path = "tasktrace.ttrace",
+                              .quiet = 1, .log_prefix = "tasktrace record"};
+  int rc = parse_args(argc, argv);
+  if (rc != TT__CLI_PARSED)
+    return rc;
+  if (check_output(rec.o.out_path) != TT_CLI_OK || make_socket_dir() != TT_CLI_OK)
+    return TT_CLI_FAIL;
+  rec.o.quiet = 1; /* per-connection lines: errors only */
+  split_environment();
+  int r = tt_run(record_main, NULL);
+  free(rec.env);
+  unlink(rec.sock);
+  rmdir(rec.dir);
+  return exit_status(r);
 }

@@ -1,5 +1,4 @@
 /* `tasktrace`: dispatch to a subcommand (cli.h lists them). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,7 +32,6 @@ int main(int argc, char **argv) {
     usage(stdout);
     return TT_CLI_OK;
   }
-  opterr = 0; /* the subcommands report bad options themselves, in one line */
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(argv[1], commands[i].name) == 0)
       return commands[i].fn(argc - 1, argv + 1);

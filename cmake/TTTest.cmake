@@ -11,11 +11,13 @@ set(TT_TEST_TIMEOUT_SCALE 1 CACHE STRING "Multiplier of every test's timeout")
 add_library(tt-test-harness STATIC ${CMAKE_SOURCE_DIR}/tests/harness/tt_test.c
   ${CMAKE_SOURCE_DIR}/tests/harness/supervise.c)
 target_include_directories(tt-test-harness PUBLIC ${CMAKE_SOURCE_DIR}/tests/harness)
+target_link_libraries(tt-test-harness PUBLIC tasktrace-base) # the clock
 # tt-run runs the suite's scripts the same way (tests/harness/tt_run.c):
 # add_test(NAME x COMMAND tt-run x SECONDS -- sh script.sh ...).
 add_executable(tt-run ${CMAKE_SOURCE_DIR}/tests/harness/tt_run.c
   ${CMAKE_SOURCE_DIR}/tests/harness/supervise.c)
 target_include_directories(tt-run PRIVATE ${CMAKE_SOURCE_DIR}/tests/harness)
+target_link_libraries(tt-run PRIVATE tasktrace-base)
 set_target_properties(tt-run PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 
 function(tt_add_tests name)

@@ -44,6 +44,26 @@ install(FILES runtime/include/tasktrace/tasktrace.h base/include/tasktrace/defs.
   tracer/schema/include/tasktrace/schema.h tracer/format/include/tasktrace/ttrace.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tasktrace)
 
+# The man pages, written from the programs' --help and the docs at build
+# time (scripts/gen-man.sh), so that they cannot drift.
+set(TT_MAN_DIR ${PROJECT_BINARY_DIR}/man)
+add_custom_command(OUTPUT ${TT_MAN_DIR}/tasktrace.1 ${TT_MAN_DIR}/tasktraced.8 ${TT_MAN_DIR}/tasktrace.7
+  COMMAND sh ${PROJECT_SOURCE_DIR}/scripts/gen-man.sh $<TARGET_FILE_DIR:tasktrace-cli>
+          ${PROJECT_SOURCE_DIR} ${TT_MAN_DIR}
+  DEPENDS tasktrace-cli tasktraced ${PROJECT_SOURCE_DIR}/scripts/gen-man.sh
+          ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/debug.md
+  COMMENT "Writing the man pages from --help and the docs")
+add_custom_target(tasktrace-man ALL DEPENDS ${TT_MAN_DIR}/tasktrace.1)
+install(FILES ${TT_MAN_DIR}/tasktrace.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${TT_MAN_DIR}/tasktrace.7 DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
+install(FILES ${TT_MAN_DIR}/tasktraced.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+
+# bash completion, loaded by command name: one file under both names.
+foreach(prog tasktrace tasktraced)
+  install(FILES cli/completion.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+    RENAME ${prog})
+endforeach()
+
 # pkg-config: `pkg-config --cflags --libs tasktrace` (add --static for the .a).
 set(TT_PC_LIBS_PRIVATE "-lz -ldl -lpthread")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/tasktrace.pc.in ${PROJECT_BINARY_DIR}/tasktrace.pc @ONLY)

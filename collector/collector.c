@@ -47,7 +47,7 @@ enum { IT_MSG, IT_CLOSE, IT_HUP, IT_STOP };
 typedef struct item {
   int kind;
   conn *cn;
-  uint8_t *body;
+  uint8_t *body; /* IT_MSG: the whole wire message, len bytes */
   size_t len;
   uint32_t nevents;
   uint64_t first, last, lost;
@@ -450,8 +450,9 @@ static int read_hello(conn *cn, rbuf *rb) {
   /* The magic first, so that a stranger is turned away at once. */
   tt_deadline dl = tt_after_ms(cn->c->o.hello_timeout_ms);
   int r = need(cn->s, rb, 8, dl);
-  if (r > 0 && memcmp(rb->buf + rb->start, TT__STREAM_MAGIC, 8) != 0) {
-    logf_(cn->c, 1, "closing a connection: not a tasktrace stream");
+  const char *why;
+  if (r > 0 && tt__hello_decode(rb->buf + rb->start, 8, &cn->proc, &why) == -EPROTO) {
+    logf_(cn->c, 1, "closing a connection: %s", why);
     return -EPROTO;
   }
   if (r > 0)
@@ -461,14 +462,89 @@ static int read_hello(conn *cn, rbuf *rb) {
           r == 0 ? "closed at once" : tt_strerror(r));
     return -EPROTO;
   }
-  const char *why;
-  if (tt__hello_parse(rb->buf + rb->start, &cn->proc, &why) < 0) {
+  if (tt__hello_decode(rb->buf + rb->start, rb->end - rb->start, &cn->proc, &why) < 0) {
     char e1[200];
     logf_(cn->c, 1, "closing a connection: %s", ESC(e1, why));
     return -EPROTO;
   }
   rb->start += TT__HELLO_SIZE;
   return 0;
+}
+
+/* One message from the producer, validated and handed to the writer.
+ * 0 to go on, 1 when the producer closed between messages (a clean end),
+ * or a negative errno (*why: the reason for the log, or NULL). */
+static int relay_one(conn *cn, rbuf *rb, char *whybuf, size_t wlen, const char **why) {
+  tt_collector *c = cn->c;
+  int r = need(cn->s, rb, 4, TT_FOREVER);
+  if (r == 0)
+    return 1;
+  if (r < 0) {
+    *why = r == -ECANCELED ? NULL : "stream cut inside a message length";
+    return r;
+  }
+  uint32_t len = tt__get32(rb->buf + rb->start);
+  if (!tt__msg_len_ok(len) || len + 4 > RBUF_SIZE) {
+    snprintf(whybuf, wlen, "bad message length %u", len);
+    *why = whybuf;
+    return -EBADMSG;
+  }
+  r = need(cn->s, rb, 4 + (size_t)len, TT_FOREVER);
+  if (r <= 0) {
+    *why = r == -ECANCELED ? NULL : "stream cut inside a message";
+    return r == 0 ? -EPIPE : r;
+  }
+  item it = {IT_MSG, cn, NULL, 4 + (size_t)len, 0, 0, 0, 0};
+  const uint8_t *msg = rb->buf + rb->start;
+  r = tt__validate_message(msg, it.len, &cn->defined, cn->w, &it.nevents, &it.first, &it.last,
+                           &it.lost, why);
+  if (r < 0)
+    return r;
+  /* Strings are kept for the whole connection (the file's strings chunk
+   * and validation need them): a producer sending endless distinct
+   * names would take all memory. Past the cap, this message still goes
+   * to the file, whole, and the connection ends. */
+  uint64_t held = (cn->w ? tt__writer_string_bytes(cn->w) : 0) + tt__idmap_len(&cn->defined) * ID_COST;
+  int over = held > c->o.max_string_bytes;
+  if (over) {
+    snprintf(whybuf, wlen,
+             "more than %zu MiB of distinct strings (--max-string-mib); the file ends here",
+             c->o.max_string_bytes >> 20);
+    *why = whybuf;
+  }
+  rb->start += 4 + (size_t)len;
+  if ((it.body = malloc(it.len)) == NULL)
+    return -ENOMEM;
+  memcpy(it.body, msg, it.len);
+  if ((r = push(c, &it)) == -ECANCELED)
+    return r; /* handed over, and asked to stop */
+  if (r < 0) {
+    free(it.body);
+    return r;
+  }
+  return over ? -E2BIG : r;
+}
+
+/* The connection's end (r: why): logged unless asked to stop, the stream
+ * closed, the file handed to the writer to close. */
+static void conn_end(conn *cn, int r, const char *why) {
+  tt_collector *c = cn->c;
+  if (r < 0 && r != -ECANCELED && r != -EPROTO && r != -EPERM) {
+    c->st.refused++;
+    char e1[300];
+    logf_(c, 1, "pid %u: closing the connection: %s", cn->proc.pid,
+          ESC(e1, why ? why : tt_strerror(r)));
+  } else if (r == -EPROTO || r == -EPERM) {
+    c->st.refused++;
+  }
+  tt_stream_close(cn->s);
+  cn->s = NULL;
+  item it = {IT_CLOSE, cn, NULL, 0, 0, 0, 0, 0};
+  int pr = push(c, &it);
+  if (pr < 0 && pr != -ECANCELED) {
+    close_file(cn);
+    cn->task = NULL; /* nobody joins: we are the last user */
+  }
 }
 
 static int conn_main(void *arg) {
@@ -485,79 +561,12 @@ static int conn_main(void *arg) {
       logf_(c, 0, "pid %u (%s): recording to %s", cn->proc.pid, ESC(e1, cn->proc.program),
             ESC(e2, cn->path));
   }
-  while (r == 0) {
-    r = need(cn->s, &rb, 4, TT_FOREVER);
-    if (r == 0)
-      break; /* the producer closed between messages: a clean end */
-    if (r < 0) {
-      why = r == -ECANCELED ? NULL : "stream cut inside a message length";
-      break;
-    }
-    uint32_t len = tt__get32(rb.buf + rb.start);
-    if (!tt__msg_len_ok(len) || len + 4 > RBUF_SIZE) {
-      snprintf(whybuf, sizeof whybuf, "bad message length %u", len);
-      why = whybuf;
-      r = -EBADMSG;
-      break;
-    }
-    r = need(cn->s, &rb, 4 + (size_t)len, TT_FOREVER);
-    if (r <= 0) {
-      why = r == -ECANCELED ? NULL : "stream cut inside a message";
-      r = r == 0 ? -EPIPE : r;
-      break;
-    }
-    item it = {IT_MSG, cn, NULL, len, 0, 0, 0, 0};
-    const uint8_t *body = rb.buf + rb.start + 4;
-    r = tt__validate_message(body, len, &cn->defined, cn->w, &it.nevents, &it.first, &it.last,
-                             &it.lost, &why);
-    if (r < 0)
-      break;
-    /* Strings are kept for the whole connection (the file's strings chunk
-     * and validation need them): a producer sending endless distinct
-     * names would take all memory. Past the cap, this message still goes
-     * to the file, whole, and the connection ends. */
-    uint64_t held = (cn->w ? tt__writer_string_bytes(cn->w) : 0) + cn->defined.n * ID_COST;
-    int over = held > c->o.max_string_bytes;
-    if (over) {
-      snprintf(whybuf, sizeof whybuf,
-               "more than %zu MiB of distinct strings (--max-string-mib); the file ends here",
-               c->o.max_string_bytes >> 20);
-      why = whybuf;
-    }
-    rb.start += 4 + (size_t)len;
-    if ((it.body = malloc(len)) == NULL) {
-      r = -ENOMEM;
-      break;
-    }
-    memcpy(it.body, body, len);
-    if ((r = push(c, &it)) == -ECANCELED)
-      break; /* handed over, and asked to stop */
-    if (r < 0) {
-      free(it.body);
-      break;
-    }
-    if (over) {
-      r = -E2BIG;
-      break;
-    }
-  }
-  if (r < 0 && r != -ECANCELED && r != -EPROTO && r != -EPERM) {
-    c->st.refused++;
-    char e1[300];
-    logf_(c, 1, "pid %u: closing the connection: %s", cn->proc.pid,
-          ESC(e1, why ? why : tt_strerror(r)));
-  } else if (r == -EPROTO || r == -EPERM) {
-    c->st.refused++;
-  }
+  while (r == 0)
+    r = relay_one(cn, &rb, whybuf, sizeof whybuf, &why);
+  if (r == 1)
+    r = 0;
   free(rb.buf);
-  tt_stream_close(cn->s);
-  cn->s = NULL;
-  item it = {IT_CLOSE, cn, NULL, 0, 0, 0, 0, 0};
-  int pr = push(c, &it);
-  if (pr < 0 && pr != -ECANCELED) {
-    close_file(cn);
-    cn->task = NULL; /* nobody joins: we are the last user */
-  }
+  conn_end(cn, r, why);
   return 0;
 }
 

@@ -3,7 +3,12 @@
  * runtime: a task accepts, a task per connection reads and validates the
  * producer's stream, and a bounded queue carries the messages to one writer
  * task that compresses them into one .ttrace file per process. Every call
- * here must be made from a task of the loop that started the collector. */
+ * here must be made from a task of the loop that started the collector.
+ *
+ * Errors: 0 or a negative errno, as in the format below it. The collector
+ * is a daemon: it says why itself, one line on stderr under its log prefix
+ * (a refused producer, a file it cannot write), and counts it in its stats;
+ * callers add nothing. Accessors return NULL when there is nothing. */
 #ifndef TT_COLLECTOR_H
 #define TT_COLLECTOR_H
 

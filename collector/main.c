@@ -123,7 +123,57 @@ static int daemon_main(void *arg) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+/* The value v of the option names[k] (main's table) into opts. 0, or the
+ * usage exit code after a message. */
+static int set_option(int k, const char *a, const char *v) {
+  long n;
+  switch (k) {
+  case 0:
+    if (v[0] == 0) {
+      fprintf(stderr, "tasktraced: --socket: empty path\n");
+      return 2;
+    }
+    opts.socket_path = v;
+    break;
+  case 1:
+    if (v[0] == 0) {
+      fprintf(stderr, "tasktraced: --dir: empty path\n");
+      return 2;
+    }
+    opts.dir = v;
+    break;
+  case 2:
+    if (parse_int(a, v, 0, 9, &n) < 0)
+      return 2;
+    opts.level = (int)n;
+    break;
+  case 3:
+    if (parse_int(a, v, 1, 1 << 20, &n) < 0)
+      return 2;
+    opts.ring_bytes = (size_t)n << 20;
+    break;
+  case 4:
+    if (parse_int(a, v, 1, 1 << 20, &n) < 0)
+      return 2;
+    opts.max_connections = (int)n;
+    break;
+  case 5:
+    if (parse_int(a, v, 1, 3600000, &n) < 0)
+      return 2;
+    opts.hello_timeout_ms = (int)n;
+    break;
+  case 6:
+    if (parse_int(a, v, 1, 1 << 20, &n) < 0)
+      return 2;
+    opts.max_string_bytes = (size_t)n << 20;
+    break;
+  }
+  return 0;
+}
+
+/* The command line into opts: -1 to go on, or an exit code (0 after
+ * --help, 2 after a message). */
+static int parse_args(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -150,57 +200,21 @@ int main(int argc, char **argv) {
       fprintf(stderr, "tasktraced: %s needs a value\n", a);
       return 2;
     }
-    const char *v = argv[++i];
-    long n;
-    switch (k) {
-    case 0:
-      if (v[0] == 0) {
-        fprintf(stderr, "tasktraced: --socket: empty path\n");
-        return 2;
-      }
-      opts.socket_path = v;
-      break;
-    case 1:
-      if (v[0] == 0) {
-        fprintf(stderr, "tasktraced: --dir: empty path\n");
-        return 2;
-      }
-      opts.dir = v;
-      break;
-    case 2:
-      if (parse_int(a, v, 0, 9, &n) < 0)
-        return 2;
-      opts.level = (int)n;
-      break;
-    case 3:
-      if (parse_int(a, v, 1, 1 << 20, &n) < 0)
-        return 2;
-      opts.ring_bytes = (size_t)n << 20;
-      break;
-    case 4:
-      if (parse_int(a, v, 1, 1 << 20, &n) < 0)
-        return 2;
-      opts.max_connections = (int)n;
-      break;
-    case 5:
-      if (parse_int(a, v, 1, 3600000, &n) < 0)
-        return 2;
-      opts.hello_timeout_ms = (int)n;
-      break;
-    case 6:
-      if (parse_int(a, v, 1, 1 << 20, &n) < 0)
-        return 2;
-      opts.max_string_bytes = (size_t)n << 20;
-      break;
-    }
+    if (set_option(k, a, argv[++i]) != 0)
+      return 2;
   }
   if (opts.socket_path == NULL || opts.dir == NULL) {
     fprintf(stderr, "tasktraced: %s is required (tasktraced --help)\n",
             opts.socket_path == NULL ? "--socket PATH" : "--dir DIR");
     return 2;
   }
-  /* Made here when missing; the collector then opens it without following
-   * a link and checks who else may write to it. */
+  return -1;
+}
+
+/* --dir: made here when missing; the collector then opens it without
+ * following a link and checks who else may write to it. 0, or the usage
+ * exit code after a message. */
+static int check_dir(void) {
   struct stat st;
   char e[600];
   if (lstat(opts.dir, &st) < 0) {
@@ -213,6 +227,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "tasktraced: --dir %s: not a directory\n", tt_esc(e, sizeof e, opts.dir));
     return 2;
   }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  int rc = parse_args(argc, argv);
+  if (rc >= 0)
+    return rc;
+  if (check_dir() != 0)
+    return 2;
   /* Never trace the collector into itself. */
   unsetenv("TASKTRACE_COLLECTOR");
   /* Every failure has been told already (by the collector, or by tt_run

@@ -9,7 +9,10 @@
 # neighbour hurts them alike. Workloads: switch lock_counter queue spawn
 # million (default: all). asyncio's million runs $TT_BENCH_ASYNCIO_TASKS
 # tasks (default 100000; a full million takes it ~16 s and ~1.6 GB per run),
-# and its figures are per task, so they compare.
+# and its figures are per task, so they compare. million also runs the
+# page-touch floor (tests/bench/floor.c: one fresh page in each of a million
+# 64 KiB slots, no runtime) in the same rotation: tasktrace's time over it is
+# what the runtime adds to the kernel's unavoidable work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -35,8 +38,9 @@ BUILD=$ROOT/${TT_BUILD_DIR:-build}
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
   cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
 fi
-cmake --build "$BUILD" -j"$(nproc)" --target tasktrace-bench >&2
+cmake --build "$BUILD" -j"$(nproc)" --target tasktrace-bench tt-bench-floor >&2
 TT_BENCH=$BUILD/bin/tasktrace-bench
+FLOOR_BENCH=$BUILD/bin/tt-bench-floor
 GO_BENCH=$BUILD/bench/go-bench
 # Offline, standard library only: nothing is downloaded.
 (cd tests/bench/go && GOFLAGS=-mod=mod GOPROXY=off GOCACHE=$BUILD/bench/go-cache \
@@ -52,6 +56,7 @@ run() {
   local impl=$1 w=$2 log=$OUT/$1.$2.log
   case $impl in
   tt) "$TT_BENCH" "$w" >"$log" 2>&1 ;;
+  floor) "$FLOOR_BENCH" >"$log" 2>&1 ;;
   go) GOMAXPROCS=1 "$GO_BENCH" "$w" >"$log" 2>&1 ;;
   py)
     if [ "$w" = million ]; then
@@ -85,7 +90,9 @@ failed=0
 echo "bench: ${WORKLOADS[*]}; median of $RUNS run(s) each" >&2
 for ((i = 1; i <= RUNS; i++)); do
   for w in "${WORKLOADS[@]}"; do
-    for impl in tt go py; do
+    impls="tt go py"
+    [ "$w" = million ] && impls="floor tt go py"
+    for impl in $impls; do
       echo "bench: run $i/$RUNS: $w ($impl)" >&2
       run "$impl" "$w" || failed=1
     done
@@ -109,17 +116,21 @@ done
 if [[ " ${WORKLOADS[*]} " == *" million "* ]]; then
   echo
   echo "million: tasks that each sleep 1 s; spawn = until all are spawned and asleep"
-  printf '| %-22s | %7s | %12s | %14s |\n' implementation "spawn s" "peak RSS MiB" "bytes per task"
-  printf '| %-22s | %7s | %12s | %14s |\n' ---------------------- ------- ------------ --------------
-  for impl in tt go py; do
+  floor=$(median "$OUT/floor.million.spawn")
+  printf '| %-22s | %7s | %9s | %12s | %14s |\n' implementation "spawn s" "/ floor" "peak RSS MiB" "bytes per task"
+  printf '| %-22s | %7s | %9s | %12s | %14s |\n' ---------------------- ------- --------- ------------ --------------
+  for impl in floor tt go py; do
     case $impl in
+    floor) label="page-touch floor (1M)" ;;
     tt) label="tasktrace (1000000)" ;;
     go) label="Go (1000000)" ;;
     py) label="asyncio ($ASYNCIO_TASKS)" ;;
     esac
     rss=$(median "$OUT/$impl.million.rss")
     [ "$rss" != - ] && rss=$(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }')
-    printf '| %-22s | %7s | %12s | %14s |\n' "$label" "$(median "$OUT/$impl.million.spawn")" "$rss" "$(median "$OUT/$impl.million.bpt")"
+    sp=$(median "$OUT/$impl.million.spawn")
+    [ "$impl" = py ] && rel=- || rel=$(ratio "$sp" "$floor")
+    printf '| %-22s | %7s | %9s | %12s | %14s |\n' "$label" "$sp" "$rel" "$rss" "$(median "$OUT/$impl.million.bpt")"
   done
 fi
 echo

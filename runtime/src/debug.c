@@ -10,14 +10,15 @@
  *  - wrong-thread calls (obj.c refuses them, this names them);
  *  - a failed task whose result nobody retrieved;
  *  - tasks still pending when main returns, and where each waits;
- *  - a lock held, or waited for, longer than TASKTRACE_LOCK_MS;
+ *  - a lock held, or waited for, longer than TASKTRACE_LOCK_MS (a wait
+ *    also while it lasts: the `waits` timer);
+ *  - a task that finishes holding a lock (the held list of each task);
+ *  - a bounded semaphore released by a task that holds none of its permits;
  *  - a stack overflow into a guard page: the task's name, then the signal;
  *  - SIGQUIT: a dump of every task (state, where it waits, for how long).
  *
- * Cost: one clock read per task step (tt__step_switch), from the coarse
- * clock when the threshold is well above its resolution (a kernel tick):
- * 2.5 ns against 19 ns for CLOCK_MONOTONIC here, which keeps debug mode
- * within 2x on the switch benchmark.
+ * Cost: one clock read per task step (tt__step_switch), CLOCK_MONOTONIC
+ * (about 19 ns here; the coarse clock would be 2.5 ns, but in 4 ms steps).
  */
 #include <dlfcn.h>
 #include <signal.h>
@@ -43,22 +44,10 @@ struct tt__loop_debug {
   bool reported;          /* a slow step or callback was reported this iteration */
   void *altstack;         /* our sigaltstack, NULL if the thread had one */
   size_t altstack_size;
+  uv_timer_t waits;       /* looks for lock waits over TASKTRACE_LOCK_MS, still going on */
+  struct permit *permits; /* bounded semaphores: permits held, by (semaphore, task) */
+  size_t permits_cap, permits_len;
 };
-
-/* ---- The step clock ------------------------------------------------------ */
-
-clockid_t tt__step_clockid = CLOCK_MONOTONIC;
-
-/* Coarse time is precise enough when the thresholds are 20 ticks or more. */
-void tt__step_clock_init(void) {
-  struct timespec res;
-  int64_t least = tt__cfg.slow_ns < tt__cfg.lock_ns ? tt__cfg.slow_ns : tt__cfg.lock_ns;
-  clockid_t c = CLOCK_MONOTONIC;
-  if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 &&
-      ((int64_t)res.tv_sec * 1000000000 + res.tv_nsec) * 20 <= least)
-    c = CLOCK_MONOTONIC_COARSE;
-  tt__step_clockid = c;
-}
 
 #define step_now tt__step_now
 
@@ -105,8 +94,10 @@ void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next) {
       if (TT_UNLIKELY(d > tt__cfg.slow_ns))
         slow_step(loop, prev, d, end);
     }
-    prev->wait_site = end;
-    prev->parked_at = now;
+    if (prev->state != TT__T_DONE) { /* a finished task keeps its last blocking call's */
+      prev->wait_site = end;
+      prev->parked_at = now;
+    }
   }
   if (next != NULL)
     next->step_start = now;
@@ -114,31 +105,19 @@ void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next) {
 
 /* ---- Where a task is ------------------------------------------------------- */
 
-static const char *state_word(unsigned why) {
-  switch (why) {
-  case TT_STATE_lock: return "lock";
-  case TT_STATE_event: return "event";
-  case TT_STATE_queue_put: return "room in queue";
-  case TT_STATE_queue_get: return "an item from queue";
-  case TT_STATE_sem: return "semaphore";
-  case TT_STATE_cond: return "condition";
-  case TT_STATE_join: return "task";
-  case TT_STATE_io: return "I/O";
-  default: return tt_state_name(why);
-  }
-}
+/* The schema's words (TT_STATES): "waits for lock", "sleeps", ... */
+static const char *state_word(unsigned why) { return tt_state_word(why); }
 
-/* Objects every primitive starts with a tt__obj; join parks on the task. */
+/* The name of what t waits on, for the reasons that name an object
+ * (TT_STATES' last column): every primitive starts with a tt__obj; join
+ * parks on the task. */
 static const char *blocked_on_name(const tt_task *t) {
-  if (t->block_ptr == NULL)
+  int on = tt_state_on(t->block_state);
+  if (t->block_ptr == NULL || on < 0)
     return NULL;
-  switch (t->block_state) {
-  case TT_STATE_join: return ((const tt_task *)t->block_ptr)->name;
-  case TT_STATE_lock: case TT_STATE_event: case TT_STATE_queue_put: case TT_STATE_queue_get:
-  case TT_STATE_sem: case TT_STATE_cond:
-    return ((const tt__obj *)t->block_ptr)->name;
-  default: return NULL;
-  }
+  if (on == TT_KIND_task)
+    return ((const tt_task *)t->block_ptr)->name;
+  return ((const tt__obj *)t->block_ptr)->name;
 }
 
 /* "waits for lock 'L' (held by task 'a', id 2) at x.c:12" and the like. */
@@ -161,7 +140,7 @@ static void describe_wait(FILE *f, const tt_task *t) {
     return;
   }
   const char *on = blocked_on_name(t);
-  fprintf(f, "waits for %s", state_word(t->block_state));
+  fprintf(f, "%s", state_word(t->block_state));
   if (on != NULL)
     fprintf(f, " '%s'", on);
   if (t->block_state == TT_STATE_lock && t->block_ptr != NULL) {
@@ -247,14 +226,24 @@ void tt__debug_pending(tt_loop *loop) {
   }
 }
 
-void tt__debug_released(const tt_task *t) {
+void tt__debug_released(tt_task *t) {
+  /* A record given back without finishing (abandoned at teardown) must
+   * not stay linked to the locks it held: the record is reused. */
+  if (t->held.next != NULL)
+    tt__debug_finished_holding(t, false);
   if (t->state != TT__T_DONE || t->result >= 0 || t->retrieved || t == t->loop->main ||
       (t->cancelled && t->result == -ECANCELED))
     return;
   fprintf(stderr, "tasktrace: failure never retrieved: ");
   tt__describe_task(stderr, t);
-  fprintf(stderr, " failed with %d (%s) and nobody joined it to get its result\n", t->result,
-          tt_strerror(t->result));
+  fprintf(stderr, " failed with %d (%s) ", t->result, tt_strerror(t->result));
+  if (t->wait_site != NULL)
+    fprintf(stderr, "after its last blocking call, at %s,", t->wait_site);
+  else if (t->parked_at != 0)
+    fprintf(stderr, "after its last blocking call, at an unknown call,");
+  else
+    fprintf(stderr, "before any blocking call,");
+  fprintf(stderr, " and nobody joined it to get its result\n");
 }
 
 void tt__debug_wrong_thread(const tt__obj *o, const char *fn) {
@@ -297,6 +286,156 @@ void tt__debug_lock_waited(const tt_lock *l, const tt_task *self, uint64_t holde
           (unsigned long long)holder,
           result == 0 ? "got it" : result == -ETIMEDOUT ? "timed out" : result == -ECANCELED ? "was cancelled" : "failed",
           (long long)(tt__cfg.lock_ns / 1000000));
+}
+
+/* The holder of l, for a report: "task 'h' (id 3)", and whether it finished. */
+static void describe_holder(FILE *f, const tt_lock *l) {
+  const tt_task *h = tt__task_ref(l->holder, l->holder_id);
+  if (h != NULL)
+    fprintf(f, "task '%s' (id %llu%s)", h->name, (unsigned long long)h->id,
+            h->state == TT__T_DONE ? ", which has finished without releasing it" : "");
+  else if (l->holder != NULL)
+    fprintf(f, "task id %llu (which has finished without releasing it)",
+            (unsigned long long)l->holder_id);
+  else
+    fprintf(f, "nobody");
+}
+
+void tt__debug_lock_took(tt_lock *l, tt_task *t, const char *site) {
+  l->acquired_site = site;
+  if (t->held.next == NULL)
+    tt__list_init(&t->held);
+  tt__list_remove(&l->held_link);
+  tt__list_push(&t->held, &l->held_link);
+}
+
+void tt__debug_lock_dropped(tt_lock *l) {
+  l->acquired_site = NULL;
+  tt__list_remove(&l->held_link);
+}
+
+void tt__debug_finished_holding(tt_task *t, bool report) {
+  while (!tt__list_empty(&t->held)) {
+    tt_lock *l = tt__container_of(t->held.next, tt_lock, held_link);
+    tt__list_remove(&l->held_link); /* it stays held (asyncio): only the list forgets it */
+    if (!report)
+      continue;
+    fprintf(stderr, "tasktrace: task finished holding a lock: ");
+    tt__describe_task(stderr, t);
+    if (t->cancelled && t->result == -ECANCELED)
+      fprintf(stderr, " was cancelled,");
+    else if (t->result < 0)
+      fprintf(stderr, " failed with %d (%s),", t->result, tt_strerror(t->result));
+    else
+      fprintf(stderr, " returned %d,", t->result);
+    fprintf(stderr,
+            " still holding lock '%s', acquired at %s; it stays held, so every later acquire "
+            "waits forever or times out\n",
+            l->obj.name, l->acquired_site ? l->acquired_site : "an unknown call");
+  }
+}
+
+/* Every lock_ms/4: the lock waits over TASKTRACE_LOCK_MS that are still
+ * going on (the end of a wait is reported by tt__debug_lock_waited), once
+ * per wait. */
+static void waits_cb(uv_timer_t *h) {
+  tt_loop *loop = h->data;
+  int64_t now = step_now();
+  for (tt__list *n = loop->tasks.next; n != &loop->tasks; n = n->next) {
+    tt_task *t = tt__container_of(n, tt_task, all);
+    if (t->state != TT__T_PARKED || t->block_state != TT_STATE_lock || t->block_ptr == NULL ||
+        t->parked_at == 0 || now - t->parked_at <= tt__cfg.lock_ns ||
+        t->wait_reported == t->parked_at)
+      continue;
+    t->wait_reported = t->parked_at;
+    const tt_lock *l = t->block_ptr;
+    fprintf(stderr, "tasktrace: lock wait in progress: ");
+    tt__describe_task(stderr, t);
+    fprintf(stderr, " has waited %.1f ms so far for lock '%s' at %s, held by ",
+            ms(now - t->parked_at), l->obj.name, t->wait_site ? t->wait_site : "an unknown call");
+    describe_holder(stderr, l);
+    fprintf(stderr, " since %s (TASKTRACE_LOCK_MS=%lld)\n",
+            l->acquired_site ? l->acquired_site : "an unknown call",
+            (long long)(tt__cfg.lock_ns / 1000000));
+  }
+}
+
+/* ---- Bounded semaphores: who holds a permit ------------------------------------
+ *
+ * An open-addressing map (semaphore id, task id) -> permits held, owned by
+ * the loop and freed with it. Entries go when their count reaches 0. */
+
+struct permit {
+  uint64_t sem, task; /* sem 0: an empty slot */
+  long n;
+};
+
+static size_t permit_slot(const struct tt__loop_debug *g, uint64_t sem, uint64_t task) {
+  size_t mask = g->permits_cap - 1, i = (size_t)((sem * 0x9e3779b97f4a7c15ull) ^ task) & mask;
+  while (g->permits[i].sem != 0 && (g->permits[i].sem != sem || g->permits[i].task != task))
+    i = (i + 1) & mask;
+  return i;
+}
+
+static int permits_grow(struct tt__loop_debug *g) {
+  size_t cap = g->permits_cap ? g->permits_cap * 2 : 64;
+  struct permit *old = g->permits, *p = calloc(cap, sizeof *p);
+  if (p == NULL)
+    return -ENOMEM;
+  size_t oldcap = g->permits_cap;
+  g->permits = p;
+  g->permits_cap = cap;
+  for (size_t i = 0; i < oldcap; i++)
+    if (old[i].sem != 0)
+      g->permits[permit_slot(g, old[i].sem, old[i].task)] = old[i];
+  free(old);
+  return 0;
+}
+
+/* Remove slot i, shifting back the entries after it that probed past it. */
+static void permit_remove(struct tt__loop_debug *g, size_t i) {
+  size_t mask = g->permits_cap - 1;
+  g->permits[i].sem = 0;
+  g->permits_len--;
+  for (size_t j = (i + 1) & mask; g->permits[j].sem != 0; j = (j + 1) & mask) {
+    struct permit e = g->permits[j];
+    g->permits[j].sem = 0;
+    g->permits[permit_slot(g, e.sem, e.task)] = e;
+  }
+}
+
+void tt__debug_sem_took(const tt_sem *s, const tt_task *t) {
+  struct tt__loop_debug *g = t->loop->dbg;
+  if (g == NULL || ((g->permits_len + 1) * 2 > g->permits_cap && permits_grow(g) < 0))
+    return;
+  size_t i = permit_slot(g, s->obj.id, t->id);
+  if (g->permits[i].sem == 0) {
+    g->permits[i] = (struct permit){.sem = s->obj.id, .task = t->id, .n = 0};
+    g->permits_len++;
+  }
+  g->permits[i].n++;
+}
+
+void tt__debug_sem_gave(const tt_sem *s, const tt_task *t, const char *site) {
+  struct tt__loop_debug *g = t->loop->dbg;
+  if (g == NULL)
+    return;
+  if (g->permits_cap > 0) {
+    size_t i = permit_slot(g, s->obj.id, t->id);
+    if (g->permits[i].sem != 0) {
+      if (--g->permits[i].n == 0)
+        permit_remove(g, i);
+      return;
+    }
+  }
+  fprintf(stderr, "tasktrace: semaphore over-released: ");
+  tt__describe_task(stderr, t);
+  fprintf(stderr,
+          " released bounded semaphore '%s' at %s but holds none of its permits (it never "
+          "acquired one, or gave it back already): %s\n",
+          s->obj.name, site ? site : "an unknown call",
+          s->value >= s->bound ? "refused with -EOVERFLOW"
+                               : "accepted, so the semaphore lets one task too many in");
 }
 
 /* ---- SIGQUIT: every task, like `python -m asyncio ps` ------------------------- */
@@ -384,6 +523,13 @@ int tt__debug_start(tt_loop *loop) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, &old_segv);
   }
+  /* Long lock waits are reported while they last, not only at their end.
+   * Unreferenced: it never keeps the loop alive (nor hides a deadlock). */
+  uv_timer_init(&loop->uv, &g->waits);
+  g->waits.data = loop;
+  uint64_t every = (uint64_t)(tt__cfg.lock_ns / 4000000);
+  uv_timer_start(&g->waits, waits_cb, every ? every : 1, every ? every : 1);
+  uv_unref((uv_handle_t *)&g->waits);
   loop->dbg = g;
   return 0;
 }
@@ -398,5 +544,6 @@ void tt__debug_stop(tt_loop *loop) {
     munmap(g->altstack, g->altstack_size);
   }
   loop->dbg = NULL;
+  free(g->permits);
   free(g);
 }

@@ -8,7 +8,7 @@ const char *tt_strerror(int err) {
   case 0: return "success";
   case -ETIMEDOUT: return "deadline passed";
   case -ECANCELED: return "cancelled";
-  case -EDEADLK: return "deadlock (no task can run, or a lock taken again by its holder)";
+  case -EDEADLK: return "deadlock (no task can run, a wait would close a cycle of waits, or a lock taken again by its holder)";
   case -EPERM: return "not allowed here (outside a task, wrong thread, or not the holder)";
   case -EAGAIN: return "would block";
   case -EOVERFLOW: return "released more than acquired";

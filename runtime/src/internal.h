@@ -78,6 +78,8 @@ struct tt_task {
   int64_t parked_at;     /* when the current park began */
   int64_t step_start;    /* when the current step began (slow steps) */
   const char *wait_site; /* debug mode: file:line of the blocking call it is in (NULL: unknown) */
+  tt__list held;         /* debug mode: the locks it holds (tt_lock.held_link); next NULL: none yet */
+  int64_t wait_reported; /* debug mode: parked_at of the lock wait last reported as long */
   void *stack;           /* lowest usable address, NULL until first run */
   size_t stack_size;
   unsigned vg_stack;     /* valgrind's id for the stack */
@@ -106,15 +108,15 @@ struct tt_loop {
   const void *sched_stack; /* that stack's bounds, for the sanitizers */
   size_t sched_stack_size;
   tt_task *current;      /* the running task, NULL in the scheduler */
-  /* Ready queue: a ring of task pointers. */
-  tt_task **ready;
-  size_t ready_cap, ready_head, ready_count;
+  /* Ready queue: a ring of task pointers, with room for every task. */
+  tt_ring ready;
   size_t batch_left;     /* tasks of this iteration's batch still to run */
   /* Timer heap of parked tasks with a deadline, earliest first. */
   tt_task **heap;
   size_t heap_len, heap_cap;
   int64_t timer_due;     /* when `timer` is set to fire, or -1 */
   tt__list tasks;        /* every live task */
+  tt__list streams;      /* streams not closed yet: tt_run's end frees them */
   size_t ntasks;
   tt_task *dead;         /* finished task whose stack is still to release */
   tt_task *main;
@@ -136,7 +138,11 @@ extern __thread tt_loop *tt__loop;
 
 /* ---- Scheduler (sched.c) ------------------------------------------------ */
 
-TT__HIDDEN int tt__ready_push(tt_loop *loop, tt_task *t);
+/* Room in the ready queue for ntasks tasks: called before a task is
+ * created. 0 or -ENOMEM. */
+TT__HIDDEN int tt__ready_reserve(tt_loop *loop, size_t ntasks);
+/* Queue t to run (it is not queued yet): cannot fail, see sched.c. */
+TT__HIDDEN void tt__ready_push(tt_loop *loop, tt_task *t);
 TT__HIDDEN void tt__drain(uv_check_t *h);
 /* Stop running the current task (already queued or parked) and run the next
  * one of the batch, or return to the loop. Returns when it runs again. */
@@ -182,6 +188,25 @@ static inline bool tt__lock_held_by(const tt_lock *l, const tt_task *t) {
   return t != NULL && l->holder == t && l->holder_id == t->id;
 }
 
+/* ---- Deadlock cycles (deadlock.c) ----------------------------------------
+ *
+ * The wait-for graph has an edge from a parked task to the task that must
+ * act for it to go on: a lock's holder, a joined task. A wait that would
+ * close a cycle of untimed waits can never end (no timeout breaks it, and
+ * every task of it waits), so the blocking call refuses it with -EDEADLK,
+ * in every mode, at once, whatever else is pending on the loop, and the
+ * cycle is printed on stderr. Only contended acquires and joins of
+ * unfinished tasks look: nothing on the fast paths. */
+/* Would self waiting for `first` (a lock's holder, a joined task) until
+ * `deadline` close a cycle? */
+TT__HIDDEN bool tt__closes_cycle(const tt_task *self, const tt_task *first, tt_deadline deadline);
+/* Print the cycle self's call `fn` (waiting for lock l, or for task on)
+ * would close. */
+TT__HIDDEN void tt__report_cycle(const tt_task *self, const char *fn, const tt_lock *l,
+                                 const tt_task *on);
+/* The task that must act for parked task t to go on, or NULL. */
+TT__HIDDEN const tt_task *tt__waits_for(const tt_task *t);
+
 /* ---- Objects ------------------------------------------------------------ */
 
 TT__HIDDEN uint64_t tt__next_id(void);
@@ -221,17 +246,12 @@ TT__HIDDEN bool tt__task_valid(const tt_task *t);
  * (one clock read: it ends prev's step and starts next's; either may be
  * NULL, the loop itself): slow steps, how long each task has waited. */
 TT__HIDDEN void tt__poll_init(tt_loop *loop);
-TT__HIDDEN void tt__step_clock_init(void); /* pick the step clock for the thresholds */
-/* The clock of debug-mode timing: CLOCK_MONOTONIC_COARSE (2.5 ns a read
- * against 19 here) when the thresholds are 20 ticks or more, else
- * CLOCK_MONOTONIC. tt__obs_now: lock hold/wait times, precise when traced. */
-extern clockid_t tt__step_clockid;
-static inline int64_t tt__step_now(void) {
-  struct timespec ts;
-  clock_gettime(tt__step_clockid, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-static inline int64_t tt__obs_now(void) { return tt__trace_on ? tt_now() : tt__step_now(); }
+/* The clock of debug-mode durations (steps, waits, holds): tt_now_ns,
+ * CLOCK_MONOTONIC. The coarse clock would cost 15 ns less a read, but it
+ * ticks in 4 ms steps here, and a diagnosis in 4 ms steps misleads. */
+static inline void tt__step_clock_init(void) {}
+static inline int64_t tt__step_now(void) { return (int64_t)tt_now_ns(); }
+static inline int64_t tt__obs_now(void) { return (int64_t)tt_now_ns(); }
 TT__HIDDEN void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next);
 #define TT__STEP_SWITCH(loop, prev, next)                                                          \
   do {                                                                                             \
@@ -243,12 +263,21 @@ TT__HIDDEN int tt__debug_start(tt_loop *loop);  /* SIGQUIT dump, guard-page hand
 TT__HIDDEN void tt__debug_stop(tt_loop *loop);  /* after the libuv loop closed */
 TT__HIDDEN void tt__debug_iteration(tt_loop *loop); /* before each poll */
 TT__HIDDEN void tt__debug_pending(tt_loop *loop); /* main returned: last iteration, who is left */
-TT__HIDDEN void tt__debug_released(const tt_task *t); /* failure nobody retrieved */
+TT__HIDDEN void tt__debug_released(tt_task *t); /* failure nobody retrieved */
 TT__HIDDEN void tt__debug_wrong_thread(const tt__obj *o, const char *fn);
 TT__HIDDEN void tt__debug_callback(void (*fn)(void *), const char *site, int64_t ns);
 TT__HIDDEN void tt__debug_lock_held(const tt_lock *l, const tt_task *holder, int64_t ns);
 TT__HIDDEN void tt__debug_lock_waited(const tt_lock *l, const tt_task *self, uint64_t holder,
                                       int64_t ns, int result);
+/* Debug mode: lock bookkeeping for the reports (held list, acquire site). */
+TT__HIDDEN void tt__debug_lock_took(tt_lock *l, tt_task *t, const char *site);
+TT__HIDDEN void tt__debug_lock_dropped(tt_lock *l);
+/* t finished: forget the locks it still holds (they stay held), naming
+ * each on stderr if report. */
+TT__HIDDEN void tt__debug_finished_holding(tt_task *t, bool report);
+/* Bounded semaphores: who holds permits (t took one / t gives one back). */
+TT__HIDDEN void tt__debug_sem_took(const tt_sem *s, const tt_task *t);
+TT__HIDDEN void tt__debug_sem_gave(const tt_sem *s, const tt_task *t, const char *site);
 /* "task 'name' (id N, spawned at file:line)" */
 TT__HIDDEN void tt__describe_task(FILE *f, const tt_task *t);
 
@@ -272,5 +301,7 @@ TT__HIDDEN int tt__config_load(void);
 
 /* ---- Random (sched.c) ---------------------------------------------------- */
 TT__HIDDEN uint64_t tt__rng_next(tt__rng *r);
+/* Seeded scheduler: at one yield point in four, yield once more first. */
+TT__HIDDEN void tt__seed_delay(tt_loop *loop, tt_task *self);
 
 #endif

@@ -41,16 +41,6 @@ void tt__io_ignore_sigpipe(void) { pthread_once(&sigpipe_once, ignore_sigpipe); 
 
 /* ---- Life and names ----------------------------------------------------- */
 
-/* Streams not closed yet, so that tt_run's end can free them (one loop
- * per thread: a per-thread list is the loop's list). */
-static __thread tt__list live_streams;
-
-static tt__list *live(void) {
-  if (live_streams.next == NULL)
-    tt__list_init(&live_streams);
-  return &live_streams;
-}
-
 int tt__stream_new(tt_stream **out, bool is_pipe) {
   tt_loop *loop = tt__loop;
   *out = NULL;
@@ -68,7 +58,7 @@ int tt__stream_new(tt_stream **out, bool is_pipe) {
   s->u.h.data = s;
   /* Owned by this loop from the start, so that discard paths can check. */
   s->obj.loop = loop;
-  tt__list_push(live(), &s->live);
+  tt__list_push(&loop->streams, &s->live);
   tt__io_ignore_sigpipe();
   *out = s;
   return 0;
@@ -81,17 +71,18 @@ void tt__stream_discard(tt_stream *s) {
   uv_close(&s->u.h, close_cb);
 }
 
-/* tt_run's end: tasks are gone, the streams they left open are closed
- * here, with the callback that frees them (asyncio warns about unclosed
- * transports the same way). */
+/* tt_run's end: tasks are gone, the streams they left open on this loop
+ * (loop->streams, every stream tt__stream_new made on it and nobody
+ * discarded) are closed here, with the callback that frees them (asyncio
+ * warns about unclosed transports the same way). */
 void tt__io_close_all(tt_loop *loop) {
-  (void)loop;
-  tt__list *l = live();
+  tt__list *l = &loop->streams;
   while (!tt__list_empty(l)) {
     tt_stream *s = tt__container_of(l->next, tt_stream, live);
     if (tt__cfg.debug)
-      fprintf(stderr, "tasktrace: stream '%s' was never closed; closed at the end of tt_run\n",
-              s->obj.name);
+      fprintf(stderr,
+              "tasktrace: stream '%s' (id %llu) was never closed; closed at the end of tt_run\n",
+              s->obj.name, (unsigned long long)s->obj.id); /* the id tells same-named ones apart */
     tt__stream_discard(s);
   }
 }

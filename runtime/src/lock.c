@@ -17,6 +17,8 @@ int tt_lock_init(tt_lock *l, const char *name) {
   l->holder_id = 0;
   tt__list_init(&l->waiters);
   l->acquired_at = 0;
+  l->acquired_site = NULL;
+  tt__list_init(&l->held_link);
   return 0;
 }
 
@@ -26,12 +28,14 @@ static inline void took(tt_lock *l, tt_task *t, int64_t wait_ns) {
   TT__RACE(lock_acquire, t, l);
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
     l->acquired_at = tt__obs_now();
+    if (tt__cfg.debug)
+      tt__debug_lock_took(l, t, tt__call_site);
     if (wait_ns >= 0)
       tt__emit_lock_acquired(l->obj.id, t->id, (uint64_t)wait_ns);
   }
 }
 
-static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline);
+static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline, bool check_cycle);
 
 int tt_lock_acquire(tt_lock *l, tt_deadline deadline) {
   int err;
@@ -42,7 +46,7 @@ int tt_lock_acquire(tt_lock *l, tt_deadline deadline) {
   tt_task *self = tt__enter(&err);
   if (self == NULL)
     return err;
-  return acquire(l, self, deadline);
+  return acquire(l, self, deadline, true);
 }
 
 /* For tt_cond_wait: take the lock back, waiting as long as it takes, and
@@ -52,12 +56,16 @@ int tt_lock_acquire(tt_lock *l, tt_deadline deadline) {
 void tt__lock_reacquire(tt_lock *l, tt_task *self) {
   uint8_t saved = self->uncancellable;
   self->uncancellable = 1;
-  int r = acquire(l, self, TT_FOREVER);
+  /* The park in tt_cond_wait consumed the call's site: it is the site of
+   * this wait too (and where the lock is taken again). */
+  tt__call_site = self->wait_site;
+  /* No cycle check: it must end holding the lock, whatever it costs. */
+  int r = acquire(l, self, TT_FOREVER, false);
   self->uncancellable = saved;
   (void)r; /* 0: no deadline, no cancellation, and the caller released it */
 }
 
-static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline) {
+static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline, bool check_cycle) {
   if (l->holder == NULL && tt__list_empty(&l->waiters)) {
     took(l, self, -1);
     return 0;
@@ -66,14 +74,22 @@ static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline) {
     return -EDEADLK;
   if (deadline == TT_NOWAIT)
     return -ETIMEDOUT;
+  const tt_task *h = tt__task_ref(l->holder, l->holder_id);
+  if (check_cycle && h != NULL && tt__closes_cycle(self, h, deadline)) {
+    tt__report_cycle(self, "tt_lock_acquire", l, h);
+    return -EDEADLK;
+  }
   uint64_t holder0 = l->holder ? l->holder_id : 0;
   tt__emit_lock_contended(l->obj.id, self->id, holder0);
-  int64_t t0 = TT_UNLIKELY(tt__trace_on | tt__cfg.debug) ? tt__obs_now() : 0;
+  /* The wait's time comes from the step clock's reads at the switches
+   * (parked_at when it parked, step_start when it ran again): no read of
+   * its own. parked_at unchanged: tt__park returned without parking. */
+  int64_t p0 = self->parked_at;
   tt__waiter w = {.task = self};
   tt__list_push(&l->waiters, &w.link);
   int r = tt__park(self, TT_STATE_lock, l->obj.id, l, &w, deadline);
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
-    int64_t waited = tt__obs_now() - t0;
+    int64_t waited = self->parked_at != p0 ? self->step_start - self->parked_at : 0;
     if (tt__cfg.debug)
       tt__debug_lock_waited(l, self, holder0, waited, r);
     /* Woken by release(): the lock was handed to us. */
@@ -106,6 +122,11 @@ int tt_lock_release(tt_lock *l) {
     TT__RACE(lock_acquire, w->task, l); /* handed over: it holds it from now */
   l->holder = w ? w->task : NULL;
   l->holder_id = w ? w->task->id : 0;
+  if (TT_UNLIKELY(tt__cfg.debug)) {
+    tt__debug_lock_dropped(l);
+    if (w != NULL) /* handed over: it took the lock where it waits */
+      tt__debug_lock_took(l, w->task, w->task->wait_site);
+  }
   return 0;
 }
 

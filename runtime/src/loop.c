@@ -79,27 +79,17 @@ int tt_loop_call_threadsafe(tt_loop *loop, void (*fn)(void *), void *arg) {
 
 /* ---- Reports ------------------------------------------------------------ */
 
-static const char *state_word(unsigned why) {
-  switch (why) {
-  case TT_STATE_lock: return "lock";
-  case TT_STATE_event: return "event";
-  case TT_STATE_queue_put: return "queue (put)";
-  case TT_STATE_queue_get: return "queue (get)";
-  case TT_STATE_sem: return "semaphore";
-  case TT_STATE_cond: return "condition";
-  case TT_STATE_join: return "task";
-  case TT_STATE_io: return "I/O";
-  case TT_STATE_sleep: return "sleep";
-  default: return tt_state_name(why);
-  }
-}
+/* The schema's words (TT_STATES): "waits for lock", "sleeps", ... */
+static const char *state_word(unsigned why) { return tt_state_word(why); }
 
-/* The name of the object a parked task waits on. Every primitive starts
- * with its tt__obj, and join parks on the task itself. */
+/* The name of the object a parked task waits on, for the reasons that name
+ * one (TT_STATES' last column). Every primitive starts with its tt__obj,
+ * and join parks on the task itself. */
 static const char *blocked_on_name(const tt_task *t) {
-  if (t->block_ptr == NULL)
+  int on = tt_state_on(t->block_state);
+  if (t->block_ptr == NULL || on < 0)
     return "?";
-  if (t->block_state == TT_STATE_join)
+  if (on == TT_KIND_task)
     return ((const tt_task *)t->block_ptr)->name;
   return ((const tt__obj *)t->block_ptr)->name;
 }
@@ -138,7 +128,7 @@ static void report_deadlock(tt_loop *loop) {
               t->wait_site ? t->wait_site : "");
       continue;
     }
-    fprintf(stderr, " waits for %s '%s'", state_word(t->block_state), blocked_on_name(t));
+    fprintf(stderr, " %s '%s'", state_word(t->block_state), blocked_on_name(t));
     if (t->wait_site != NULL)
       fprintf(stderr, " at %s", t->wait_site);
     const tt_task *h = waits_for(t);
@@ -196,7 +186,7 @@ static void cancel_leftovers(tt_loop *loop) {
         tt_cancel(t);
     }
     while (unfinished(loop) > 0) {
-      if (uv_run(&loop->uv, UV_RUN_ONCE) == 0 && loop->ready_count == 0)
+      if (uv_run(&loop->uv, UV_RUN_ONCE) == 0 && loop->ready.len == 0)
         break;
     }
   }
@@ -212,11 +202,27 @@ static void close_walk_cb(uv_handle_t *h, void *arg) {
     uv_close(h, NULL);
 }
 
-int tt_run(tt_fn main, void *arg) {
-  if (main == NULL)
-    return -EINVAL;
-  if (tt__loop != NULL)
-    return -EBUSY; /* one loop per thread, and tt_run does not nest */
+/* The stack the loop context runs on (the thread's own): ASan wants its
+ * bounds. */
+static void note_sched_stack(tt_loop *loop) {
+#if defined(__SANITIZE_ADDRESS__)
+  pthread_attr_t attr;
+  size_t size = 0;
+  void *addr = NULL;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+  }
+  loop->sched_stack = addr;
+  loop->sched_stack_size = size;
+#else
+  (void)loop;
+#endif
+}
+
+/* Set-up: the configuration, the tracer, a loop with its handles, made the
+ * thread's current loop. 0, or a negative errno with nothing left behind. */
+static int loop_open(tt_loop **out) {
   int r = tt__config_load();
   if (r < 0)
     return r;
@@ -232,22 +238,10 @@ int tt_run(tt_fn main, void *arg) {
     return r;
   }
   loop->thread = uv_thread_self();
-#if defined(__SANITIZE_ADDRESS__)
-  {
-    /* The loop context runs on the thread's own stack: ASan wants its bounds. */
-    pthread_attr_t attr;
-    size_t size = 0;
-    void *addr = NULL;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-      pthread_attr_getstack(&attr, &addr, &size);
-      pthread_attr_destroy(&attr);
-    }
-    loop->sched_stack = addr;
-    loop->sched_stack_size = size;
-  }
-#endif
+  note_sched_stack(loop);
   loop->timer_due = -1;
   tt__list_init(&loop->tasks);
+  tt__list_init(&loop->streams);
   uv_mutex_init(&loop->tsq_lock);
   uv_check_init(&loop->uv, &loop->check);
   uv_check_start(&loop->check, tt__drain);
@@ -267,50 +261,56 @@ int tt_run(tt_fn main, void *arg) {
   }
   tt__loop = loop;
   tt__emit_object_name(0, TT_KIND_loop, "loop");
+  *out = loop;
+  return 0;
+}
 
-  int result;
-  tt_task *mt;
-  r = tt__spawn(&mt, main, arg, "main", 0, "tt_run");
-  if (r < 0) {
-    result = r;
-  } else {
-    loop->main = mt;
+/* Run: the loop until main is done or nothing can run any more. Returns
+ * main's result, or -EDEADLK after the report when main never finished. */
+static int loop_run(tt_loop *loop, tt_task *mt) {
+  loop->main = mt;
+  uv_run(&loop->uv, UV_RUN_DEFAULT);
+  /* The async handle is unref'd, so uv_run may return with calls from
+   * other threads still queued: run them (they may wake tasks) before
+   * calling this a deadlock. */
+  while (mt->state != TT__T_DONE && tsq_pending(loop)) {
+    async_cb(&loop->async);
     uv_run(&loop->uv, UV_RUN_DEFAULT);
-    /* The async handle is unref'd, so uv_run may return with calls from
-     * other threads still queued: run them (they may wake tasks) before
-     * calling this a deadlock. */
-    while (mt->state != TT__T_DONE && tsq_pending(loop)) {
-      async_cb(&loop->async);
-      uv_run(&loop->uv, UV_RUN_DEFAULT);
-    }
-    if (mt->state == TT__T_DONE) {
-      result = mt->result;
-    } else {
-      report_deadlock(loop);
-      result = -EDEADLK;
-    }
-    loop->stopping = true;
-    if (TT_UNLIKELY(tt__cfg.debug) && result != -EDEADLK)
-      tt__debug_pending(loop);
-    cancel_leftovers(loop);
-    /* Give back every handle nobody joined, main's included. */
-    for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
-      next = l->next;
-      tt_task *t = tt__container_of(l, tt_task, all);
-      if (t->state == TT__T_DONE) {
-        tt__stack_free(t);
-        tt__task_release(t);
-      }
-    }
-    /* Abandoned tasks: their stacks go without unwinding. */
-    for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
-      next = l->next;
-      tt_task *t = tt__container_of(l, tt_task, all);
+  }
+  if (mt->state == TT__T_DONE)
+    return mt->result;
+  report_deadlock(loop);
+  return -EDEADLK;
+}
+
+/* Drain: report what was left pending (debug mode), cancel the tasks still
+ * alive, and free every task, joined or not. */
+static void loop_drain(tt_loop *loop, int result) {
+  loop->stopping = true;
+  if (TT_UNLIKELY(tt__cfg.debug) && result != -EDEADLK)
+    tt__debug_pending(loop);
+  cancel_leftovers(loop);
+  /* Give back every handle nobody joined, main's included. */
+  for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
+    next = l->next;
+    tt_task *t = tt__container_of(l, tt_task, all);
+    if (t->state == TT__T_DONE) {
       tt__stack_free(t);
       tt__task_release(t);
     }
   }
+  /* Abandoned tasks: their stacks go without unwinding. */
+  for (tt__list *l = loop->tasks.next, *next; l != &loop->tasks; l = next) {
+    next = l->next;
+    tt_task *t = tt__container_of(l, tt_task, all);
+    tt__stack_free(t);
+    tt__task_release(t);
+  }
+}
 
+/* Teardown: refuse new cross-thread calls, run those already queued, close
+ * every handle, and free the loop; the thread has no loop after it. */
+static void loop_close(tt_loop *loop) {
   uv_mutex_lock(&loop->tsq_lock);
   loop->closing = true;
   uv_mutex_unlock(&loop->tsq_lock);
@@ -323,10 +323,28 @@ int tt_run(tt_fn main, void *arg) {
   uv_mutex_destroy(&loop->tsq_lock);
   tt_tracer_flush();
   tt__loop = NULL;
-  free(loop->ready);
+  tt_ring_free(&loop->ready);
   free(loop->heap);
   free(loop);
   tt__pool_trim();
   tt__stack_trim();
+}
+
+int tt_run(tt_fn main, void *arg) {
+  if (main == NULL)
+    return -EINVAL;
+  if (tt__loop != NULL)
+    return -EBUSY; /* one loop per thread, and tt_run does not nest */
+  tt_loop *loop;
+  int r = loop_open(&loop);
+  if (r < 0)
+    return r;
+  tt_task *mt;
+  int result = tt__spawn(&mt, main, arg, "main", 0, "tt_run");
+  if (result == 0) {
+    result = loop_run(loop, mt);
+    loop_drain(loop, result);
+  }
+  loop_close(loop);
   return result;
 }

@@ -6,40 +6,11 @@
 
 /* ---- The timer heap: parked tasks with a deadline, earliest on top ------ */
 
-static inline bool earlier(const tt_task *a, const tt_task *b) { return a->deadline < b->deadline; }
-
-static void heap_set(tt_loop *loop, size_t i, tt_task *t) {
-  loop->heap[i] = t;
-  t->heap_idx = i;
-}
-
-static void heap_up(tt_loop *loop, size_t i) {
-  tt_task *t = loop->heap[i];
-  while (i > 0) {
-    size_t p = (i - 1) / 2;
-    if (!earlier(t, loop->heap[p]))
-      break;
-    heap_set(loop, i, loop->heap[p]);
-    i = p;
-  }
-  heap_set(loop, i, t);
-}
-
-static void heap_down(tt_loop *loop, size_t i) {
-  tt_task *t = loop->heap[i];
-  for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= loop->heap_len)
-      break;
-    if (c + 1 < loop->heap_len && earlier(loop->heap[c + 1], loop->heap[c]))
-      c++;
-    if (!earlier(loop->heap[c], t))
-      break;
-    heap_set(loop, i, loop->heap[c]);
-    i = c;
-  }
-  heap_set(loop, i, t);
-}
+/* The base heap, generated for task pointers: each task keeps its index
+ * (heap_idx), so a wake removes it in O(log n). */
+#define EARLIER(loop, a, b) ((void)(loop), (*(a))->deadline < (*(b))->deadline)
+#define MOVED(loop, t, i) ((void)(loop), (*(t))->heap_idx = (i))
+TT_HEAP_DEFINE(timers, tt_task *, tt_loop *, EARLIER, MOVED)
 
 static void timer_arm(tt_loop *loop) {
   if (loop->heap_len == 0) {
@@ -59,16 +30,9 @@ static void timer_arm(tt_loop *loop) {
 }
 
 static int heap_insert(tt_loop *loop, tt_task *t) {
-  if (loop->heap_len == loop->heap_cap) {
-    size_t cap = loop->heap_cap ? loop->heap_cap * 2 : 64;
-    tt_task **h = realloc(loop->heap, cap * sizeof *h);
-    if (h == NULL)
-      return -ENOMEM;
-    loop->heap = h;
-    loop->heap_cap = cap;
-  }
-  heap_set(loop, loop->heap_len++, t);
-  heap_up(loop, t->heap_idx);
+  int r = timers_push(loop, &loop->heap, &loop->heap_len, &loop->heap_cap, t);
+  if (r < 0)
+    return r;
   if (t->heap_idx == 0)
     timer_arm(loop);
   return 0;
@@ -79,12 +43,7 @@ void tt__heap_remove(tt_loop *loop, tt_task *t) {
   if (i == SIZE_MAX)
     return;
   t->heap_idx = SIZE_MAX;
-  tt_task *last = loop->heap[--loop->heap_len];
-  if (i < loop->heap_len) {
-    heap_set(loop, i, last);
-    heap_up(loop, i);
-    heap_down(loop, last->heap_idx);
-  }
+  timers_remove(loop, loop->heap, &loop->heap_len, i);
   /* The timer is re-armed lazily: an early fire finds nothing due. */
   if (loop->heap_len == 0)
     timer_arm(loop);
@@ -142,10 +101,7 @@ bool tt__wake(tt_task *t, int result, tt_task *waker, uint64_t obj) {
     tt__heap_remove(t->loop, t);
   t->wake_result = result;
   tt__emit_task_wake(t->id, waker ? waker->id : 0, obj);
-  if (tt__ready_push(t->loop, t) < 0) {
-    /* Out of memory for the ready ring: nothing sane is left to do. */
-    abort();
-  }
+  tt__ready_push(t->loop, t); /* cannot fail: tt_spawn made room */
   return true;
 }
 
@@ -172,14 +128,8 @@ tt_task *tt__enter(int *err) {
     *err = -ECANCELED;
     return NULL;
   }
-  if (TT_UNLIKELY(loop->seeded) && (tt__rng_next(&loop->rng) & 3) == 0) {
-    /* A seeded extra yield: another task may run before this call does.
-     * The switch consumes the call's site; keep it for the real wait that
-     * follows, or the seed would cost the report its location. */
-    const char *site = tt__call_site;
-    tt__ready_push(loop, self);
-    tt__switch_out(loop, self, TT_STATE_yield, 0);
-    tt__call_site = site;
+  if (TT_UNLIKELY(loop->seeded)) {
+    tt__seed_delay(loop, self); /* another task may run before this call does */
     if (self->cancel_pending) {
       self->cancel_pending = 0;
       self->cancelled = 1;

@@ -10,9 +10,10 @@
  * switches back to the loop.
  *
  * Under TASKTRACE_SCHED_SEED the batch is shuffled with a seeded generator,
- * and tt__enter may insert an extra yield at a yield point: the same seed and
+ * and tt__seed_delay inserts an extra yield at a yield point: the same seed and
  * program give the same interleaving.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,36 +27,43 @@ uint64_t tt__rng_next(tt__rng *r) {
   return z ^ (z >> 31);
 }
 
-static void idle_cb(uv_idle_t *h) { (void)h; }
-
-static int ready_grow(tt_loop *loop) {
-  size_t cap = loop->ready_cap ? loop->ready_cap * 2 : 256;
-  tt_task **r = malloc(cap * sizeof *r);
-  if (r == NULL)
-    return -ENOMEM;
-  for (size_t i = 0; i < loop->ready_count; i++)
-    r[i] = loop->ready[(loop->ready_head + i) & (loop->ready_cap - 1)];
-  free(loop->ready);
-  loop->ready = r;
-  loop->ready_cap = cap;
-  loop->ready_head = 0;
-  return 0;
+/* The seeded scheduler's other half: at one yield point in four (every
+ * blocking call through tt__enter, and tt_yield), yield once more first,
+ * so that the call happens a round later than it would. The switch
+ * consumes the call's site; it is put back for the real wait that follows,
+ * or the seed would cost the report its location. */
+void tt__seed_delay(tt_loop *loop, tt_task *self) {
+  if ((tt__rng_next(&loop->rng) & 3) != 0)
+    return;
+  const char *site = tt__call_site;
+  tt__ready_push(loop, self);
+  tt__switch_out(loop, self, TT_STATE_yield, 0);
+  tt__call_site = site;
 }
 
-int tt__ready_push(tt_loop *loop, tt_task *t) {
-  if (TT_UNLIKELY(loop->ready_count == loop->ready_cap) && ready_grow(loop) < 0)
-    return -ENOMEM;
-  loop->ready[(loop->ready_head + loop->ready_count) & (loop->ready_cap - 1)] = t;
-  if (loop->ready_count++ == 0)
+static void idle_cb(uv_idle_t *h) { (void)h; }
+
+/* The ready queue is the base ring of task pointers, and pushing on it
+ * cannot fail: a task is in it at most once, and every task that can be in
+ * it is counted in ntasks, for which tt__ready_reserve made room when the
+ * task was created, the one place where out of memory can still be
+ * reported (tt_spawn's -ENOMEM). So a wake never aborts, a seeded yield
+ * never loses its task, and tt_yield has no error of its own. */
+int tt__ready_reserve(tt_loop *loop, size_t ntasks) {
+  return tt_ring_reserve(&loop->ready, ntasks < 256 ? 256 : ntasks, sizeof(tt_task *));
+}
+
+void tt__ready_push(tt_loop *loop, tt_task *t) {
+  assert(loop->ready.len < loop->ready.cap);
+  *(tt_task **)tt_ring_push_reserved(&loop->ready, sizeof t) = t;
+  if (loop->ready.len == 1)
     uv_idle_start(&loop->idle, idle_cb);
   t->state = TT__T_READY;
-  return 0;
 }
 
 static inline tt_task *ready_pop(tt_loop *loop) {
-  tt_task *t = loop->ready[loop->ready_head];
-  loop->ready_head = (loop->ready_head + 1) & (loop->ready_cap - 1);
-  loop->ready_count--;
+  tt_task *t = *(tt_task **)tt_ring_at(&loop->ready, 0, sizeof t);
+  tt_ring_pop(&loop->ready);
   return t;
 }
 
@@ -119,15 +127,16 @@ void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
 
 /* Run one round: the tasks ready now, in order (shuffled when seeded). */
 static void run_round(tt_loop *loop) {
-  size_t n = loop->ready_count;
+  size_t n = loop->ready.len;
   if (loop->seeded) {
     /* Fisher-Yates over this batch, in place in the ring. */
-    size_t mask = loop->ready_cap - 1, head = loop->ready_head;
     for (size_t i = n - 1; i > 0; i--) {
       size_t j = (size_t)(tt__rng_next(&loop->rng) % (i + 1));
-      tt_task *tmp = loop->ready[(head + i) & mask];
-      loop->ready[(head + i) & mask] = loop->ready[(head + j) & mask];
-      loop->ready[(head + j) & mask] = tmp;
+      tt_task **a = tt_ring_at(&loop->ready, i, sizeof *a);
+      tt_task **b = tt_ring_at(&loop->ready, j, sizeof *b);
+      tt_task *tmp = *a;
+      *a = *b;
+      *b = tmp;
     }
   }
   loop->batch_left = n;
@@ -162,14 +171,14 @@ void tt__drain(uv_check_t *h) {
     loop->poll_traced = false;
     tt__emit_loop_poll_end(0);
   }
-  if (loop->ready_count == 0) {
+  if (loop->ready.len == 0) {
     uv_idle_stop(&loop->idle);
     return;
   }
   int64_t start = tt_now();
   for (unsigned round = 1;; round++) {
     run_round(loop);
-    if (loop->ready_count == 0 || round == ROUNDS_PER_POLL || loop->stopping)
+    if (loop->ready.len == 0 || round == ROUNDS_PER_POLL || loop->stopping)
       break;
     if ((round & 3) == 0) {
       int64_t now = tt_now();
@@ -177,6 +186,6 @@ void tt__drain(uv_check_t *h) {
         break;
     }
   }
-  if (loop->ready_count == 0)
+  if (loop->ready.len == 0)
     uv_idle_stop(&loop->idle);
 }

@@ -43,12 +43,17 @@ int tt_sem_acquire(tt_sem *s, tt_deadline deadline) {
   if (s->value > 0) {
     /* value > 0 means nobody waits (hand-off), so this jumps no queue. */
     s->value--;
+    if (TT_UNLIKELY(tt__cfg.debug) && s->bound >= 0)
+      tt__debug_sem_took(s, self);
     return tt__race_got(s, 0);
   }
   tt__waiter w = {.task = self};
   tt__list_push(&s->waiters, &w.link);
   /* 0: a release handed us its permit; else we were never woken. */
-  return tt__race_got(s, tt__park(self, TT_STATE_sem, s->obj.id, s, &w, deadline));
+  int r = tt__park(self, TT_STATE_sem, s->obj.id, s, &w, deadline);
+  if (TT_UNLIKELY(tt__cfg.debug) && s->bound >= 0 && r == 0)
+    tt__debug_sem_took(s, self);
+  return tt__race_got(s, r);
 }
 
 int tt_sem_release(tt_sem *s) {
@@ -57,6 +62,10 @@ int tt_sem_release(tt_sem *s) {
   int err = tt__check_owner(&s->obj, "tt_sem_release");
   if (err < 0)
     return err;
+  /* Debug mode: name a release by a task that holds no permit, at the
+   * call (the -EOVERFLOW below falls on whichever release comes last). */
+  if (TT_UNLIKELY(tt__cfg.debug) && s->bound >= 0 && tt__loop->current != NULL)
+    tt__debug_sem_gave(s, tt__loop->current, tt__call_site);
   if (s->bound >= 0 && s->value >= s->bound)
     return -EOVERFLOW;
   TT__RACE(release, s);

@@ -73,6 +73,10 @@ int tt__spawn(tt_task **out, tt_fn fn, void *arg, const char *name, size_t stack
     return -EPERM;
   if (stack_size != 0 && (stack_size < 16 * 1024 || stack_size > (1u << 30)))
     return -EINVAL;
+  /* The ready queue's room for this task: the one place a task's
+   * scheduling can run out of memory (see tt__ready_push). */
+  if (TT_UNLIKELY(loop->ready.cap <= loop->ntasks) && tt__ready_reserve(loop, loop->ntasks + 1) < 0)
+    return -ENOMEM;
   tt_task *t = task_alloc();
   if (t == NULL)
     return -ENOMEM;
@@ -94,10 +98,7 @@ int tt__spawn(tt_task **out, tt_fn fn, void *arg, const char *name, size_t stack
     snprintf(t->name, sizeof t->name, "task-%llu", (unsigned long long)t->id);
   tt__list_push(&loop->tasks, &t->all);
   loop->ntasks++;
-  if (tt__ready_push(loop, t) < 0) {
-    tt__task_release(t);
-    return -ENOMEM;
-  }
+  tt__ready_push(loop, t);
   tt__emit_task_create(t->id, t->parent, t->name, site);
   TT__RACE(spawn, loop->current, t);
   *out = t;
@@ -132,6 +133,10 @@ void tt__task_finish(tt_task *t, int result) {
     status = TT_EXIT_ERROR;
   tt__emit_task_exit(t->id, status, result);
   TT__RACE(finish, t);
+  /* Not at tt_run's teardown: those tasks were cancelled by it (and the
+   * pending-at-shutdown report names them). */
+  if (TT_UNLIKELY(tt__cfg.debug) && t->held.next != NULL)
+    tt__debug_finished_holding(t, !loop->stopping);
   if (t->joiner != NULL) {
     tt_task *j = t->joiner;
     t->joiner = NULL;
@@ -152,10 +157,35 @@ void tt__task_entry(void *arg) {
   /* First run: a task that just finished may have switched here directly. */
   tt__reap(loop);
   int result = t->fn(t->arg);
+  if (TT_UNLIKELY(t->cancel_pending)) {
+    /* Cancelled after its last yield point (it cancelled itself, say):
+     * as in asyncio, a cancellation never delivered still ends it cancelled. */
+    t->cancel_pending = 0;
+    t->cancelled = 1;
+    result = -ECANCELED;
+  }
   tt__task_finish(t, result);
   loop->dead = t;
   tt__switch_out(loop, t, TT_STATE_done, 0);
   abort(); /* a finished task is never resumed */
+}
+
+/* Park self until t finishes. 0 once it has, or the park's error, or
+ * -EDEADLK when the wait would close a cycle (reported). */
+static int wait_done(tt_task *self, tt_task *t, tt_deadline deadline, const char *fn) {
+  if (t->joiner != NULL)
+    return -EINVAL;
+  if (t->state == TT__T_DONE)
+    return 0;
+  if (tt__closes_cycle(self, t, deadline)) {
+    tt__report_cycle(self, fn, NULL, t);
+    return -EDEADLK;
+  }
+  t->joiner = self;
+  int r = tt__park(self, TT_STATE_join, t->id, t, NULL, deadline);
+  if (t->joiner == self)
+    t->joiner = NULL;
+  return r;
 }
 
 int tt_join(tt_task *t, int *result, tt_deadline deadline) {
@@ -169,17 +199,37 @@ int tt_join(tt_task *t, int *result, tt_deadline deadline) {
     return -EINVAL; /* joined by someone else while we yielded */
   if (t == self)
     return -EDEADLK;
-  if (t->joiner != NULL)
-    return -EINVAL;
-  if (t->state != TT__T_DONE) {
-    t->joiner = self;
-    int r = tt__park(self, TT_STATE_join, t->id, t, NULL, deadline);
-    if (t->joiner == self)
-      t->joiner = NULL;
-    if (r < 0)
-      return r;
-  }
+  int r = wait_done(self, t, deadline, "tt_join");
+  if (r == -ECANCELED)
+    tt_cancel(t); /* asyncio: cancelling a task that awaits a task cancels that one */
+  if (r < 0)
+    return r;
   take_result(t, result);
+  return 0;
+}
+
+int tt_wait(tt_task *const *tasks, size_t n, tt_deadline deadline) {
+  int err;
+  if (n > 0 && tasks == NULL)
+    return -EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if (tasks[i] != NULL && !tt__task_valid(tasks[i]))
+      return -EINVAL;
+  tt_task *self = tt__enter(&err);
+  if (self == NULL)
+    return err;
+  for (size_t i = 0; i < n; i++) {
+    tt_task *t = tasks[i];
+    if (t == NULL)
+      continue;
+    if (!tt__task_valid(t))
+      return -EINVAL; /* joined by someone else meanwhile */
+    if (t == self)
+      return -EDEADLK;
+    int r = wait_done(self, t, deadline, "tt_wait");
+    if (r < 0)
+      return r; /* never cancels what it waits for */
+  }
   return 0;
 }
 
@@ -231,6 +281,11 @@ int tt_gather(tt_task **tasks, size_t n, int *results, tt_deadline deadline) {
           take_result(tasks[j], results ? &results[j] : NULL);
           tasks[j] = NULL;
         }
+      /* Cancelled while waiting (tt_join cancelled the one it waited for):
+       * as asyncio's gather, cancel every task it still waits for. */
+      for (size_t j = 0; r == -ECANCELED && j < n; j++)
+        if (tasks[j] != NULL && tt__task_valid(tasks[j]) && tasks[j]->state != TT__T_DONE)
+          tt_cancel(tasks[j]);
       return r;
     }
     tasks[i] = NULL;
@@ -249,9 +304,16 @@ int tt_yield(void) {
     self->cancelled = 1;
     return -ECANCELED;
   }
-  int r = tt__ready_push(loop, self);
-  if (r < 0)
-    return r;
+  if (TT_UNLIKELY(loop->seeded)) {
+    /* A bare yield is a yield point too: it may slip a round. */
+    tt__seed_delay(loop, self);
+    if (self->cancel_pending) {
+      self->cancel_pending = 0;
+      self->cancelled = 1;
+      return -ECANCELED;
+    }
+  }
+  tt__ready_push(loop, self);
   tt__switch_out(loop, self, TT_STATE_yield, 0);
   return 0;
 }

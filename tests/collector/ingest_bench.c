@@ -50,15 +50,14 @@ int main(int argc, char **argv) {
       stream = realloc(stream, cap);
     }
     if (open_msg && len - msg_start > MSG - 4200) {
-      tt__put32(stream + msg_start, (uint32_t)(len - msg_start - 4));
+      tt__msg_set_len(stream + msg_start, (uint32_t)(len - msg_start - 4));
       open_msg = 0;
     }
     if (!open_msg) {
       msg_start = len;
-      tt__put32(stream + len + 4, ev.tid);
-      tt__put64(stream + len + 8, ev.ts);
+      tt__wire_hdr_encode(stream + len, &(tt__msg_hdr){0, 0, ev.tid, ev.ts});
       tt__dstate_reset(&d, ev.ts);
-      len += 16;
+      len += TT__WIRE_HDR;
       open_msg = 1;
     }
     uint64_t u[TT_EVENT_FIELDS];
@@ -80,7 +79,7 @@ int main(int argc, char **argv) {
     nev++;
   }
   if (open_msg)
-    tt__put32(stream + msg_start, (uint32_t)(len - msg_start - 4));
+    tt__msg_set_len(stream + msg_start, (uint32_t)(len - msg_start - 4));
   tt_proc_info proc = *tt_reader_process(r);
   tt_reader_close(r);
 
@@ -95,16 +94,18 @@ int main(int argc, char **argv) {
     tt__idmap defined = {0};
     double t0 = cpu_s();
     for (size_t off = 0; off < len;) {
-      uint32_t ml = tt__get32(stream + off);
+      tt__msg_hdr mh;
+      tt__wire_hdr_decode(stream + off, len - off, &mh);
+      uint32_t ml = mh.len;
       uint32_t n;
       uint64_t first, last, lost;
       const char *why;
-      if (tt__validate_message(stream + off + 4, ml, &defined, w, &n, &first, &last, &lost,
+      if (tt__validate_message(stream + off, 4 + ml, &defined, w, &n, &first, &last, &lost,
                                &why) < 0) {
         fprintf(stderr, "tt-ingest-bench: %s\n", why);
         return 1;
       }
-      tt__writer_message(w, proc.pid, stream + off + 4, ml, n, first, last, lost);
+      tt__writer_message(w, proc.pid, stream + off, 4 + ml, n, first, last, lost);
       off += 4 + ml;
     }
     tt_writer_close(w);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tasktrace/ttrace.h"
+#include "tasktrace/wire.h"
 #include "tt_test.h"
 
 static char dir[160], sock[200], outdir[200];
@@ -444,13 +445,8 @@ TEST(garbage_closes_one_connection) {
   ASSERT_EQ(write(g1, "GET / HTTP/1.0\r\n\r\n", 18), 18);
   /* A valid hello, then a message cut short. */
   int g2 = connect_raw();
-  uint8_t hello[100] = "TTSTRM\0\1";
-  uint32_t rest = 88;
-  memcpy(hello + 8, &rest, 4);
-  hello[12] = 1;
-  uint32_t fake_pid = 999999;
-  memcpy(hello + 16, &fake_pid, 4);
-  strcpy((char *)hello + 36, "liar");
+  uint8_t hello[TT__HELLO_SIZE];
+  tt__hello_encode(hello, &(tt_proc_info){.pid = 999999, .program = "liar"});
   ASSERT_EQ(write(g2, hello, sizeof hello), 100);
   uint8_t msg[20] = {100, 0, 0, 0};
   ASSERT_EQ(write(g2, msg, sizeof msg), 20);

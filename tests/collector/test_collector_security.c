@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "tasktrace/ttrace.h"
+#include "tasktrace/wire.h"
 #include "tt_test.h"
 
 static void sleep_ms(long ms) {
@@ -539,12 +540,8 @@ TEST(string_id_max_is_protocol_error) {
   snprintf(log, sizeof log, "%s/d.log", tt_test_tmpdir());
   pid_t d = start_daemon(sock, dir, log, NULL, NULL, 0);
   int fd = connect_to(sock);
-  uint8_t hello[100] = "TTSTRM\0\1";
-  uint32_t rest = 88, pid = 4242;
-  memcpy(hello + 8, &rest, 4);
-  hello[12] = 1;
-  memcpy(hello + 16, &pid, 4);
-  strcpy((char *)hello + 36, "idmax");
+  uint8_t hello[TT__HELLO_SIZE];
+  tt__hello_encode(hello, &(tt_proc_info){.pid = 4242, .program = "idmax"});
   ASSERT_EQ(write(fd, hello, sizeof hello), 100);
   /* len, tid, base_ts, then STRDEF id=2^64-1 (varint) len=1 "a". */
   uint8_t m[4 + 12 + 1 + 10 + 1 + 1] = {0};
@@ -703,12 +700,8 @@ TEST(distinct_strings_capped) {
   pid_t d = start_daemon(sock, dir, log, "--max-string-mib", "4", 0);
   long rss0 = vm_rss_kb(d);
   int fd = connect_to(sock);
-  uint8_t hello[100] = "TTSTRM\0\1";
-  uint32_t rest = 88, pid = 4343;
-  memcpy(hello + 8, &rest, 4);
-  hello[12] = 1;
-  memcpy(hello + 16, &pid, 4);
-  strcpy((char *)hello + 36, "strings");
+  uint8_t hello[TT__HELLO_SIZE];
+  tt__hello_encode(hello, &(tt_proc_info){.pid = 4343, .program = "strings"});
   ASSERT_EQ(write(fd, hello, sizeof hello), 100);
   /* Messages of 1000 definitions of 1000-byte distinct strings each. */
   enum { PER = 1000, SLEN = 1000 };

@@ -1,11 +1,13 @@
 /* The .ttrace writer and reader: round trip, a file cut at every byte,
  * damage, the flight recorder. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "tasktrace/ttrace.h"
+#include "tasktrace/wire.h"
 #include "tt_test.h"
 
 static char *tmp_path(const char *name) {
@@ -272,4 +274,211 @@ TEST(writer_open_refuses_links_and_fifos) {
   ASSERT_EQ(n, 20);
   ASSERT_OK(stat(plain, &st));
   ASSERT_EQ(st.st_mode & 0777, 0600);
+}
+
+/* ---- The fixed headers: encode -> decode gives the struct back, the
+ * bytes sit at FORMAT.md's offsets, and a short or damaged buffer is
+ * refused with its errno. */
+
+/* Field by field: the structs have padding, which memcmp would compare. */
+static int msg_eq(const tt__msg_hdr *a, const tt__msg_hdr *b) {
+  return a->len == b->len && a->pid == b->pid && a->tid == b->tid && a->base_ts == b->base_ts;
+}
+static int proc_eq(const tt_proc_info *a, const tt_proc_info *b) {
+  return a->pid == b->pid && strcmp(a->program, b->program) == 0 &&
+         a->start_realtime_ns == b->start_realtime_ns && a->start_mono_ns == b->start_mono_ns;
+}
+static int chunk_eq(const tt__chunk_hdr *a, const tt__chunk_hdr *b) {
+  return a->kind == b->kind && a->stored == b->stored && a->raw == b->raw &&
+         a->nevents == b->nevents && a->first_ts == b->first_ts && a->last_ts == b->last_ts &&
+         a->payload_crc == b->payload_crc;
+}
+
+TEST(header_hello) {
+  tt_proc_info p = proc(), q;
+  uint8_t h[TT__HELLO_SIZE + 1];
+  tt__hello_encode(h, &p);
+  ASSERT_TRUE(memcmp(h, "TTSTRM\0\1", 8) == 0);
+  ASSERT_EQ(tt__get32(h + 8), 88);
+  ASSERT_EQ(h[12], 1);
+  ASSERT_EQ(tt__get32(h + 16), 4242);
+  ASSERT_EQ(tt__get64(h + 20), p.start_realtime_ns);
+  ASSERT_EQ(tt__get64(h + 28), 1000);
+  ASSERT_STR_EQ((const char *)h + 36, "prog");
+  const char *why = NULL;
+  ASSERT_OK(tt__hello_decode(h, TT__HELLO_SIZE, &q, &why));
+  ASSERT_TRUE(proc_eq(&p, &q));
+  ASSERT_ERR(tt__hello_decode(h, TT__HELLO_SIZE - 1, &q, &why), -ENODATA);
+  ASSERT_ERR(tt__hello_decode(h, 4, &q, &why), -ENODATA);
+  h[12] = 2; /* another version */
+  ASSERT_ERR(tt__hello_decode(h, TT__HELLO_SIZE, &q, &why), -EPROTO);
+  ASSERT_CONTAINS(why, "another version");
+  h[12] = 1;
+  h[0] ^= 1;
+  ASSERT_ERR(tt__hello_decode(h, TT__HELLO_SIZE, &q, &why), -EPROTO);
+  ASSERT_CONTAINS(why, "not a tasktrace stream");
+  /* A program name of 64 bytes or more keeps 63 and its NUL. */
+  memset(p.program, 'x', sizeof p.program);
+  h[0] ^= 1;
+  tt__hello_encode(h, &p);
+  ASSERT_OK(tt__hello_decode(h, TT__HELLO_SIZE, &q, &why));
+  ASSERT_EQ(strlen(q.program), 63);
+}
+
+TEST(header_wire_message) {
+  uint8_t h[TT__WIRE_HDR + 8];
+  tt__msg_hdr m = {12 + 8, 0, 77, 123456789012345ull}, n;
+  tt__wire_hdr_encode(h, &m);
+  ASSERT_EQ(tt__get32(h), 20);
+  ASSERT_EQ(tt__get32(h + 4), 77);
+  ASSERT_EQ(tt__get64(h + 8), m.base_ts);
+  ASSERT_OK(tt__wire_hdr_decode(h, sizeof h, &n));
+  ASSERT_TRUE(msg_eq(&m, &n));
+  ASSERT_ERR(tt__wire_hdr_decode(h, TT__WIRE_HDR - 1, &n), -ENODATA);
+  ASSERT_ERR(tt__wire_hdr_decode(h, sizeof h - 1, &n), -ENODATA); /* records cut */
+  tt__msg_set_len(h, 11);                                         /* below its own header */
+  ASSERT_ERR(tt__wire_hdr_decode(h, sizeof h, &n), -EBADMSG);
+  tt__msg_set_len(h, TT__MSG_MAX + 1);
+  ASSERT_ERR(tt__wire_hdr_decode(h, sizeof h, &n), -EBADMSG);
+}
+
+TEST(header_file_message) {
+  uint8_t h[TT__FILE_MSG_HDR + 3];
+  tt__msg_hdr m = {16 + 3, 4242, 4243, 99}, n;
+  tt__file_msg_hdr_encode(h, &m);
+  ASSERT_EQ(tt__get32(h), 19);
+  ASSERT_EQ(tt__get32(h + 4), 4242);
+  ASSERT_EQ(tt__get32(h + 8), 4243);
+  ASSERT_EQ(tt__get64(h + 12), 99);
+  ASSERT_OK(tt__file_msg_hdr_decode(h, sizeof h, &n));
+  ASSERT_TRUE(msg_eq(&m, &n));
+  ASSERT_ERR(tt__file_msg_hdr_decode(h, TT__FILE_MSG_HDR - 1, &n), -ENODATA);
+  ASSERT_ERR(tt__file_msg_hdr_decode(h, sizeof h - 1, &n), -EBADMSG); /* past its chunk */
+  tt__msg_set_len(h, 15);
+  ASSERT_ERR(tt__file_msg_hdr_decode(h, sizeof h, &n), -EBADMSG);
+}
+
+TEST(header_file) {
+  tt__file_hdr f = {proc(), TT__CLOCK_MONOTONIC, TT__FILE_FLIGHT_RECORDER}, g;
+  uint8_t h[TT__FILE_HDR];
+  tt__file_hdr_encode(h, &f);
+  ASSERT_TRUE(memcmp(h, "\x89TTRACE\n", 8) == 0);
+  ASSERT_EQ(h[8], 1);
+  ASSERT_EQ(h[10], 104);
+  ASSERT_EQ(tt__get32(h + 12), 4242);
+  ASSERT_EQ(tt__get64(h + 16), f.proc.start_realtime_ns);
+  ASSERT_EQ(tt__get64(h + 24), 1000);
+  ASSERT_EQ(h[32], 1);
+  ASSERT_EQ(h[33], 1);
+  ASSERT_STR_EQ((const char *)h + 36, "prog");
+  ASSERT_EQ(tt__get32(h + 100), tt__crc32(h, 100));
+  ASSERT_OK(tt__file_hdr_decode(h, sizeof h, &g));
+  ASSERT_TRUE(proc_eq(&f.proc, &g.proc) && f.clock == g.clock && f.flags == g.flags);
+  ASSERT_ERR(tt__file_hdr_decode(h, sizeof h - 1, &g), -ENODATA);
+  h[50] ^= 1; /* inside the program name: only the checksum sees it */
+  ASSERT_ERR(tt__file_hdr_decode(h, sizeof h, &g), -EBADMSG);
+  h[50] ^= 1;
+  h[8] = 2;
+  ASSERT_ERR(tt__file_hdr_decode(h, sizeof h, &g), -EPROTO);
+  h[8] = 1;
+  h[1] = 'X';
+  ASSERT_ERR(tt__file_hdr_decode(h, sizeof h, &g), -EPROTO);
+}
+
+TEST(header_chunk) {
+  tt__chunk_hdr c = {TT__CHUNK_EVENTS, 1234, 65536, 999, 1000, 2000, 0xdeadbeef}, d;
+  uint8_t h[TT__CHUNK_HDR];
+  tt__chunk_hdr_encode(h, &c);
+  ASSERT_TRUE(memcmp(h, "TTCK", 4) == 0);
+  ASSERT_EQ(h[4], 1);
+  ASSERT_EQ(tt__get32(h + 8), 1234);
+  ASSERT_EQ(tt__get32(h + 12), 65536);
+  ASSERT_EQ(tt__get32(h + 16), 999);
+  ASSERT_EQ(tt__get64(h + 24), 1000);
+  ASSERT_EQ(tt__get64(h + 32), 2000);
+  ASSERT_EQ(tt__get32(h + 40), 0xdeadbeef);
+  ASSERT_EQ(tt__get32(h + 44), tt__crc32(h, 44));
+  ASSERT_OK(tt__chunk_hdr_decode(h, sizeof h, &d));
+  ASSERT_TRUE(chunk_eq(&c, &d));
+  ASSERT_ERR(tt__chunk_hdr_decode(h, sizeof h - 1, &d), -ENODATA);
+  for (size_t i = 0; i < sizeof h; i++) { /* any byte flipped: refused */
+    h[i] ^= 0x10;
+    ASSERT_ERR(tt__chunk_hdr_decode(h, sizeof h, &d), -EBADMSG);
+    h[i] ^= 0x10;
+  }
+}
+
+TEST(header_end_and_index) {
+  tt__end e = {4096, 100000, 5, 17}, f;
+  uint8_t p[TT__END_PAYLOAD];
+  tt__end_encode(p, &e);
+  ASSERT_EQ(tt__get64(p), 4096);
+  ASSERT_EQ(tt__get64(p + 8), 100000);
+  ASSERT_EQ(tt__get64(p + 16), 5);
+  ASSERT_EQ(tt__get64(p + 24), 17);
+  ASSERT_OK(tt__end_decode(p, sizeof p, &f));
+  ASSERT_TRUE(e.index_off == f.index_off && e.events == f.events && e.lost == f.lost &&
+              e.chunks == f.chunks);
+  ASSERT_ERR(tt__end_decode(p, sizeof p - 1, &f), -ENODATA);
+  tt__index_ent x = {104, 10, 20, 30, TT__CHUNK_STRINGS}, y;
+  uint8_t q[TT__INDEX_ENTRY];
+  tt__index_ent_encode(q, &x);
+  ASSERT_EQ(tt__get64(q), 104);
+  ASSERT_EQ(tt__get64(q + 8), 10);
+  ASSERT_EQ(tt__get64(q + 16), 20);
+  ASSERT_EQ(tt__get32(q + 24), 30);
+  ASSERT_EQ(tt__get32(q + 28), 2);
+  ASSERT_OK(tt__index_ent_decode(q, sizeof q, &y));
+  ASSERT_TRUE(x.off == y.off && x.first_ts == y.first_ts && x.last_ts == y.last_ts &&
+              x.nevents == y.nevents && x.kind == y.kind);
+  ASSERT_ERR(tt__index_ent_decode(q, sizeof q - 1, &y), -ENODATA);
+}
+
+/* A file tt_writer wrote, taken apart with the decoders alone: header,
+ * chunks end to end, index entries pointing at chunks, the end chunk last. */
+TEST(header_walk_a_written_file) {
+  const char *path = tmp_path("walk.ttrace");
+  tt_writer_opts o = {-1, 4096, 0};
+  write_file(path, 20000, &o);
+  int fd = open(path, O_RDONLY);
+  ASSERT_TRUE(fd >= 0);
+  struct stat st;
+  ASSERT_OK(fstat(fd, &st));
+  size_t size = (size_t)st.st_size;
+  uint8_t *b = malloc(size);
+  ASSERT_EQ(read(fd, b, size), (ssize_t)size);
+  close(fd);
+  tt__file_hdr fh;
+  ASSERT_OK(tt__file_hdr_decode(b, size, &fh));
+  ASSERT_EQ(fh.proc.pid, 4242);
+  ASSERT_EQ(fh.flags, 0);
+  size_t off = TT__FILE_HDR, nchunks = 0, index_at = 0;
+  tt__chunk_hdr c = {0};
+  while (off < size) {
+    ASSERT_OK(tt__chunk_hdr_decode(b + off, size - off, &c));
+    ASSERT_EQ(c.payload_crc, tt__crc32(b + off + TT__CHUNK_HDR, c.stored));
+    if (c.kind == TT__CHUNK_INDEX) {
+      index_at = off;
+      for (uint32_t i = 0; i < c.nevents; i++) {
+        tt__index_ent x;
+        tt__chunk_hdr pointed;
+        ASSERT_OK(tt__index_ent_decode(b + off + TT__CHUNK_HDR + i * TT__INDEX_ENTRY,
+                                       TT__INDEX_ENTRY, &x));
+        ASSERT_OK(tt__chunk_hdr_decode(b + x.off, size - x.off, &pointed));
+        ASSERT_EQ(pointed.kind, x.kind);
+        ASSERT_EQ(pointed.nevents, x.nevents);
+      }
+    }
+    off += TT__CHUNK_HDR + c.stored;
+    nchunks++;
+  }
+  ASSERT_EQ(off, size);
+  ASSERT_EQ(c.kind, TT__CHUNK_END);
+  tt__end e;
+  ASSERT_OK(tt__end_decode(b + size - TT__END_PAYLOAD, TT__END_PAYLOAD, &e));
+  ASSERT_EQ(e.index_off, index_at);
+  ASSERT_EQ(e.events, 20000);
+  ASSERT_EQ(e.lost, 5);
+  ASSERT_EQ(e.chunks + 2, nchunks); /* the index and end chunks are not counted */
+  free(b);
 }

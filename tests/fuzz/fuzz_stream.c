@@ -17,7 +17,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tt_proc_info proc;
   const char *why;
-  if (size < TT__HELLO_SIZE || tt__hello_parse(data, &proc, &why) < 0)
+  if (tt__hello_decode(data, size, &proc, &why) < 0)
     return 0;
   int fd = memfd_create("fuzz", 0);
   if (fd < 0)
@@ -38,10 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       break; /* the collector closes the connection here */
     uint32_t nev;
     uint64_t first, last, lost;
-    if (tt__validate_message(data + off + 4, len, &defined, w, &nev, &first, &last, &lost,
-                             &why) < 0)
+    if (tt__validate_message(data + off, 4 + (size_t)len, &defined, w, &nev, &first, &last,
+                             &lost, &why) < 0)
       break;
-    tt__writer_message(w, proc.pid, data + off + 4, len, nev, first, last, lost);
+    tt__writer_message(w, proc.pid, data + off, 4 + (size_t)len, nev, first, last, lost);
     accepted += nev;
     off += 4 + len;
   }

@@ -20,16 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tt_base.h"
+
 static char tmp_dir[512];
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig) { got_signal = sig; }
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t now_ms(void) { return (int64_t)(tt_now_ns() / 1000000); }
 
 static void nap_ms(long ms) {
   struct timespec d = {ms / 1000, (ms % 1000) * 1000000};

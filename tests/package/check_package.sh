@@ -48,6 +48,31 @@ install)
     fail "libtasktrace.so exports internal symbols"
   fi
   "$p/bin/tasktrace" --help >/dev/null 2>&1 || fail "installed tasktrace --help"
+  # The man pages: every command and every option of its --help, and they
+  # render without a groff warning.
+  for m in man1/tasktrace.1 man7/tasktrace.7 man8/tasktraced.8; do
+    [ -s "$p/share/man/$m" ] || { fail "no man page $m"; continue; }
+    if command -v groff >/dev/null; then
+      w=$(groff -k -man -Tutf8 -ww -z "$p/share/man/$m" 2>&1)
+      [ -z "$w" ] || fail "$m: groff: $w"
+    fi
+  done
+  for cmd in $("$p/bin/tasktrace" --help | awk '/^commands:$/ { c = 1; next } c && /^  [a-z]/ { print $1 }'); do
+    grep -q "^\.SH \"TASKTRACE $(echo "$cmd" | tr a-z A-Z)\"" "$p/share/man/man1/tasktrace.1" || fail "tasktrace.1 lacks $cmd"
+    for o in $("$p/bin/tasktrace" "$cmd" --help | grep -oE '^ +--[a-z-]+' | tr -d ' '); do
+      grep -qF "\\fB$(echo "$o" | sed 's/-/\\-/g')" "$p/share/man/man1/tasktrace.1" || fail "tasktrace.1 lacks $cmd $o"
+    done
+  done
+  # bash completion: commands, then a command's options, from the installed programs.
+  c="$p/share/bash-completion/completions"
+  [ -s "$c/tasktrace" ] && [ -s "$c/tasktraced" ] || fail "no bash completion"
+  got=$(PATH="$p/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(tasktrace su); COMP_CWORD=1; _tasktrace
+    echo "${COMPREPLY[*]}"; COMP_WORDS=(tasktrace summary --max); COMP_CWORD=2; _tasktrace
+    echo "${COMPREPLY[*]}"; COMP_WORDS=(tasktraced --fl); COMP_CWORD=1; _tasktraced
+    echo "${COMPREPLY[*]}"' _ "$c/tasktrace" 2>&1)
+  [ "$got" = "$(printf 'summary\n--max-tasks\n--flight-recorder')" ] || fail "bash completion offered: $got"
+  grep -q "TASKTRACE_DEBUG" "$p/share/man/man7/tasktrace.7" || fail "tasktrace.7 lacks TASKTRACE_DEBUG"
+  grep -q "slow step" "$p/share/man/man7/tasktrace.7" || fail "tasktrace.7 lacks the debug-mode messages"
   # 1. pkg-config, shared.
   PKG_CONFIG_PATH=$p/lib/pkgconfig
   export PKG_CONFIG_PATH

@@ -399,4 +399,16 @@ TEST(tcp_unclosed_streams_freed) {
   out[n] = 0;
   ASSERT_CONTAINS(out, "stream 'tcp 127.0.0.1:");
   ASSERT_CONTAINS(out, "was never closed");
+  /* Issue 10 item 15: three leaked streams, three messages told apart (a
+   * connected stream and its listener may share a name: the id differs). */
+  char lines[3][160];
+  int nl = 0;
+  for (char *p = out; (p = strstr(p, "tasktrace: stream '")) != NULL && nl < 3; p++) {
+    char *e = strchr(p, '\n');
+    snprintf(lines[nl++], sizeof lines[0], "%.*s", (int)(e ? e - p : (long)strlen(p)), p);
+    ASSERT_TRUE(strstr(lines[nl - 1], "' (id ") != NULL);
+  }
+  ASSERT_EQ(nl, 3);
+  ASSERT_TRUE(strcmp(lines[0], lines[1]) != 0 && strcmp(lines[0], lines[2]) != 0 &&
+              strcmp(lines[1], lines[2]) != 0);
 }

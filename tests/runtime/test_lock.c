@@ -410,3 +410,37 @@ TEST(strerror_edeadlk) {
   ASSERT_TRUE(strstr(tt_strerror(-EDEADLK), "no task can run") != NULL);
   ASSERT_TRUE(strstr(tt_strerror(-EDEADLK), "taken again by its holder") != NULL);
 }
+
+/* ---- Issue 10 item 7: a cycle through a lock and a join is refused where it
+ * forms; a wait with a deadline never closes one (its timeout breaks it). */
+static tt_lock CY;
+static int take_cy(void *arg) {
+  tt_deadline d = arg ? tt_after_ms(20) : TT_FOREVER;
+  int r = tt_lock_acquire(&CY, d);
+  if (r == 0)
+    tt_lock_release(&CY);
+  return r;
+}
+static int main_lock_join_cycle(void *arg) {
+  (void)arg;
+  tt_task *t;
+  int r = 1;
+  tt_lock_init(&CY, "CY");
+  ASSERT_OK(tt_lock_acquire(&CY, TT_FOREVER));
+  ASSERT_OK(tt_spawn(&t, take_cy, NULL, "taker"));
+  ASSERT_OK(tt_yield()); /* taker waits for CY, held by main */
+  ASSERT_ERR(tt_join(t, &r, TT_FOREVER), -EDEADLK); /* main -> taker -> main */
+  ASSERT_ERR(tt_join(t, &r, tt_after_ms(5)), -ETIMEDOUT); /* with a deadline: a plain wait */
+  ASSERT_OK(tt_lock_release(&CY));
+  ASSERT_OK(tt_join(t, &r, TT_FOREVER));
+  ASSERT_EQ(r, 0);
+  /* A taker with a deadline: main's untimed join closes no cycle (the
+   * taker's timeout breaks it). */
+  ASSERT_OK(tt_lock_acquire(&CY, TT_FOREVER));
+  ASSERT_OK(tt_spawn(&t, take_cy, (void *)1, "timed-taker"));
+  ASSERT_OK(tt_yield());
+  ASSERT_OK(tt_join(t, &r, TT_FOREVER));
+  ASSERT_EQ(r, -ETIMEDOUT);
+  return tt_lock_release(&CY);
+}
+TEST(lock_join_cycle_refused) { ASSERT_EQ(tt_run(main_lock_join_cycle, NULL), 0); }

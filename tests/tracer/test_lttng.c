@@ -20,6 +20,7 @@ typedef struct ev {
   int nf;
   char key[TT_EVENT_FIELDS][32];
   char val[TT_EVENT_FIELDS][96];
+  char label[TT_EVENT_FIELDS][32]; /* enumerations: the value's name, "<unknown>"; else "" */
 } ev;
 
 typedef struct trace {
@@ -88,6 +89,27 @@ static void parse_payload(ev *e, const char *p) {
       break;
     p += 3;
     int v = 0;
+    e->label[e->nf][0] = '\0';
+    if (*p == '(') { /* an enumeration: ( "name" : container = N ) */
+      p += 2;
+      int l = 0;
+      while (*p != ' ' && *p != '\0' && l < 31)
+        e->label[e->nf][l++] = *p++;
+      e->label[e->nf][l] = '\0';
+      const char *c = strstr(p, "container = ");
+      if (c == NULL)
+        break;
+      p = c + strlen("container = ");
+      while (*p >= '0' && *p <= '9' && v < 95)
+        e->val[e->nf][v++] = *p++;
+      e->val[e->nf][v] = '\0';
+      p = strchr(p, ')');
+      if (p == NULL)
+        break;
+      p++;
+      e->nf++;
+      continue;
+    }
     if (*p == '"') {
       e->val[e->nf][v++] = *p++;
       while (*p != '"' && *p != '\0' && v < 94)
@@ -164,6 +186,25 @@ static void assert_nothing_discarded(const trace *tr) {
     tt_test_fail(__FILE__, __LINE__, "events were discarded:\n%.2000s", tr->text);
 }
 
+/* Every enumeration field names its value as the schema does. */
+static int assert_enum_labels(const trace *tr) {
+  int n = 0;
+  for (int i = 0; i < tr->n; i++) {
+    const ev *e = &tr->evs[i];
+    const tt_ev_desc *d = tt_ev_describe(tt_ev_lookup(e->name));
+    for (int f = 0; d != NULL && f < e->nf && f < d->nfields; f++) {
+      if (d->etype[f] == TT_ENUM_NONE)
+        continue;
+      const char *name = tt_enum_value_name(d->etype[f], strtoull(e->val[f], NULL, 10));
+      char want[40];
+      snprintf(want, sizeof want, "\"%s\"", name ? name : "?");
+      ASSERT_STR_EQ(e->label[f], name ? want : "<unknown>");
+      n++;
+    }
+  }
+  return n;
+}
+
 /* ---- The provider is the schema ------------------------------------------ */
 
 /* Every event of TT_EVENTS, once, with the schema's field names in order
@@ -195,6 +236,9 @@ TEST(provider_matches_schema) {
       else
         snprintf(want, sizeof want, "\"e%uf%d\"", type, f);
       ASSERT_STR_EQ(e->val[f], want);
+      /* An enum-typed field is a CTF enumeration (the values here are past
+       * its names: unknown). */
+      ASSERT_STR_EQ(e->label[f], d->etype[f] != TT_ENUM_NONE ? "<unknown>" : "");
     }
   }
   for (unsigned t = 1; t < TT_EV_MAX; t++)
@@ -281,6 +325,8 @@ TEST(lock_contention) {
   }
   ASSERT_EQ(contended, 1);
   ASSERT_EQ(acquired, 1);
+  /* prev_state, kind and status are enumerations with the schema's names. */
+  ASSERT_GE(assert_enum_labels(&tr), 10);
 
   /* Every task's switches pair up: in, out, in, out ... and the last out
    * says done. Task ids are small: index an array by them. */

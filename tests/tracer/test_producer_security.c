@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tt_test.h"
+#include "tt_base.h"
 
 static void sleep_ms(int ms) {
   struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -227,11 +228,7 @@ TEST(sched_seed_leading_zeros) {
 
 /* ---- A stopped collector (issue 8, item 7) ---- */
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t now_ms(void) { return (int64_t)(tt_now_ns() / 1000000); }
 
 static pid_t start_collector(char *sock, size_t cap) {
   char dir[4200], out[4300];

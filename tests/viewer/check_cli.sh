@@ -76,7 +76,73 @@ errors)
     has "$tmp/err" "^tasktrace $c: unknown option '--no-such-option'"
     [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$c --no-such-option: not one line: $(cat "$tmp/err")"
   done
+  # Every subcommand's --help exits 0 and lists each of its options (the
+  # list comes from the same table as the parser), in 80 columns.
+  for c in summary timeline locks slow export import dump record; do
+    run 0 "$T" "$c" --help; has "$tmp/out" "usage: tasktrace $c"; has "$tmp/out" "^  -h, --help "
+    awk 'length > 80 { bad = 1 } END { exit bad }' "$tmp/out" || fail "$c --help: over 80 columns"
+    run 0 "$T" "$c" -h; has "$tmp/out" "usage: tasktrace $c"
+  done
+  for o in --task --from --to --width --color --max-tasks; do
+    run 0 "$T" timeline --help; has "$tmp/out" "^ .*$o "
+  done
+  run 0 "$T" export --help; has "$tmp/out" "^  -f, --format FORMAT "; has "$tmp/out" "^  -o, --output OUT "
+  run 0 "$T" import --help; has "$tmp/out" "^  -o, --output FILE "; has "$tmp/out" "^  -l, --level N "
+  run 0 "$T" slow --help; has "$tmp/out" "^  -n, --limit N "
+  run 0 "$T" dump --help; has "$tmp/out" "^      --no-delta "
+  for o in "-o, --output FILE" "--level N" "--flight-recorder MIB" "--quiet"; do
+    run 0 "$T" record --help; has "$tmp/out" "^ .*$o "
+  done
+  # Unknown options name themselves, long, short or with a value.
+  for c in dump record; do
+    run 2 "$T" "$c" --no-such-option
+    has "$tmp/err" "^tasktrace $c: unknown option '--no-such-option'"
+    [ "$(wc -l <"$tmp/err")" = 1 ] || fail "$c --no-such-option: not one line: $(cat "$tmp/err")"
+  done
+  run 2 "$T" summary --bogus=3 "$data/bank-racy.ttrace"
+  has "$tmp/err" "^tasktrace summary: unknown option '--bogus=3'"
+  run 2 "$T" dump -q "$data/bank-racy.ttrace"; has "$tmp/err" "^tasktrace dump: unknown option '-q'"
+  run 2 "$T" dump --no-delta=1 "$data/bank-racy.ttrace"
+  has "$tmp/err" "^tasktrace dump: --no-delta takes no value"
+  # A missing value: at the end of the line, short or long.
   run 2 "$T" timeline --width; has "$tmp/err" "^tasktrace timeline: --width needs a value"
+  run 2 "$T" export --format html -o; has "$tmp/err" "^tasktrace export: --output needs a value"
+  run 2 "$T" record --level; has "$tmp/err" "^tasktrace record: --level needs a value"
+  # A bad value: one line, naming the option and the value.
+  run 2 "$T" slow --limit x "$data/bank-racy.ttrace"
+  has "$tmp/err" "^tasktrace slow: --limit: 'x' is not a count$"
+  run 2 "$T" slow --limit=-3 "$data/bank-racy.ttrace"; has "$tmp/err" "^tasktrace slow: --limit: '-3'"
+  run 2 "$T" summary --max-tasks 12x "$data/bank-racy.ttrace"
+  has "$tmp/err" "^tasktrace summary: --max-tasks: '12x' is not a count above 0$"
+  run 2 "$T" import --level 10 -o "$tmp/x.ttrace" "$tmp"
+  has "$tmp/err" "^tasktrace import: --level: '10' is not a level from 0 to 9$"
+  run 2 "$T" record --flight-recorder 0 -- /bin/true
+  has "$tmp/err" "^tasktrace record: --flight-recorder: '0' is not a number from 1 to 1048576$"
+  run 2 "$T" record -o '' -- /bin/true; has "$tmp/err" "^tasktrace record: --output: '' is not a file name$"
+  [ "$(wc -l <"$tmp/err")" = 1 ] || fail "a bad value: not one line: $(cat "$tmp/err")"
+  # --opt=value and --opt value are the same; a unique prefix is the option.
+  run 0 "$T" timeline --width 60 --color never "$data/bank-racy.ttrace"; cp "$tmp/out" "$tmp/tl"
+  has "$tmp/tl" "^customer-0 "
+  run 0 "$T" timeline --width=60 --color=never "$data/bank-racy.ttrace"
+  cmp -s "$tmp/out" "$tmp/tl" || fail "timeline --width=60 differs from --width 60"
+  run 0 "$T" timeline --wid 60 --col never "$data/bank-racy.ttrace"
+  cmp -s "$tmp/out" "$tmp/tl" || fail "timeline --wid 60 differs from --width 60"
+  run 0 "$T" slow --limit=1 "$data/bank-fixed.ttrace"; cp "$tmp/out" "$tmp/sep"
+  run 0 "$T" slow -n 1 "$data/bank-fixed.ttrace"
+  cmp -s "$tmp/out" "$tmp/sep" || fail "slow -n 1 differs from --limit=1"
+  # Options may follow the files; `--` ends them: what follows is a file.
+  run 0 "$T" timeline "$data/bank-racy.ttrace" --color never --width 60
+  cmp -s "$tmp/out" "$tmp/tl" || fail "timeline FILE --width 60: options after the file differ"
+  (cd "$tmp" && "$T" summary -- --no-such-option >out 2>err); rc=$?
+  [ "$rc" = 1 ] || fail "summary -- --no-such-option exited $rc, not 1"
+  has "$tmp/err" "^tasktrace summary: --no-such-option: No such file"
+  cp "$data/bank-racy.ttrace" "$tmp/-racy.ttrace"
+  (cd "$tmp" && "$T" dump --no-delta -- -racy.ttrace >out 2>err) || fail "dump -- -racy.ttrace: $(cat "$tmp/err")"
+  has "$tmp/out" "task_switch: {"
+  # record: its options end at PROGRAM, whose own options are its own.
+  run 0 "$T" record --quiet -o "$tmp/sh.ttrace" /bin/sh -c 'exit 0' --quiet
+  run 3 "$T" record --quiet --output="$tmp/sh.ttrace" -- /bin/sh -c 'exit 3'
+
   run 2 "$T" slow -Z x; has "$tmp/err" "^tasktrace slow: unknown option '-Z'"
   run 2 "$T" summary; has "$tmp/err" "no trace given"
   run 2 "$T" frobnicate; has "$tmp/err" "unknown command 'frobnicate'"
@@ -111,6 +177,10 @@ errors)
   head -c $((size / 2)) "$tmp/big.ttrace" >"$tmp/cut.ttrace"
   run 0 "$T" summary "$tmp/cut.ttrace"; has "$tmp/err" "the file was cut"; has "$tmp/out" "^trace: "
   run 0 "$T" dump "$tmp/cut.ttrace"; has "$tmp/err" "warning: .*cut.ttrace: [1-9][0-9]* events"
+  run 0 "$T" timeline "$tmp/cut.ttrace"; has "$tmp/err" "the file was cut"
+  # ... and dump --help says so (it used to promise exit 1).
+  run 0 "$T" dump --help; has "$tmp/out" "cut reported as a warning, exit status 0"
+  has "$tmp/out" "damaged"
   # Corruption in the middle: one-line error naming the file, exit 1.
   cp "$tmp/big.ttrace" "$tmp/bad.ttrace"
   printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' |
@@ -118,6 +188,7 @@ errors)
   run 1 "$T" summary "$tmp/bad.ttrace"; has "$tmp/err" "bad.ttrace: .*after [1-9][0-9]* good events"
   has "$tmp/out" "^trace: [1-9][0-9]* events"
   [ "$(wc -l <"$tmp/err")" -le 2 ] || fail "corrupt file: more than a line or two: $(cat "$tmp/err")"
+  run 1 "$T" dump "$tmp/bad.ttrace"; has "$tmp/err" "bad.ttrace: [1-9][0-9]* events"
   # Lost events are reported and drawn as gaps.
   "$bin/tt-gen-trace" -o "$tmp/lost.ttrace" -n 20000 --lost 2>/dev/null
   run 0 "$T" summary "$tmp/lost.ttrace"; has "$tmp/out" "LOST EVENTS: 1000"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "model.h"
 #include "tasktrace/viewer.h"
 #include "tt_test.h"
 
@@ -79,8 +80,8 @@ static void rec_fl(void *a, const tt_model *m, const tt_flow *f) {
 static void rec_in(void *a, const tt_model *m, const tt_trace_event *ev) { ((rec *)a)->ninst++; }
 
 static tt_model *load(const tt_trace_event *ev, size_t n, const tt_model_hooks *h) {
-  tt_model *m = tt_model_new(h);
-  ASSERT_TRUE(m != NULL);
+  tt_model *m;
+  ASSERT_OK(tt_model_new(h, &m));
   tt_source *src;
   ASSERT_OK(tt_source_from_array(ev, n, &src));
   char err[256];
@@ -235,11 +236,11 @@ TEST(merge_orders_sources) {
   static const uint64_t want_ts[] = {1, 2, 5, 5, 7, 9}, want_src[] = {1, 2, 1, 2, 2, 1};
   tt_trace_event ev;
   for (int i = 0; i < 6; i++) {
-    ASSERT_EQ(tt_source_next(m, &ev), 1);
+    ASSERT_EQ(tt_source_next(m, &ev, NULL, 0), 1);
     ASSERT_EQ(ev.ts, want_ts[i]);
     ASSERT_EQ(ev.u[0], want_src[i]); /* ties keep input order */
   }
-  ASSERT_EQ(tt_source_next(m, &ev), 0);
+  ASSERT_EQ(tt_source_next(m, &ev, NULL, 0), 0);
   tt_source_close(m);
 }
 
@@ -340,7 +341,8 @@ TEST(golden_timeline) {
   tt_trace_event ev[64];
   size_t n = bank(ev);
   tt_timeline_opts o = {.from = 0, .to = 27000, .width = 54};
-  tt_timeline *tl = tt_timeline_new(&o);
+  tt_timeline *tl;
+  ASSERT_OK(tt_timeline_new(&o, &tl, NULL, 0));
   tt_model_hooks h;
   tt_timeline_hooks(tl, &h);
   tt_model *m = load(ev, n, &h);
@@ -357,7 +359,8 @@ TEST(golden_perfetto) {
   char *buf = NULL;
   size_t len = 0;
   FILE *out = open_memstream(&buf, &len);
-  tt_perfetto *p = tt_perfetto_begin(out);
+  tt_perfetto *p;
+  ASSERT_OK(tt_perfetto_begin(out, &p));
   tt_model_hooks h;
   tt_perfetto_hooks(p, &h);
   tt_model *m = load(ev, n, &h);
@@ -382,7 +385,8 @@ TEST(html_escapes_every_name) {
   char *buf = NULL;
   size_t len = 0;
   FILE *out = open_memstream(&buf, &len);
-  tt_html *ht = tt_html_begin(out, "<title>&");
+  tt_html *ht;
+  ASSERT_OK(tt_html_begin(out, "<title>&", &ht));
   tt_model_hooks h;
   tt_html_hooks(ht, &h);
   tt_model *m = load(ev, n, &h);
@@ -434,7 +438,7 @@ TEST(ttrace_threads_merged_in_time_order) {
   tt_trace_event ev;
   uint64_t last = 0, n = 0;
   int r;
-  while ((r = tt_source_next(src, &ev)) > 0) {
+  while ((r = tt_source_next(src, &ev, NULL, 0)) > 0) {
     ASSERT_GE(ev.ts, last);
     ASSERT_STR_EQ(ev.s[1], ev.tid == 1 ? "one" : "two");
     last = ev.ts;
@@ -469,7 +473,8 @@ TEST(ttrace_truncated_says_so) {
   tt_source *src;
   char err[256];
   ASSERT_OK(tt_source_open(path, &src, err, sizeof err));
-  tt_model *m = tt_model_new(NULL);
+  tt_model *m;
+  ASSERT_OK(tt_model_new(NULL, &m));
   int r = tt_model_load(m, src, path, err, sizeof err);
   ASSERT_TRUE(r == 0 || r == -EBADMSG);
   ASSERT_TRUE(tt_model_events(m) > 1000 && tt_model_events(m) < 20000);
@@ -478,4 +483,269 @@ TEST(ttrace_truncated_says_so) {
   tt_source_close(src);
   tt_model_free(m);
   unlink(path);
+}
+
+/* ---- The schema drives every consumer ----
+ *
+ * Each test below walks the schema's lists (TT_EVENTS, TT_STATES), so an
+ * event or a wait reason added there that a consumer does not handle fails
+ * here, not in a user's trace. */
+
+TEST(schema_describes_every_event) {
+  for (unsigned t = 1; t < TT_EV_MAX; t++) {
+    const tt_ev_desc *d = tt_ev_describe(t);
+    ASSERT_TRUE(d != NULL);
+    ASSERT_EQ(tt_ev_lookup(d->name), t);
+    ASSERT_TRUE(d->meaning != NULL && d->meaning[0] != 0);
+    if (d->flags & (TT_EVF_BEGIN | TT_EVF_END)) { /* a pair: each end names the other */
+      const tt_ev_desc *o = tt_ev_describe(d->pair);
+      ASSERT_TRUE(o != NULL);
+      ASSERT_EQ(o->pair, t);
+      ASSERT_EQ(o->flags & (TT_EVF_BEGIN | TT_EVF_END),
+                (d->flags & TT_EVF_BEGIN) ? TT_EVF_END : TT_EVF_BEGIN);
+    } else {
+      ASSERT_EQ(d->pair, TT_EV_NONE);
+    }
+    for (int f = 0; f < TT_EVENT_FIELDS; f++) {
+      ASSERT_LE(d->etype[f], TT_ENUM_MAX - 1);
+      if (d->etype[f] != TT_ENUM_NONE) /* enums are unsigned integers */
+        ASSERT_EQ(d->kind[f], TT_FIELD_U64);
+    }
+  }
+  ASSERT_TRUE(tt_ev_describe(TT_EV_MAX) == NULL);
+  /* The fields the consumers print by name. */
+  ASSERT_EQ(tt_ev_describe(TT_EV_task_switch)->etype[2], TT_ENUM_STATE);
+  ASSERT_EQ(tt_ev_describe(TT_EV_object_name)->etype[1], TT_ENUM_KIND);
+  ASSERT_EQ(tt_ev_describe(TT_EV_task_exit)->etype[1], TT_ENUM_EXIT);
+}
+
+/* The model's table has an entry for every event: a handler, or an explicit
+ * "no effect"; and the renderers get exactly the point events and the
+ * task-level pairs. */
+TEST(model_handles_every_event) {
+  for (unsigned t = 1; t < TT_EV_MAX; t++) {
+    if (tt__model_handles(t) < 0)
+      tt_test_fail(__FILE__, __LINE__, "the model has no entry for %s", tt_ev_describe(t)->name);
+    const tt_ev_desc *d = tt_ev_describe(t);
+    tt_trace_event ev[2] = {S(S(E(1000, TT_EV_task_create, 1, 0, 0, 0), 2, "t"), 3, "x.c:1"),
+                            E(2000, t, 1, 1, 1, 1)};
+    for (int f = 0; f < TT_EVENT_FIELDS; f++)
+      if (d->kind[f] == TT_FIELD_STR)
+        ev[1].s[f] = "s";
+    rec r = {0};
+    tt_model_hooks h = {.arg = &r, .interval = rec_iv, .flow = rec_fl, .instant = rec_in};
+    tt_model *m = load(ev, 2, &h);
+    int shown = (d->flags & (TT_EVF_INSTANT | TT_EVF_BEGIN | TT_EVF_END)) && !(d->flags & TT_EVF_LOOP);
+    ASSERT_EQ(r.ninst, (size_t)shown);
+    tt_model_free(m);
+  }
+  ASSERT_EQ(tt__model_handles(TT_EV_MAX), -1);
+}
+
+/* Every event the renderers receive changes the HTML page and the Perfetto
+ * JSON: html.c and perfetto.c draw each one. */
+static char *render_html(const tt_trace_event *ev, size_t n) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  tt_html *ht;
+  ASSERT_OK(tt_html_begin(out, "t", &ht));
+  tt_model_hooks h;
+  tt_html_hooks(ht, &h);
+  tt_model *m = load(ev, n, &h);
+  ASSERT_OK(tt_html_end(ht, m));
+  fclose(out);
+  tt_model_free(m);
+  return buf;
+}
+static char *render_perfetto(const tt_trace_event *ev, size_t n) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  tt_perfetto *p;
+  ASSERT_OK(tt_perfetto_begin(out, &p));
+  tt_model_hooks h;
+  tt_perfetto_hooks(p, &h);
+  tt_model *m = load(ev, n, &h);
+  ASSERT_OK(tt_perfetto_end(p, m));
+  fclose(out);
+  tt_model_free(m);
+  return buf;
+}
+
+TEST(renderers_draw_every_shown_event) {
+  tt_trace_event base[3] = {S(S(E(1000, TT_EV_task_create, 1, 0, 0, 0), 2, "t"), 3, "x.c:1"),
+                            E(2000, TT_EV_task_switch, 0, 1, TT_STATE_start, 0),
+                            E(5000, TT_EV_task_switch, 1, 0, TT_STATE_yield, 0)};
+  char *h0 = render_html(base, 3), *p0 = render_perfetto(base, 3);
+  for (unsigned t = 1; t < TT_EV_MAX; t++) {
+    const tt_ev_desc *d = tt_ev_describe(t);
+    if (!(d->flags & (TT_EVF_INSTANT | TT_EVF_BEGIN | TT_EVF_END)) || (d->flags & TT_EVF_LOOP))
+      continue;
+    tt_trace_event ev[4] = {base[0], base[1], E(3000, t, 1, 1, 1, 1), base[2]};
+    for (int f = 0; f < TT_EVENT_FIELDS; f++)
+      if (d->kind[f] == TT_FIELD_STR)
+        ev[2].s[f] = "s";
+    char *h1 = render_html(ev, 4), *p1 = render_perfetto(ev, 4);
+    if (strcmp(h0, h1) == 0)
+      tt_test_fail(__FILE__, __LINE__, "the HTML page does not show %s", d->name);
+    if (strcmp(p0, p1) == 0)
+      tt_test_fail(__FILE__, __LINE__, "the Perfetto JSON does not show %s", d->name);
+    free(h1);
+    free(p1);
+  }
+  free(h0);
+  free(p0);
+}
+
+/* Task 1 blocked for reason `why` from 2000 to 10000 on object 7 (named
+ * "jobs", of the kind the reason waits on). */
+static size_t blocked_for(tt_trace_event *ev, unsigned why) {
+  size_t n = 0;
+  int on = tt_state_on(why);
+  ev[n++] = S(E(0, TT_EV_object_name, 7, on < 0 ? TT_KIND_queue : (unsigned)on, 0, 0), 2, "jobs");
+  ev[n++] = S(S(E(1000, TT_EV_task_create, 1, 0, 0, 0), 2, "t"), 3, "x.c:1");
+  ev[n++] = E(1000, TT_EV_task_switch, 0, 1, TT_STATE_start, 0);
+  ev[n++] = E(2000, TT_EV_task_switch, 1, 0, why, 7);
+  ev[n++] = E(10000, TT_EV_task_wake, 1, 0, 7, 0);
+  ev[n++] = E(11000, TT_EV_task_switch, 0, 1, TT_STATE_start, 0);
+  ev[n++] = E(12000, TT_EV_task_exit, 1, TT_EXIT_OK, 0, 0);
+  ev[n++] = E(12000, TT_EV_task_switch, 1, 0, TT_STATE_done, 0);
+  return n;
+}
+
+static char *timeline_of(const tt_trace_event *ev, size_t n) {
+  tt_timeline_opts o = {.from = 0, .to = 12000, .width = 12};
+  tt_timeline *tl;
+  ASSERT_OK(tt_timeline_new(&o, &tl, NULL, 0));
+  tt_model_hooks h;
+  tt_timeline_hooks(tl, &h);
+  tt_model *m = load(ev, n, &h);
+  char *s = RENDER(tt_timeline_render(tl, m, out));
+  tt_timeline_free(tl);
+  tt_model_free(m);
+  return s;
+}
+
+/* Every reason a task parks for has its own letter, drawn when a task is
+ * blocked for it and explained in the legend (and in the usage text, which
+ * prints the same list). */
+TEST(timeline_letter_per_state) {
+  char seen[256] = {0};
+  for (unsigned s = 0; s < TT_STATE_MAX; s++) {
+    char c = tt_state_letter(s);
+    if (tt_state_on(s) >= 0 || s == TT_STATE_sleep) /* a wait: it must have a letter */
+      ASSERT_NE(c, 0);
+    if (c == 0)
+      continue;
+    if (strchr("#-?_. |", c) != NULL || seen[(unsigned char)c])
+      tt_test_fail(__FILE__, __LINE__, "state %s: letter '%c' is taken", tt_state_name(s), c);
+    seen[(unsigned char)c] = 1;
+    tt_trace_event ev[16];
+    size_t n = blocked_for(ev, s);
+    char *out = timeline_of(ev, n), want[64], name[32];
+    snprintf(want, sizeof want, "%c%c%c%c%c", c, c, c, c, c);
+    if (strstr(out, want) == NULL)
+      tt_test_fail(__FILE__, __LINE__, "a task blocked for %s is not drawn '%c':\n%s",
+                   tt_state_name(s), c, out);
+    snprintf(name, sizeof name, "%s", tt_state_name(s));
+    for (char *q = name; *q; q++)
+      *q = *q == '_' ? ' ' : *q;
+    snprintf(want, sizeof want, " %c %s  ", c, name);
+    ASSERT_CONTAINS(out, want);
+    free(out);
+  }
+}
+
+/* The drift issue 9 found: a task in tt_queue_join was drawn as "other". */
+TEST(timeline_queue_join_has_its_letter) {
+  tt_trace_event ev[16];
+  size_t n = blocked_for(ev, TT_STATE_queue_join);
+  char *out = timeline_of(ev, n);
+  ASSERT_CONTAINS(out, "| #JJJJJJJJ-#|");
+  ASSERT_CONTAINS(out, "J queue join");
+  free(out);
+}
+
+/* The page's table of reasons has every state, in value order, with the
+ * schema's name and colour, and the legend shows each reason's colour;
+ * Perfetto names and colours blocked slices the same way. */
+TEST(html_and_perfetto_states_from_schema) {
+  tt_trace_event ev[16];
+  size_t n = blocked_for(ev, TT_STATE_queue_join);
+  char *page = render_html(ev, n);
+  const char *p = strstr(page, "\"states\":[");
+  ASSERT_TRUE(p != NULL);
+  for (unsigned s = 0; s < TT_STATE_MAX; s++) {
+    char want[128];
+    snprintf(want, sizeof want, "{\"name\":\"%s\",\"colour\":\"%s\",", tt_state_name(s),
+             tt_state_colour(s));
+    const char *q = strstr(p, want);
+    if (q == NULL)
+      tt_test_fail(__FILE__, __LINE__, "state %s missing from the page's table", tt_state_name(s));
+    p = q + 1;
+    snprintf(want, sizeof want, "<i style=\"background:%s\"></i>", tt_state_colour(s));
+    if (tt_state_letter(s) != 0)
+      ASSERT_CONTAINS(page, want);
+  }
+  ASSERT_TRUE(strstr(p, "}],") != NULL && strstr(p, "{\"name\"") > strstr(p, "}],"));
+  free(page);
+  for (unsigned s = 0; s < TT_STATE_MAX; s++) {
+    if (tt_state_letter(s) == 0)
+      continue;
+    n = blocked_for(ev, s);
+    char *json = render_perfetto(ev, n), want[128];
+    snprintf(want, sizeof want, "\"cat\":\"blocked\",\"name\":\"%s\",\"cname\":\"%s\",\"args\":{\"on\":\"%s jobs\"}",
+             tt_state_name(s), tt_state_cname(s), tt_kind_name((unsigned)tt_state_on(s) < TT_KIND_MAX ? (unsigned)tt_state_on(s) : TT_KIND_queue));
+    ASSERT_CONTAINS(json, want);
+    free(json);
+  }
+}
+
+/* `tasktrace dump` prints every enum-typed field (any event, any value the
+ * schema names) by its name. */
+TEST(dump_prints_enum_names) {
+  char path[256];
+  tmpname(path, sizeof path, "enums");
+  tt_proc_info pi = {.pid = PID, .program = "test"};
+  tt_writer *w;
+  ASSERT_OK(tt_writer_open(&w, path, &pi, NULL));
+  int nenum = 0;
+  uint64_t ts = 1000;
+  for (unsigned t = 1; t < TT_EV_MAX; t++) {
+    const tt_ev_desc *d = tt_ev_describe(t);
+    for (int f = 0; f < TT_EVENT_FIELDS; f++)
+      for (unsigned v = 0; d->etype[f] != TT_ENUM_NONE && v < tt_enum_count(d->etype[f]); v++) {
+        tt_trace_event e = E(ts++, t, 1, 1, 1, 1);
+        for (int g = 0; g < TT_EVENT_FIELDS; g++)
+          if (d->kind[g] == TT_FIELD_STR)
+            e.s[g] = "s";
+        e.u[f] = v;
+        ASSERT_OK(tt_writer_event(w, &e));
+        nenum++;
+      }
+  }
+  ASSERT_OK(tt_writer_close(w));
+  ASSERT_GE(nenum, TT_STATE_MAX + TT_KIND_MAX + TT_EXIT_MAX);
+  char *argv[] = {(char *)tt_test_bin("tasktrace"), "dump", path, NULL}, *out;
+  ASSERT_EQ(tt_test_spawn(argv, NULL, &out, 30), 0);
+  for (unsigned t = 1; t < TT_EV_MAX; t++) {
+    const tt_ev_desc *d = tt_ev_describe(t);
+    for (int f = 0; f < TT_EVENT_FIELDS; f++)
+      for (unsigned v = 0; d->etype[f] != TT_ENUM_NONE && v < tt_enum_count(d->etype[f]); v++) {
+        /* The whole payload: the other fields are 1 or "s" (one enum per event). */
+        char want[256];
+        int k = snprintf(want, sizeof want, " %s: {", d->name);
+        for (int g = 0; g < d->nfields; g++)
+          k += snprintf(want + k, sizeof want - (size_t)k, "%s %s = %s", g ? "," : "", d->field[g],
+                        g == f ? tt_enum_value_name(d->etype[f], v)
+                        : d->kind[g] == TT_FIELD_STR ? "\"s\"" : "1");
+        snprintf(want + k, sizeof want - (size_t)k, " }\n");
+        int found = strstr(out, want) != NULL;
+        if (!found)
+          tt_test_fail(__FILE__, __LINE__, "dump does not print %s.%s = %s:\n%.2000s", d->name,
+                       d->field[f], tt_enum_value_name(d->etype[f], v), out);
+      }
+  }
+  free(out);
 }

@@ -82,6 +82,12 @@ static void rec_start(tt_html *h, const tt_model *m, int kind) {
 
 static int64_t rel(const tt_html *h, uint64_t ts) { return (int64_t)(ts - h->base); }
 
+/* An interval's state and reason share one number: the state in the low 4
+ * bits, the reason above (page.js: s & 15, s >> 4); the page's table of
+ * reasons (tt-meta "states") has one entry per value that fits. */
+_Static_assert(TT_VS_MAX <= 16, "tt_vstate must fit the 4 bits html.c packs it in");
+_Static_assert(TT_STATE_MAX <= 16, "the wait reasons must fit html.c's packing and state table");
+
 static void on_interval(void *arg, const tt_model *m, const tt_interval *iv) {
   tt_html *h = arg;
   long lane = lane_of(h, iv->pid, iv->tid, iv->task);
@@ -147,10 +153,34 @@ static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
   fprintf(h->out, "\",%" PRIu64, num);
 }
 
-tt_html *tt_html_begin(FILE *out, const char *title) {
+static void legend_item(FILE *out, const char *colour, const char *what) {
+  fprintf(out, "<span><i style=\"background:%s\"></i>%s</span>", colour, what);
+}
+
+/* The legend: the task states, then every wait reason a task parks for
+ * (TT_STATES, with the colours page.js draws from the same table). */
+static void put_legend(FILE *out) {
+  legend_item(out, "#2ca02c", "running");
+  legend_item(out, "#f2c12e", "runnable");
+  fputs("<span>blocked:</span>", out);
+  for (unsigned s = 0; s < TT_STATE_MAX; s++)
+    if (tt_state_letter(s) != 0) {
+      char what[32];
+      snprintf(what, sizeof what, "%s", tt_state_name(s));
+      for (char *q = what; *q; q++)
+        *q = *q == '_' ? ' ' : *q;
+      legend_item(out, tt_state_colour(s), what);
+    }
+  legend_item(out, TT_STATE_COLOUR_OTHER, "other");
+  legend_item(out, "#b000b0", "events lost");
+  legend_item(out, "#e4e4e4", "loop idle");
+  fputs("<span>red arrows: lock hand-offs; drag to pan, wheel to zoom</span></span>\n", out);
+}
+
+int tt_html_begin(FILE *out, const char *title, tt_html **hp) {
   tt_html *h = calloc(1, sizeof *h);
   if (h == NULL)
-    return NULL;
+    return -ENOMEM;
   h->out = out;
   h->first = 1;
   tt__vmap_init(&h->lane_map);
@@ -167,20 +197,16 @@ tt_html *tt_html_begin(FILE *out, const char *title) {
         "<button id=\"zout\" title=\"zoom out (-, wheel)\">&minus;</button>"
         "<button id=\"fit\" title=\"whole trace (0)\">fit</button>"
         "<label><input type=\"checkbox\" id=\"wakes\"> wake-ups</label>\n"
-        "<span id=\"legend\"><span><i style=\"background:#2ca02c\"></i>running</span>"
-        "<span><i style=\"background:#f2c12e\"></i>runnable</span>"
-        "<span><i style=\"background:#d62728\"></i>blocked on a lock</span>"
-        "<span><i style=\"background:#9ecae1\"></i>sleeping</span>"
-        "<span><i style=\"background:#5b7fce\"></i>blocked (other)</span>"
-        "<span><i style=\"background:#b000b0\"></i>events lost</span>"
-        "<span><i style=\"background:#e4e4e4\"></i>loop idle</span>"
-        "<span>red arrows: lock hand-offs; drag to pan, wheel to zoom</span></span>\n"
-        "<span id=\"status\">loading&hellip;</span></div>\n"
+        "<span id=\"legend\">",
+        out);
+  put_legend(out);
+  fputs("<span id=\"status\">loading&hellip;</span></div>\n"
         "<div id=\"wrap\"><canvas id=\"tl\"></canvas></div><div id=\"tip\"></div>\n"
         "<ul id=\"lanes\"></ul>\n"
         "<script type=\"application/json\" id=\"tt-data\">[",
         out);
-  return h;
+  *hp = h;
+  return 0;
 }
 
 void tt_html_hooks(tt_html *h, tt_model_hooks *hooks) {
@@ -197,17 +223,37 @@ static void jstr(FILE *o, const char *key, const char *s) {
   fputc('"', o);
 }
 
+/* The wait reasons as data, indexed by value: the page takes names and
+ * colours from here (TT_STATES), never from a list of its own. */
+static void put_states(FILE *o) {
+  for (unsigned i = 0; i < TT_STATE_MAX; i++)
+    fprintf(o, "%s\n{\"name\":\"%s\",\"colour\":\"%s\",\"letter\":\"%c\"}", i ? "," : "",
+            tt_state_name(i), tt_state_colour(i), tt_state_letter(i) ? tt_state_letter(i) : ' ');
+}
+
+/* The events by id: name, flags (TT_EVF_*) and meaning, for the marks. */
+static void put_events(FILE *o) {
+  for (unsigned i = 1; i < TT_EV_MAX; i++) {
+    const tt_ev_desc *d = tt_ev_describe(i);
+    if (d == NULL)
+      continue;
+    fprintf(o, "%s\"%u\":{\"name\":\"%s\",\"flags\":%u,\"meaning\":\"", i > 1 ? "," : "", i,
+            d->name, d->flags);
+    tt_json_escape(o, d->meaning);
+    fputs("\"}", o);
+  }
+}
+
 int tt_html_end(tt_html *h, const tt_model *m) {
   FILE *o = h->out;
   int err = h->err;
   fputs("]</script>\n<script type=\"application/json\" id=\"tt-meta\">{", o);
-  fprintf(o, "\"t1\":%" PRId64 ",\"procs\":%zu,\"intervals\":%" PRIu64 ",\"why\":[",
+  fprintf(o, "\"t1\":%" PRId64 ",\"procs\":%zu,\"intervals\":%" PRIu64,
           h->based ? rel(h, tt_model_last_ts(m)) : 0, tt_model_nprocs(m), h->intervals);
-  for (unsigned i = 0; i < 16; i++)
-    fprintf(o, "%s\"%s\"", i ? "," : "", i < TT_STATE_MAX ? tt_state_name(i) : "");
-  fputs("],\"evnames\":{", o);
-  for (unsigned i = 1; i < TT_EV_MAX; i++)
-    fprintf(o, "%s\"%u\":\"%s\"", i > 1 ? "," : "", i, tt_ev_describe(i)->name);
+  fputs(",\"other\":\"" TT_STATE_COLOUR_OTHER "\",\"states\":[", o);
+  put_states(o);
+  fputs("],\"events\":{", o);
+  put_events(o);
   fputs("},\n\"lanes\":[", o);
   for (size_t i = 0; i < h->nlanes; i++) {
     const hlane *l = &h->lanes[i];

@@ -3,16 +3,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "source.h"
+#include "tt_base.h"
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return (double)tt_now_ns() / 1e9; }
 
 static void show(const tt_source *src, const char *label, uint64_t n, double t0) {
   uint64_t done, total;
@@ -32,12 +28,12 @@ int tt_model_load(tt_model *m, tt_source *src, const char *label, char *err, siz
   int shown = 0, r, said = 0;
   uint64_t n = 0;
   tt_trace_event ev;
-  while ((r = tt_source_next(src, &ev)) > 0) {
-    int ar = tt_model_add(m, &ev);
+  char why[512] = "";
+  while ((r = tt_source_next(src, &ev, why, sizeof why)) > 0) {
+    int ar = tt_model_add(m, &ev, why, sizeof why);
     if (ar == -E2BIG) {
       r = ar;
-      tt__errf(err, errlen, r, "%s: more than %llu %s (use --max-tasks to raise the limit)",
-               label, (unsigned long long)tt_model_max_tasks(m), tt_model_over_limit(m));
+      tt__errf(err, errlen, r, "%s: %s (use --max-tasks to raise the limit)", label, why);
       said = 1;
       break;
     }
@@ -59,7 +55,7 @@ int tt_model_load(tt_model *m, tt_source *src, const char *label, char *err, siz
   if (shown)
     fprintf(stderr, "\r\033[K");
   if (r < 0 && !said) /* the source's own reason */
-    tt__errf(err, errlen, r, "%s", tt_source_error(src));
+    tt__errf(err, errlen, r, "%s", why);
   tt_model_finish(m);
   return r < 0 ? r : 0;
 }

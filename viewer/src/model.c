@@ -20,6 +20,7 @@
 
 #include "grow.h"
 #include "hist.h"
+#include "model.h"
 #include "strset.h"
 #include "tasktrace/viewer.h"
 #include "vmap.h"
@@ -76,16 +77,16 @@ const char *tt_vstate_name(unsigned s) {
   }
 }
 
-tt_model *tt_model_new(const tt_model_hooks *hooks) {
+int tt_model_new(const tt_model_hooks *hooks, tt_model **out) {
   tt_model *m = calloc(1, sizeof *m);
   if (m == NULL)
-    return NULL;
+    return -ENOMEM;
   if (hooks != NULL)
     m->hooks = *hooks;
   m->slow = calloc(TT_MODEL_SLOW_KEEP, sizeof *m->slow);
   if (m->slow == NULL) {
     free(m);
-    return NULL;
+    return -ENOMEM;
   }
   tt__vmap_init(&m->task_map);
   tt__vmap_init(&m->lock_map);
@@ -94,14 +95,14 @@ tt_model *tt_model_new(const tt_model_hooks *hooks) {
   tt__vmap_init(&m->proc_map);
   m->first_ts = UINT64_MAX;
   m->max_tasks = TT_MODEL_MAX_TASKS;
-  return m;
+  *out = m;
+  return 0;
 }
 
 void tt_model_set_max_tasks(tt_model *m, uint64_t max) {
   m->max_tasks = max ? max : TT_MODEL_MAX_TASKS;
 }
 uint64_t tt_model_max_tasks(const tt_model *m) { return m->max_tasks; }
-const char *tt_model_over_limit(const tt_model *m) { return m->over_limit; }
 
 void tt_model_free(tt_model *m) {
   if (m == NULL)
@@ -427,163 +428,225 @@ static void lose(tt_model *m, tt_vproc *p, uint64_t since) {
       loop_set(m, p, &m->loops[i], TT_VS_GAP, since < m->loops[i].since ? m->loops[i].since : since);
 }
 
-#define TASK(var, id)                                                                              \
-  tt_vtask *var = get_task(m, p, (id), ev->ts);                                                    \
-  if (var == NULL)                                                                                 \
-  goto oom
+/* ---- One handler per event type ----
+ *
+ * Each returns 0, or -1 when out of memory (or past the limit). The table
+ * below is generated from TT_EVENTS: an event without an on_NAME here does
+ * not compile; one the model ignores says so with NO_EFFECT. */
 
-int tt_model_add(tt_model *m, const tt_trace_event *ev) {
+typedef int (*handler)(tt_model *m, tt_vproc *p, const tt_trace_event *ev);
+
+static int no_effect(tt_model *m, tt_vproc *p, const tt_trace_event *ev) { return 0; }
+#define NO_EFFECT no_effect
+
+static int on_task_create(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  tt_vtask *t = get_task(m, p, ev->u[0], ev->ts);
+  if (t == NULL)
+    return -1;
+  t->parent = ev->u[1];
+  if (ev->s[2] != NULL && ev->s[2][0] != 0) {
+    char *n = strdup(ev->s[2]);
+    if (n == NULL)
+      return -1;
+    free(t->name);
+    t->name = n;
+  }
+  if (ev->s[3] != NULL && ev->s[3][0] != 0 &&
+      (t->site = tt__strset_intern(&m->sites, ev->s[3])) == NULL)
+    return -1;
+  t->created = ev->ts;
+  set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
+  return 0;
+}
+
+static int on_task_switch(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  const uint64_t *u = ev->u;
+  if (u[0] != 0) {
+    tt_vtask *t = get_task(m, p, u[0], ev->ts);
+    if (t == NULL)
+      return -1;
+    if (u[2] == TT_STATE_done)
+      set_state(m, p, t, 0, 0, 0, ev->ts);
+    else if (u[2] == TT_STATE_yield)
+      set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
+    else
+      set_state(m, p, t, TT_VS_BLOCKED, (unsigned)(u[2] < 256 ? u[2] : 255), u[3], ev->ts);
+  }
+  if (u[1] != 0) {
+    tt_vtask *t = get_task(m, p, u[1], ev->ts);
+    if (t == NULL)
+      return -1;
+    set_state(m, p, t, TT_VS_RUNNING, 0, 0, ev->ts);
+    t->switches++;
+  }
+  return 0;
+}
+
+static int on_task_wake(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  const uint64_t *u = ev->u;
+  tt_vtask *t = get_task(m, p, u[0], ev->ts);
+  if (t == NULL)
+    return -1;
+  if (t->exited && t->state == 0)
+    return 0;
+  set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
+  if (u[1] != 0)
+    t->wakes++;
+  if (m->hooks.flow != NULL && u[1] != 0) {
+    tt_flow f = {p->pid, u[1], u[0], u[2], ev->ts,
+                 tt__vmap_get(&m->lock_map, p->pid, u[2]) != UINT32_MAX};
+    m->hooks.flow(m->hooks.arg, m, &f);
+  }
+  return 0;
+}
+
+static int on_task_exit(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  tt_vtask *t = get_task(m, p, ev->u[0], ev->ts);
+  if (t == NULL)
+    return -1;
+  if (!t->exited) {
+    t->exited = true;
+    p->nlive--;
+  }
+  t->status = (int)ev->u[1];
+  t->result = (int64_t)ev->u[2];
+  t->ended = ev->ts;
+  /* A running task still has to switch away (why = done); one that never
+   * ran (cancelled before its first step) ends here. */
+  if (t->state != TT_VS_RUNNING)
+    set_state(m, p, t, 0, 0, 0, ev->ts);
+  return 0;
+}
+
+static int on_slow_step(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  p->slow_steps++;
+  slow_add(m, p->pid, ev->u[0], ev->u[1], ev->ts, ev->s[2]);
+  return 0;
+}
+
+static int on_lock_contended(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  tt_vlock *l = get_lock(m, p->pid, ev->u[0]);
+  if (l == NULL)
+    return -1;
+  l->contended++;
+  l->waiting++;
+  if (l->waiting > l->max_waiters)
+    l->max_waiters = l->waiting;
+  blame(l, ev->u[2]);
+  return 0;
+}
+
+static int on_lock_acquired(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  tt_vlock *l = get_lock(m, p->pid, ev->u[0]);
+  if (l == NULL)
+    return -1;
+  if (l->waiting > 0)
+    l->waiting--;
+  l->wait_total += ev->u[2];
+  if (ev->u[2] > l->wait_max)
+    l->wait_max = ev->u[2];
+  return 0;
+}
+
+static int on_lock_released(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  tt_vlock *l = get_lock(m, p->pid, ev->u[0]);
+  if (l == NULL)
+    return -1;
+  l->releases++;
+  l->hold_total += ev->u[2];
+  if (ev->u[2] > l->hold_max)
+    l->hold_max = ev->u[2];
+  return 0;
+}
+
+static int loop_poll(tt_model *m, tt_vproc *p, const tt_trace_event *ev, unsigned state) {
+  loop_lane *l = get_loop(m, p->pid, ev->tid);
+  if (l == NULL)
+    return -1;
+  loop_set(m, p, l, state, ev->ts);
+  return 0;
+}
+
+static int on_loop_poll_begin(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  return loop_poll(m, p, ev, TT_VS_POLL);
+}
+
+static int on_loop_poll_end(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  return loop_poll(m, p, ev, TT_VS_RUNNING);
+}
+
+static int on_object_name(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  return set_name(m, p->pid, ev->u[0], (unsigned)ev->u[1], ev->s[2]) < 0 ? -1 : 0;
+}
+
+static int on_lost(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  p->lost += ev->u[0];
+  p->lost_records++;
+  lose(m, p, ((proc_priv *)p->latency)->prev_ts);
+  return 0;
+}
+
+/* Marks and regions change no state: renderers get them (instant hook). */
+#define on_mark NO_EFFECT
+#define on_region_begin NO_EFFECT
+#define on_region_end NO_EFFECT
+
+static const handler handlers[TT_EV_MAX] = {
+#define TT__H(id, name, ...) [id] = on_##name,
+    TT_EVENTS(TT__H)
+#undef TT__H
+};
+
+int tt__model_handles(unsigned type) {
+  if (type >= TT_EV_MAX || handlers[type] == NULL)
+    return -1;
+  return handlers[type] != no_effect;
+}
+
+/* The renderers' instant hook gets the point events and the task-level
+ * begin/end pairs (the loop's own pairs are its lane's intervals). */
+static bool passed_on(unsigned type) {
+  const tt_ev_desc *d = tt_ev_describe(type);
+  return d != NULL && (d->flags & (TT_EVF_INSTANT | TT_EVF_BEGIN | TT_EVF_END)) &&
+         !(d->flags & TT_EVF_LOOP);
+}
+
+static void note_time(tt_model *m, tt_vproc *p, uint64_t ts) {
+  m->events++;
+  p->events++;
+  if (ts < m->first_ts)
+    m->first_ts = ts;
+  if (ts > m->last_ts)
+    m->last_ts = ts;
+  if (ts > p->last_ts)
+    p->last_ts = ts;
+  if (ts < p->first_ts)
+    p->first_ts = ts;
+}
+
+static int model_add(tt_model *m, const tt_trace_event *ev) {
   tt_vproc *p = get_proc(m, ev->pid, ev->ts);
   if (p == NULL)
     goto oom;
-  proc_priv *pp = p->latency;
-  m->events++;
-  p->events++;
-  if (ev->ts < m->first_ts)
-    m->first_ts = ev->ts;
-  if (ev->ts > m->last_ts)
-    m->last_ts = ev->ts;
-  if (ev->ts > p->last_ts)
-    p->last_ts = ev->ts;
-  if (ev->ts < p->first_ts)
-    p->first_ts = ev->ts;
-  const uint64_t *u = ev->u;
-
-  switch (ev->type) {
-  case TT_EV_task_create: {
-    TASK(t, u[0]);
-    t->parent = u[1];
-    if (ev->s[2] != NULL && ev->s[2][0] != 0) {
-      char *n = strdup(ev->s[2]);
-      if (n == NULL)
-        goto oom;
-      free(t->name);
-      t->name = n;
-    }
-    if (ev->s[3] != NULL && ev->s[3][0] != 0 && (t->site = tt__strset_intern(&m->sites, ev->s[3])) == NULL)
-      goto oom;
-    t->created = ev->ts;
-    set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
-    break;
-  }
-  case TT_EV_task_switch: {
-    if (u[0] != 0) {
-      TASK(t, u[0]);
-      if (u[2] == TT_STATE_done)
-        set_state(m, p, t, 0, 0, 0, ev->ts);
-      else if (u[2] == TT_STATE_yield)
-        set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
-      else
-        set_state(m, p, t, TT_VS_BLOCKED, (unsigned)(u[2] < 256 ? u[2] : 255), u[3], ev->ts);
-    }
-    if (u[1] != 0) {
-      TASK(t, u[1]);
-      set_state(m, p, t, TT_VS_RUNNING, 0, 0, ev->ts);
-      t->switches++;
-    }
-    break;
-  }
-  case TT_EV_task_wake: {
-    TASK(t, u[0]);
-    if (t->exited && t->state == 0)
-      break;
-    set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
-    if (u[1] != 0)
-      t->wakes++;
-    if (m->hooks.flow != NULL && u[1] != 0) {
-      tt_flow f = {p->pid, u[1], u[0], u[2], ev->ts,
-                   tt__vmap_get(&m->lock_map, p->pid, u[2]) != UINT32_MAX};
-      m->hooks.flow(m->hooks.arg, m, &f);
-    }
-    break;
-  }
-  case TT_EV_task_exit: {
-    TASK(t, u[0]);
-    if (!t->exited) {
-      t->exited = true;
-      p->nlive--;
-    }
-    t->status = (int)u[1];
-    t->result = (int64_t)u[2];
-    t->ended = ev->ts;
-    /* A running task still has to switch away (why = done); one that never
-     * ran (cancelled before its first step) ends here. */
-    if (t->state != TT_VS_RUNNING)
-      set_state(m, p, t, 0, 0, 0, ev->ts);
-    break;
-  }
-  case TT_EV_slow_step:
-    p->slow_steps++;
-    slow_add(m, p->pid, u[0], u[1], ev->ts, ev->s[2]);
-    break;
-  case TT_EV_lock_contended: {
-    tt_vlock *l = get_lock(m, p->pid, u[0]);
-    if (l == NULL)
-      goto oom;
-    l->contended++;
-    l->waiting++;
-    if (l->waiting > l->max_waiters)
-      l->max_waiters = l->waiting;
-    blame(l, u[2]);
-    break;
-  }
-  case TT_EV_lock_acquired: {
-    tt_vlock *l = get_lock(m, p->pid, u[0]);
-    if (l == NULL)
-      goto oom;
-    if (l->waiting > 0)
-      l->waiting--;
-    l->wait_total += u[2];
-    if (u[2] > l->wait_max)
-      l->wait_max = u[2];
-    break;
-  }
-  case TT_EV_lock_released: {
-    tt_vlock *l = get_lock(m, p->pid, u[0]);
-    if (l == NULL)
-      goto oom;
-    l->releases++;
-    l->hold_total += u[2];
-    if (u[2] > l->hold_max)
-      l->hold_max = u[2];
-    break;
-  }
-  case TT_EV_loop_poll_begin:
-  case TT_EV_loop_poll_end: {
-    loop_lane *l = get_loop(m, p->pid, ev->tid);
-    if (l == NULL)
-      goto oom;
-    loop_set(m, p, l, ev->type == TT_EV_loop_poll_begin ? TT_VS_POLL : TT_VS_RUNNING, ev->ts);
-    break;
-  }
-  case TT_EV_object_name:
-    if (set_name(m, p->pid, u[0], (unsigned)u[1], ev->s[2]) < 0)
-      goto oom;
-    break;
-  case TT_EV_lost:
-    p->lost += u[0];
-    p->lost_records++;
-    lose(m, p, pp->prev_ts);
-    break;
-  default:
-    break;
-  }
-  switch (ev->type) {
-  case TT_EV_mark:
-  case TT_EV_region_begin:
-  case TT_EV_region_end:
-  case TT_EV_slow_step:
-  case TT_EV_lock_contended:
-  case TT_EV_lost:
-    if (m->hooks.instant != NULL)
-      m->hooks.instant(m->hooks.arg, m, ev);
-    break;
-  }
-  pp->prev_ts = ev->ts;
+  note_time(m, p, ev->ts);
+  /* Types the schema does not know (a newer producer) are counted only. */
+  handler h = ev->type < TT_EV_MAX ? handlers[ev->type] : NULL;
+  if (h != NULL && h(m, p, ev) < 0)
+    goto oom;
+  if (m->hooks.instant != NULL && passed_on(ev->type))
+    m->hooks.instant(m->hooks.arg, m, ev);
+  ((proc_priv *)p->latency)->prev_ts = ev->ts;
   return 0;
 oom:
   m->err = m->over_limit ? -E2BIG : -ENOMEM;
   return m->err;
+}
+
+int tt_model_add(tt_model *m, const tt_trace_event *ev, char *err, size_t errlen) {
+  int r = model_add(m, ev);
+  if (r == -E2BIG && err != NULL && errlen > 0)
+    snprintf(err, errlen, "more than %llu %s", (unsigned long long)m->max_tasks, m->over_limit);
+  return r;
 }
 
 void tt_model_finish(tt_model *m) {

@@ -73,8 +73,10 @@ static void on_interval(void *arg, const tt_model *m, const tt_interval *iv) {
   put_us(p, "ts", iv->begin);
   put_us(p, "dur", iv->end + p->base - iv->begin);
   if (iv->state == TT_VS_BLOCKED) {
-    fprintf(o, ",\"cat\":\"blocked\",\"name\":\"%s\",\"args\":{\"on\":\"", tt_state_name(iv->why));
-    if (iv->object != 0 || iv->why == TT_STATE_join)
+    /* Name and colour from the schema's list of reasons (TT_STATES). */
+    fprintf(o, ",\"cat\":\"blocked\",\"name\":\"%s\",\"cname\":\"%s\",\"args\":{\"on\":\"",
+            tt_state_name(iv->why), tt_state_cname(iv->why));
+    if (iv->object != 0 || tt_state_on(iv->why) == TT_KIND_task)
       put_object(o, m, iv->pid, iv->object);
     fputs("\"}}", o);
   } else {
@@ -141,14 +143,15 @@ static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
   }
 }
 
-tt_perfetto *tt_perfetto_begin(FILE *out) {
+int tt_perfetto_begin(FILE *out, tt_perfetto **pp) {
   tt_perfetto *p = calloc(1, sizeof *p);
   if (p == NULL)
-    return NULL;
+    return -ENOMEM;
   p->out = out;
   p->first = 1;
   fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
-  return p;
+  *pp = p;
+  return 0;
 }
 
 void tt_perfetto_hooks(tt_perfetto *p, tt_model_hooks *hooks) {

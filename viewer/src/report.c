@@ -120,7 +120,8 @@ static void slow_row(FILE *out, const tt_model *m, const tt_vslow *s) {
 #define SUMMARY_LOCKS 5
 #define SUMMARY_SLOW 5
 
-int tt_render_summary(const tt_model *m, FILE *out) {
+/* The first lines: what the trace holds, and a hint when it holds nothing. */
+static void summary_totals(const tt_model *m, FILE *out) {
   char b1[32];
   uint64_t span = tt_model_last_ts(m) - tt_model_first_ts(m);
   fprintf(out, "trace: %llu events, %zu process%s, %zu tasks, %zu locks, span %s\n",
@@ -131,82 +132,89 @@ int tt_render_summary(const tt_model *m, FILE *out) {
     fputs("(no tasktrace events: was the program run under `tasktrace record`, or for LTTng\n"
           " with `lttng enable-event -u 'tasktrace:*'` (scripts/lttng-record.sh)?)\n",
           out);
-  size_t nt = tt_model_ntasks(m);
-  size_t *ix = malloc((nt ? nt : 1) * sizeof *ix);
-  if (ix == NULL)
-    return -ENOMEM;
-  for (size_t pi = 0; pi < tt_model_nprocs(m); pi++) {
-    const tt_vproc *p = tt_model_proc(m, pi);
-    fprintf(out, "\nprocess %u: %llu tasks (%llu unfinished at the end), %llu events, span %s\n",
-            p->pid, (unsigned long long)p->ntasks, (unsigned long long)p->nlive,
-            (unsigned long long)p->events,
-            tt_fmt_duration(p->last_ts - p->first_ts, b1, sizeof b1));
-    if (p->loop_span_ns > 0) {
-      fprintf(out, "  loop: busy %.1f%% (", 100.0 * (double)(p->loop_span_ns - p->poll_ns) /
-                                                 (double)p->loop_span_ns);
-      tt__put_dur(out, p->poll_ns, 0);
-      fputs(" idle in poll of ", out);
-      tt__put_dur(out, p->loop_span_ns, 0);
-      fputs(")\n", out);
-    }
-    fprintf(out, "  scheduling latency (runnable to running): ");
-    if (tt_model_latency_count(m, pi) == 0)
-      fputs("no samples\n", out);
-    else {
-      fputs("p50 ", out);
-      tt__put_dur(out, tt_model_latency(m, pi, 0.5), 0);
-      fputs("  p99 ", out);
-      tt__put_dur(out, tt_model_latency(m, pi, 0.99), 0);
-      fputs("  max ", out);
-      tt__put_dur(out, tt_model_latency(m, pi, 1.0), 0);
-      fprintf(out, "  (%llu samples)\n", (unsigned long long)tt_model_latency_count(m, pi));
-    }
-    if (p->lost > 0)
-      fprintf(out, "  LOST EVENTS: %llu (in %llu gaps, shown as '?' in the timeline)\n",
-              (unsigned long long)p->lost, (unsigned long long)p->lost_records);
-    else
-      fputs("  lost events: 0\n", out);
+}
 
-    size_t n = 0;
-    for (size_t i = 0; i < nt; i++)
-      if (tt_model_task(m, i)->pid == p->pid)
-        ix[n++] = i;
-    sort_model = m;
-    qsort(ix, n, sizeof *ix, by_busy);
-    fprintf(out, "  %6s %-20s %10s %10s %10s %8s %10s %-9s %s\n", "ID", "TASK", "BUSY",
-            "RUNNABLE", "BLOCKED", "SWITCHES", "LONGEST", "RESULT", "SPAWNED AT");
-    size_t shown = n < SUMMARY_TASKS ? n : SUMMARY_TASKS;
-    for (size_t k = 0; k < shown; k++) {
-      const tt_vtask *t = tt_model_task(m, ix[k]);
-      fprintf(out, "  %6llu ", (unsigned long long)t->id);
-      tt__put_name(out, t->name, 20, 20);
-      fputc(' ', out);
-      put_dur_cols(out, 3, (const uint64_t[]){t->busy, t->runnable, t->blocked});
-      fprintf(out, " %8llu ", (unsigned long long)t->switches);
-      tt__put_dur(out, t->longest_step, 10);
-      fputc(' ', out);
-      /* A failed task shows its errno's name (ETIMEDOUT), short and exact. */
-      const char *en = t->exited && t->status == TT_EXIT_ERROR && t->result < 0 &&
-                               t->result > -4096
-                           ? strerrorname_np((int)-t->result)
-                           : NULL;
-      fprintf(out, "%-9s", en ? en : status_name(t));
-      fputc(' ', out);
-      tt__put_name(out, t->site ? t->site : "-", 0, 0);
-      if (t->gap > 0) {
-        fputs("  (lost: ", out);
-        tt__put_dur(out, t->gap, 0);
-        fputc(')', out);
-      }
-      fputc('\n', out);
-    }
-    if (shown < n)
-      fprintf(out, "  ... %zu more tasks (busiest shown first)\n", n - shown);
-    if (p->slow_steps > 0)
-      fprintf(out, "  slow steps: %llu\n", (unsigned long long)p->slow_steps);
+/* A process's heading: its totals, loop utilisation, scheduling latency
+ * and lost events. */
+static void proc_heading(const tt_model *m, size_t pi, FILE *out) {
+  char b1[32];
+  const tt_vproc *p = tt_model_proc(m, pi);
+  fprintf(out, "\nprocess %u: %llu tasks (%llu unfinished at the end), %llu events, span %s\n",
+          p->pid, (unsigned long long)p->ntasks, (unsigned long long)p->nlive,
+          (unsigned long long)p->events,
+          tt_fmt_duration(p->last_ts - p->first_ts, b1, sizeof b1));
+  if (p->loop_span_ns > 0) {
+    fprintf(out, "  loop: busy %.1f%% (", 100.0 * (double)(p->loop_span_ns - p->poll_ns) /
+                                               (double)p->loop_span_ns);
+    tt__put_dur(out, p->poll_ns, 0);
+    fputs(" idle in poll of ", out);
+    tt__put_dur(out, p->loop_span_ns, 0);
+    fputs(")\n", out);
   }
-  free(ix);
+  fprintf(out, "  scheduling latency (runnable to running): ");
+  if (tt_model_latency_count(m, pi) == 0)
+    fputs("no samples\n", out);
+  else {
+    fputs("p50 ", out);
+    tt__put_dur(out, tt_model_latency(m, pi, 0.5), 0);
+    fputs("  p99 ", out);
+    tt__put_dur(out, tt_model_latency(m, pi, 0.99), 0);
+    fputs("  max ", out);
+    tt__put_dur(out, tt_model_latency(m, pi, 1.0), 0);
+    fprintf(out, "  (%llu samples)\n", (unsigned long long)tt_model_latency_count(m, pi));
+  }
+  if (p->lost > 0)
+    fprintf(out, "  LOST EVENTS: %llu (in %llu gaps, shown as '?' in the timeline)\n",
+            (unsigned long long)p->lost, (unsigned long long)p->lost_records);
+  else
+    fputs("  lost events: 0\n", out);
+}
 
+static void task_row(FILE *out, const tt_vtask *t) {
+  fprintf(out, "  %6llu ", (unsigned long long)t->id);
+  tt__put_name(out, t->name, 20, 20);
+  fputc(' ', out);
+  put_dur_cols(out, 3, (const uint64_t[]){t->busy, t->runnable, t->blocked});
+  fprintf(out, " %8llu ", (unsigned long long)t->switches);
+  tt__put_dur(out, t->longest_step, 10);
+  fputc(' ', out);
+  /* A failed task shows its errno's name (ETIMEDOUT), short and exact. */
+  const char *en = t->exited && t->status == TT_EXIT_ERROR && t->result < 0 && t->result > -4096
+                       ? strerrorname_np((int)-t->result)
+                       : NULL;
+  fprintf(out, "%-9s", en ? en : status_name(t));
+  fputc(' ', out);
+  tt__put_name(out, t->site ? t->site : "-", 0, 0);
+  if (t->gap > 0) {
+    fputs("  (lost: ", out);
+    tt__put_dur(out, t->gap, 0);
+    fputc(')', out);
+  }
+  fputc('\n', out);
+}
+
+/* The tasks of process p, busiest first (the first SUMMARY_TASKS); ix has
+ * room for every task of the model. */
+static void proc_tasks(const tt_model *m, const tt_vproc *p, size_t *ix, FILE *out) {
+  size_t n = 0, nt = tt_model_ntasks(m);
+  for (size_t i = 0; i < nt; i++)
+    if (tt_model_task(m, i)->pid == p->pid)
+      ix[n++] = i;
+  sort_model = m;
+  qsort(ix, n, sizeof *ix, by_busy);
+  fprintf(out, "  %6s %-20s %10s %10s %10s %8s %10s %-9s %s\n", "ID", "TASK", "BUSY",
+          "RUNNABLE", "BLOCKED", "SWITCHES", "LONGEST", "RESULT", "SPAWNED AT");
+  size_t shown = n < SUMMARY_TASKS ? n : SUMMARY_TASKS;
+  for (size_t k = 0; k < shown; k++)
+    task_row(out, tt_model_task(m, ix[k]));
+  if (shown < n)
+    fprintf(out, "  ... %zu more tasks (busiest shown first)\n", n - shown);
+  if (p->slow_steps > 0)
+    fprintf(out, "  slow steps: %llu\n", (unsigned long long)p->slow_steps);
+}
+
+/* The most contended locks (the first SUMMARY_LOCKS by wait). */
+static int summary_locks(const tt_model *m, FILE *out) {
   size_t nl = tt_model_nlocks(m);
   size_t *lx = sorted_locks(m);
   if (lx == NULL)
@@ -224,7 +232,11 @@ int tt_render_summary(const tt_model *m, FILE *out) {
     fputc('\n', out);
   }
   free(lx);
+  return 0;
+}
 
+/* The slowest steps (the first SUMMARY_SLOW). */
+static void summary_slow(const tt_model *m, FILE *out) {
   uint64_t nslow = 0;
   for (size_t pi = 0; pi < tt_model_nprocs(m); pi++)
     nslow += tt_model_proc(m, pi)->slow_steps;
@@ -237,6 +249,22 @@ int tt_render_summary(const tt_model *m, FILE *out) {
   } else {
     fputc('\n', out);
   }
+}
+
+int tt_render_summary(const tt_model *m, FILE *out) {
+  summary_totals(m, out);
+  size_t nt = tt_model_ntasks(m);
+  size_t *ix = malloc((nt ? nt : 1) * sizeof *ix);
+  if (ix == NULL)
+    return -ENOMEM;
+  for (size_t pi = 0; pi < tt_model_nprocs(m); pi++) {
+    proc_heading(m, pi, out);
+    proc_tasks(m, tt_model_proc(m, pi), ix, out);
+  }
+  free(ix);
+  if (summary_locks(m, out) < 0)
+    return -ENOMEM;
+  summary_slow(m, out);
   return ferror(out) ? -EIO : 0;
 }
 

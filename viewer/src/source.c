@@ -26,8 +26,10 @@ int tt__errf(char *err, size_t errlen, int code, const char *fmt, ...) {
   return code;
 }
 
-int tt_source_next(tt_source *src, tt_trace_event *ev) { return src->ops->next(src, ev); }
-const char *tt_source_error(const tt_source *src) { return src->error; }
+int tt_source_next(tt_source *src, tt_trace_event *ev, char *err, size_t errlen) {
+  int r = src->ops->next(src, ev);
+  return r < 0 ? tt__errf(err, errlen, r, "%s", src->error) : r;
+}
 const char *tt_source_note(const tt_source *src) {
   return src->ops->note ? src->ops->note(src) : NULL;
 }
@@ -132,32 +134,18 @@ typedef struct {
 static int before(const merge_input *a, const merge_input *b) {
   return a->ev.ts < b->ev.ts || (a->ev.ts == b->ev.ts && a->order < b->order);
 }
-
-static void sift_down(merge_source *m, size_t i) {
-  for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, s = i;
-    if (l < m->live && before(&m->in[l], &m->in[s]))
-      s = l;
-    if (r < m->live && before(&m->in[r], &m->in[s]))
-      s = r;
-    if (s == i)
-      return;
-    merge_input t = m->in[i];
-    m->in[i] = m->in[s];
-    m->in[s] = t;
-    i = s;
-  }
-}
+#define BEFORE(ctx, a, b) ((void)(ctx), before(a, b))
+TT_HEAP_DEFINE(inputs, merge_input, void *, BEFORE, TT_HEAP_UNTRACKED)
 
 /* Refill slot 0 from its source; drop it at its end. */
 static int refill_top(merge_source *m) {
-  int r = tt_source_next(m->in[0].src, &m->in[0].ev);
+  int r = tt_source_next(m->in[0].src, &m->in[0].ev, m->base.error, sizeof m->base.error);
   if (r < 0)
-    return tt__source_fail(&m->base, r, "%s", tt_source_error(m->in[0].src));
+    return r;
   if (r == 0)
-    m->in[0] = m->in[--m->live];
-  if (m->live > 0)
-    sift_down(m, 0);
+    inputs_remove(NULL, m->in, &m->live, 0);
+  else
+    inputs_down(NULL, m->in, m->live, 0);
   return 0;
 }
 
@@ -170,15 +158,14 @@ static int merge_next(tt_source *s, tt_trace_event *ev) {
     for (size_t i = 0; i < m->n; i++) {
       m->in[k].src = m->all[i];
       m->in[k].order = i;
-      r = tt_source_next(m->all[i], &m->in[k].ev);
+      r = tt_source_next(m->all[i], &m->in[k].ev, s->error, sizeof s->error);
       if (r < 0)
-        return tt__source_fail(s, r, "%s", tt_source_error(m->all[i]));
+        return r;
       if (r > 0)
         k++;
     }
     m->live = k;
-    for (size_t i = k / 2; i-- > 0;)
-      sift_down(m, i);
+    inputs_heapify(NULL, m->in, k);
   } else if (m->live > 0) {
     /* The event handed out last time came from slot 0: advance it now, so
      * that its strings stayed valid until the caller asked for more. */

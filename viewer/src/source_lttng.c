@@ -43,7 +43,7 @@ typedef struct {
   tt_source base;
   bt_graph *graph;
   char **dirs;
-  size_t ndirs;
+  size_t ndirs, cdirs;
   uint64_t bytes_total;
   /* events decoded from the last batch of messages, handed out in order */
   tt_trace_event *buf;
@@ -397,14 +397,11 @@ static int on_file(const char *path, const struct stat *st, int flag, struct FTW
   if (flag != FTW_F || strcmp(path + strlen(path) - 9 < path ? path : path + strlen(path) - 9,
                               "/metadata") != 0)
     return 0;
-  char **n = realloc(walking->dirs, (walking->ndirs + 1) * sizeof *n);
-  if (n == NULL || (n[walking->ndirs] = strndup(path, strlen(path) - 9)) == NULL) {
-    if (n != NULL)
-      walking->dirs = n;
-    walk_err = -ENOMEM;
+  int r = tt_grow(&walking->dirs, &walking->cdirs, walking->ndirs + 1, sizeof *walking->dirs, 8);
+  if (r < 0 || (walking->dirs[walking->ndirs] = strndup(path, strlen(path) - 9)) == NULL) {
+    walk_err = r < 0 ? r : -ENOMEM;
     return 1;
   }
-  walking->dirs = n;
   walking->ndirs++;
   return 0;
 }

@@ -4,9 +4,9 @@
  * when it fills, so a thread's events can come after later ones of
  * another. Events are read REORDER_MAX ahead into one FIFO per thread and
  * the earliest head comes out first: one time order, with memory bounded
- * by the window (about 23 MiB). A buffer handed over later than that comes
- * out of order; the model tolerates it (each task lives on one thread, and
- * a thread's own order is exact). */
+ * by the window (REORDER_MAX events of 88 bytes: about 46 MiB). A buffer
+ * handed over later than that comes out of order; the model tolerates it
+ * (each task lives on one thread, and a thread's own order is exact). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +14,19 @@
 
 #include "grow.h"
 #include "source.h"
+#include "tasktrace/wire.h"
 #include "vmap.h"
 
-/* A producer has at most 16 buffers of 32 KiB in flight (tracer/src/
- * stream.c), some 170k events at ~3 bytes each: the window covers them. */
-#define REORDER_MAX (1u << 18) /* events */
+/* A producer has at most TT__STREAM_NBUF buffers of TT__STREAM_BUF bytes in
+ * flight (64 of 32 KiB: tracer/emit/src/stream.c takes both from wire.h).
+ * Its events encode to about 6 bytes each (the switch and lock_counter
+ * benches, recorded: 6.3 and 6.0 bytes in the stream); at 4 bytes an event
+ * the window still holds every event of a full pool, 2^19 events. */
+#define REORDER_MAX (TT__STREAM_NBUF * (TT__STREAM_BUF / 4)) /* events */
 
 typedef struct fifo {
   uint32_t tid;
-  tt_trace_event *ev; /* ring */
-  size_t cap, head, len;
+  tt_ring ev; /* of tt_trace_event */
 } fifo;
 
 typedef struct {
@@ -33,6 +36,7 @@ typedef struct {
   uint64_t size;
   uint64_t events;
   fifo *q, *last; /* last: the queue of the previous event read (a cache) */
+  size_t cq;
   tt__vmap qmap;  /* tid -> index in q */
   uint32_t *heap; /* indices of the non-empty FIFOs, by head time */
   size_t nheap, cheap;
@@ -45,71 +49,26 @@ static fifo *queue_of(ttrace_source *s, uint32_t tid) {
   uint32_t i = tt__vmap_get(&s->qmap, 0, tid);
   if (i != UINT32_MAX)
     return &s->q[i];
-  fifo *q = realloc(s->q, (s->nq + 1) * sizeof *q);
-  if (q == NULL)
+  if (s->nq == UINT32_MAX - 1 || tt__grow(&s->q, &s->cq, s->nq + 1, sizeof *s->q, 16) < 0)
     return NULL;
-  s->last = NULL; /* the array moved */
-  s->q = q;
+  s->last = NULL; /* the array may have moved */
   if (tt__vmap_put(&s->qmap, 0, tid, (uint32_t)s->nq) < 0)
     return NULL;
-  memset(&q[s->nq], 0, sizeof q[0]);
-  q[s->nq].tid = tid;
-  return &q[s->nq++];
+  s->q[s->nq].tid = tid; /* the rest zeroed by tt__grow: an empty ring */
+  return &s->q[s->nq++];
 }
 
-static int fifo_push(fifo *q, const tt_trace_event *ev) {
-  if (q->len == q->cap) {
-    size_t cap = q->cap ? q->cap * 2 : 256;
-    tt_trace_event *n = malloc(cap * sizeof *n);
-    if (n == NULL)
-      return -ENOMEM;
-    for (size_t i = 0; i < q->len; i++)
-      n[i] = q->ev[(q->head + i) & (q->cap - 1)];
-    free(q->ev);
-    q->ev = n;
-    q->cap = cap;
-    q->head = 0;
-  }
-  q->ev[(q->head + q->len++) & (q->cap - 1)] = *ev; /* cap: a power of two */
-  return 0;
+static inline tt_trace_event *fifo_head(const fifo *q) {
+  return tt_ring_at(&q->ev, 0, sizeof(tt_trace_event));
 }
 
 /* A min-heap of the non-empty FIFOs by the time of their head event: the
  * earliest head in O(log threads), however many threads a file names. */
-static uint64_t head_ts(const ttrace_source *s, uint32_t qi) {
-  const fifo *q = &s->q[qi];
-  return q->ev[q->head].ts;
+static inline bool head_earlier(const ttrace_source *s, const uint32_t *a, const uint32_t *b) {
+  return fifo_head(&s->q[*a])->ts < fifo_head(&s->q[*b])->ts;
 }
-
-static void heap_down(ttrace_source *s, size_t i) {
-  for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < s->nheap && head_ts(s, s->heap[l]) < head_ts(s, s->heap[m]))
-      m = l;
-    if (r < s->nheap && head_ts(s, s->heap[r]) < head_ts(s, s->heap[m]))
-      m = r;
-    if (m == i)
-      return;
-    uint32_t t = s->heap[i];
-    s->heap[i] = s->heap[m];
-    s->heap[m] = t;
-    i = m;
-  }
-}
-
-static int heap_push(ttrace_source *s, uint32_t qi) {
-  if (tt__grow(&s->heap, &s->cheap, s->nheap + 1, sizeof *s->heap, 16) < 0)
-    return -ENOMEM;
-  size_t i = s->nheap++;
-  s->heap[i] = qi;
-  while (i > 0 && head_ts(s, s->heap[(i - 1) / 2]) > head_ts(s, s->heap[i])) {
-    uint32_t t = s->heap[i];
-    s->heap[i] = s->heap[(i - 1) / 2];
-    s->heap[(i - 1) / 2] = t;
-    i = (i - 1) / 2;
-  }
-  return 0;
-}
+#define HEAD_EARLIER(s, a, b) head_earlier(s, a, b)
+TT_HEAP_DEFINE(heads, uint32_t, const ttrace_source *, HEAD_EARLIER, TT_HEAP_UNTRACKED)
 
 static int read_one(ttrace_source *s, tt_trace_event *ev) {
   int r = tt_reader_next(s->r, ev);
@@ -141,8 +100,11 @@ static int ttrace_next(tt_source *src, tt_trace_event *ev) {
       break;
     }
     fifo *q = s->last != NULL && s->last->tid == e.tid ? s->last : queue_of(s, e.tid);
-    if (q == NULL || fifo_push(q, &e) < 0 ||
-        (q->len == 1 && heap_push(s, (uint32_t)(q - s->q)) < 0))
+    tt_trace_event *slot = q ? tt_ring_push(&q->ev, sizeof e) : NULL;
+    if (slot != NULL)
+      *slot = e;
+    if (slot == NULL ||
+        (q->ev.len == 1 && heads_push(s, &s->heap, &s->nheap, &s->cheap, (uint32_t)(q - s->q)) < 0))
       return tt__source_fail(src, -ENOMEM, "%s: out of memory", s->path);
     s->last = q;
     s->buffered++;
@@ -150,13 +112,12 @@ static int ttrace_next(tt_source *src, tt_trace_event *ev) {
   if (s->nheap == 0)
     return s->err;
   fifo *best = &s->q[s->heap[0]];
-  *ev = best->ev[best->head];
-  best->head = (best->head + 1) & (best->cap - 1);
-  best->len--;
-  if (best->len == 0)
-    s->heap[0] = s->heap[--s->nheap];
-  if (s->nheap > 0)
-    heap_down(s, 0);
+  *ev = *fifo_head(best);
+  tt_ring_pop(&best->ev);
+  if (best->ev.len == 0)
+    heads_remove(s, s->heap, &s->nheap, 0);
+  else
+    heads_down(s, s->heap, s->nheap, 0);
   s->buffered--;
   s->events++;
   return 1;
@@ -186,7 +147,7 @@ static void ttrace_close(tt_source *src) {
   ttrace_source *s = (ttrace_source *)src;
   tt_reader_close(s->r);
   for (size_t i = 0; i < s->nq; i++)
-    free(s->q[i].ev);
+    tt_ring_free(&s->q[i].ev);
   free(s->q);
   tt__vmap_free(&s->qmap);
   free(s->heap);

@@ -1,20 +1,21 @@
 /* Private: a set of interned strings, for the strings many records share
  * (spawn sites in the model, LTTng field strings that must outlive their
- * messages): each distinct string is stored once and freed with the set. */
+ * messages): each distinct string is stored once and freed with the set.
+ * The base string map (tt_base.h) under the viewer's old name. */
 #ifndef TT_VIEWER_STRSET_H
 #define TT_VIEWER_STRSET_H
 
-#include <stddef.h>
+#include "tt_base.h"
 
 /* All zero is an empty set. */
-typedef struct tt__strset {
-  char **slots; /* open addressing, linear probing; NULL: empty */
-  size_t n, cap; /* cap is 0 or a power of two, kept at least 2 * n */
-} tt__strset;
+typedef tt_strmap tt__strset;
 
 /* The set's copy of str (made on first sight), or NULL when out of memory. */
-char *tt__strset_intern(tt__strset *s, const char *str);
+static inline char *tt__strset_intern(tt__strset *s, const char *str) {
+  const char *copy;
+  return tt_strmap_intern(s, str, &copy) < 0 ? NULL : (char *)copy;
+}
 /* Free every string and the set's memory; s is empty again. */
-void tt__strset_free(tt__strset *s);
+static inline void tt__strset_free(tt__strset *s) { tt_strmap_free(s); }
 
 #endif

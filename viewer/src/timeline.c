@@ -39,16 +39,20 @@ struct tt_timeline {
   int err;
 };
 
-tt_timeline *tt_timeline_new(const tt_timeline_opts *opts) {
-  if (opts->to <= opts->from || opts->width == 0)
-    return NULL;
+int tt_timeline_new(const tt_timeline_opts *opts, tt_timeline **out, char *err, size_t errlen) {
+  if (opts->to <= opts->from || opts->width == 0) {
+    if (err != NULL && errlen > 0)
+      snprintf(err, errlen, "%s", opts->width == 0 ? "no columns" : "an empty time range");
+    return -EINVAL;
+  }
   tt_timeline *tl = calloc(1, sizeof *tl);
   if (tl == NULL)
-    return NULL;
+    return -ENOMEM;
   tl->o = *opts;
   tt__vmap_init(&tl->map);
   tt__vmap_init(&tl->hidden_map);
-  return tl;
+  *out = tl;
+  return 0;
 }
 
 void tt_timeline_free(tt_timeline *tl) {
@@ -141,18 +145,34 @@ void tt_timeline_hooks(tt_timeline *tl, tt_model_hooks *hooks) {
   hooks->interval = on_interval;
 }
 
+/* A blocked slice's letter: the schema's (TT_STATES), '.' for a reason
+ * that has none. */
 static char why_char(unsigned why) {
-  switch (why) {
-  case TT_STATE_sleep: return 'z';
-  case TT_STATE_lock: return 'L';
-  case TT_STATE_event: return 'e';
-  case TT_STATE_queue_put:
-  case TT_STATE_queue_get: return 'q';
-  case TT_STATE_sem: return 's';
-  case TT_STATE_cond: return 'c';
-  case TT_STATE_join: return 'j';
-  case TT_STATE_io: return 'i';
-  default: return '.';
+  char c = tt_state_letter(why);
+  return c ? c : '.';
+}
+
+void tt_timeline_legend(FILE *out, const char *sep, unsigned wrap, int indent) {
+  unsigned col = (unsigned)indent;
+  int first = 1;
+  for (unsigned s = 0; s < TT_STATE_MAX; s++) {
+    char letter = tt_state_letter(s), name[32];
+    if (letter == 0)
+      continue;
+    snprintf(name, sizeof name, "%s", tt_state_name(s));
+    for (char *q = name; *q; q++)
+      *q = *q == '_' ? ' ' : *q;
+    unsigned len = (unsigned)(strlen(name) + 2 + (first ? 0 : strlen(sep)));
+    if (!first && wrap && col + len > wrap) {
+      fprintf(out, "%s\n%*s", sep[0] == ',' ? "," : "", indent, "");
+      col = (unsigned)indent;
+      len -= (unsigned)strlen(sep);
+    } else if (!first) {
+      fputs(sep, out);
+    }
+    fprintf(out, "%c %s", letter, name);
+    col += len;
+    first = 0;
   }
 }
 
@@ -199,19 +219,9 @@ static int selected(const tt_timeline *tl, const tt_model *m, const lane *l) {
   return strcmp(tl->o.task, id) == 0 || (t != NULL && strcmp(tl->o.task, t->name) == 0);
 }
 
-int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
-  if (tl->err)
-    return tl->err;
-  char b1[32], b2[32], b3[32];
-  uint64_t t0 = tt_model_first_ts(m);
-  if (!tl->based) { /* nothing in the window */
-    tl->based = 1;
-    tl->o.from += t0;
-    tl->o.to += t0;
-  }
-  const unsigned w = tl->o.width;
-  /* Tasks in the order the model first saw them (spawn order), not the
-   * order their first interval happened to close. */
+/* Tasks in the order the model first saw them (spawn order), not the
+ * order their first interval happened to close; loops first. */
+static void order_lanes(tt_timeline *tl, const tt_model *m) {
   for (size_t i = 0; i < tl->nlanes; i++) {
     lane *l = &tl->lanes[i];
     const tt_vtask *t = l->tid ? NULL : tt_model_find_task(m, l->pid, l->task);
@@ -220,8 +230,13 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
   }
   if (tl->nlanes > 1)
     qsort(tl->lanes, tl->nlanes, sizeof *tl->lanes, lane_cmp);
-  /* The axis: where the window starts, its middle and its end, relative to
-   * the start of the trace. */
+}
+
+/* The axis: where the window starts, its middle and its end, relative to
+ * the start of the trace. */
+static void put_axis(const tt_timeline *tl, uint64_t t0, FILE *out) {
+  char b1[32], b2[32], b3[32];
+  const unsigned w = tl->o.width;
   tt_fmt_duration(tl->o.from - t0, b1, sizeof b1);
   tt_fmt_duration((tl->o.from + tl->o.to) / 2 - t0, b2, sizeof b2);
   tt_fmt_duration(tl->o.to - t0, b3, sizeof b3);
@@ -237,7 +252,46 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
   for (unsigned c = 0; c < w; c++)
     fputc(c == 0 || c == w - 1 || c == w / 2 ? '|' : '-', out);
   fputs("+\n", out);
+}
 
+/* One lane: its label, then a character per column. */
+static void put_lane(const tt_timeline *tl, const tt_model *m, const lane *l, FILE *out) {
+  if (l->tid != 0) {
+    char name[32];
+    snprintf(name, sizeof name, "loop (tid %u)", l->tid);
+    tt__put_name(out, name, LABEL, LABEL);
+  } else {
+    const tt_vtask *t = tt_model_find_task(m, l->pid, l->task);
+    tt__put_name(out, t ? t->name : "?", LABEL, LABEL);
+  }
+  fputc('|', out);
+  const char *cur = NULL;
+  for (unsigned c = 0; c < tl->o.width; c++) {
+    const char *col;
+    char ch = cell_char(&l->cells[c], l->tid != 0, &col);
+    if (tl->o.color && col != cur) {
+      fprintf(out, "\033[0%s%sm", col ? ";" : "", col ? col : "");
+      cur = col;
+    }
+    fputc(ch, out);
+  }
+  if (tl->o.color && cur != NULL)
+    fputs("\033[0m", out);
+  fputs("|\n", out);
+}
+
+int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
+  if (tl->err)
+    return tl->err;
+  char b1[32];
+  uint64_t t0 = tt_model_first_ts(m);
+  if (!tl->based) { /* nothing in the window */
+    tl->based = 1;
+    tl->o.from += t0;
+    tl->o.to += t0;
+  }
+  order_lanes(tl, m);
+  put_axis(tl, t0, out);
   uint32_t last_pid = 0;
   size_t shown = 0;
   for (size_t i = 0; i < tl->nlanes; i++) {
@@ -248,36 +302,16 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
       fprintf(out, "process %u\n", l->pid);
     last_pid = l->pid;
     shown++;
-    if (l->tid != 0) {
-      char name[32];
-      snprintf(name, sizeof name, "loop (tid %u)", l->tid);
-      tt__put_name(out, name, LABEL, LABEL);
-    } else {
-      const tt_vtask *t = tt_model_find_task(m, l->pid, l->task);
-      tt__put_name(out, t ? t->name : "?", LABEL, LABEL);
-    }
-    fputc('|', out);
-    const char *cur = NULL;
-    for (unsigned c = 0; c < w; c++) {
-      const char *col;
-      char ch = cell_char(&l->cells[c], l->tid != 0, &col);
-      if (tl->o.color && col != cur) {
-        fprintf(out, "\033[0%s%sm", col ? ";" : "", col ? col : "");
-        cur = col;
-      }
-      fputc(ch, out);
-    }
-    if (tl->o.color && cur != NULL)
-      fputs("\033[0m", out);
-    fputs("|\n", out);
+    put_lane(tl, m, l, out);
   }
   if (shown == 0)
     fprintf(out, "%*s(no task %s in this window)\n", LABEL + 1, "",
             tl->o.task ? "of that name or id was seen" : "was active");
   if (tl->hidden > 0)
     fprintf(out, "... %zu more lanes not drawn (choose one with --task)\n", tl->hidden);
-  fprintf(out, "%*s%s per column.  # running  - runnable  blocked: L lock  z sleep  e event"
-               "  q queue  s sem  c cond  j join  i io  . other  ? events lost  _ loop idle\n",
-          LABEL + 1, "", tt_fmt_duration((tl->o.to - tl->o.from) / w, b1, sizeof b1));
+  fprintf(out, "%*s%s per column.  # running  - runnable  blocked: ", LABEL + 1, "",
+          tt_fmt_duration((tl->o.to - tl->o.from) / tl->o.width, b1, sizeof b1));
+  tt_timeline_legend(out, "  ", 0, 0);
+  fputs("  . other  ? events lost  _ loop idle\n", out);
   return ferror(out) ? -EIO : 0;
 }

@@ -1,75 +1,34 @@
-/* (pid, id) -> index: linear probing, load factor at most 1/2. */
-#include <errno.h>
+/* (pid, id) -> index (vmap.h): a base map of ids per process. */
 #include <stdlib.h>
 
 #include "vmap.h"
 
-static inline uint32_t hash(uint32_t pid, uint64_t id) {
-  uint64_t h = (id ^ ((uint64_t)pid << 32)) * 0x9e3779b97f4a7c15ull;
-  return (uint32_t)(h >> 32);
-}
-
-void tt__vmap_init(tt__vmap *m) {
-  m->slots = NULL;
-  m->cap = m->len = 0;
-}
+void tt__vmap_init(tt__vmap *m) { *m = (tt__vmap){0}; }
 
 void tt__vmap_free(tt__vmap *m) {
-  free(m->slots);
+  for (size_t i = 0; i < m->nids; i++)
+    tt_map_free(&m->ids[i]);
+  free(m->ids);
+  tt_map_free(&m->pids);
   tt__vmap_init(m);
 }
 
 uint32_t tt__vmap_get(const tt__vmap *m, uint32_t pid, uint64_t id) {
-  if (m->cap == 0)
+  uint64_t i, v;
+  if (!tt_map_get(&m->pids, pid, &i) || !tt_map_get(&m->ids[i], id, &v))
     return UINT32_MAX;
-  uint32_t mask = m->cap - 1;
-  for (uint32_t i = hash(pid, id) & mask;; i = (i + 1) & mask) {
-    const tt__vmap_slot *s = &m->slots[i];
-    if (s->val == UINT32_MAX)
-      return UINT32_MAX;
-    if (s->id == id && s->pid == pid)
-      return s->val;
-  }
-}
-
-static void insert(tt__vmap_slot *slots, uint32_t cap, uint32_t pid, uint64_t id, uint32_t val,
-                   uint32_t *len) {
-  uint32_t mask = cap - 1;
-  for (uint32_t i = hash(pid, id) & mask;; i = (i + 1) & mask) {
-    tt__vmap_slot *s = &slots[i];
-    if (s->val == UINT32_MAX) {
-      s->id = id;
-      s->pid = pid;
-      s->val = val;
-      (*len)++;
-      return;
-    }
-    if (s->id == id && s->pid == pid) {
-      s->val = val;
-      return;
-    }
-  }
+  return (uint32_t)v;
 }
 
 int tt__vmap_put(tt__vmap *m, uint32_t pid, uint64_t id, uint32_t val) {
-  if ((m->len + 1) * 2 > m->cap) {
-    uint32_t cap = m->cap ? m->cap * 2 : 64;
-    if (cap == 0)
-      return -ENOMEM;
-    tt__vmap_slot *slots = malloc((size_t)cap * sizeof *slots);
-    if (slots == NULL)
-      return -ENOMEM;
-    for (uint32_t i = 0; i < cap; i++)
-      slots[i].val = UINT32_MAX;
-    uint32_t len = 0;
-    for (uint32_t i = 0; i < m->cap; i++)
-      if (m->slots[i].val != UINT32_MAX)
-        insert(slots, cap, m->slots[i].pid, m->slots[i].id, m->slots[i].val, &len);
-    free(m->slots);
-    m->slots = slots;
-    m->cap = cap;
-    m->len = len;
+  uint64_t i;
+  int r;
+  if (!tt_map_get(&m->pids, pid, &i)) {
+    if ((r = tt_grow(&m->ids, &m->cap, m->nids + 1, sizeof *m->ids, 4)) < 0 ||
+        (r = tt_map_put(&m->pids, pid, m->nids, NULL)) < 0)
+      return r;
+    i = m->nids++; /* its map is all zero: empty */
   }
-  insert(m->slots, m->cap, pid, id, val, &m->len);
-  return 0;
+  r = tt_map_put(&m->ids[i], id, val, NULL);
+  return r < 0 ? r : 0;
 }

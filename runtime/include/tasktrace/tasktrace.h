@@ -92,21 +92,37 @@ TT_EXTERN int tt__spawn_o(tt_task **out, tt_fn fn, void *arg, const tt_spawn_opt
 /* Wait for t to finish and give the handle back; *result (may be NULL)
  * receives its result (-ECANCELED if it was cancelled). Returns 0,
  * -ETIMEDOUT / -ECANCELED (the handle stays the caller's), -EINVAL (not a
- * live handle, or already being joined), -EDEADLK (t is the caller). */
+ * live handle, or already being joined), -EDEADLK (t is the caller, or the
+ * wait would close a cycle of untimed waits: reported on stderr).
+ * As awaiting a task in asyncio, a cancel of the caller while it waits is
+ * passed on: t is cancelled too (tt_join still returns -ECANCELED at once;
+ * join t again to wait for it to unwind). tt_wait does not pass it on. */
 TT_EXTERN int tt_join(tt_task *t, int *result, tt_deadline deadline);
 /* Give the handle back without waiting; the task runs on. */
 TT_EXTERN int tt_detach(tt_task *t);
 /* Ask t to stop: its current or next blocking call returns -ECANCELED,
- * once, however often t is cancelled before it runs again. Returns 0, -EINVAL (bad handle), -EALREADY (t has finished). */
+ * once, however often t is cancelled before it runs again. A cancel never
+ * delivered (t cancelled itself, or was cancelled after its last blocking
+ * call) still ends it cancelled: its result is -ECANCELED whatever its
+ * function returned, as in asyncio. Returns 0, -EINVAL (bad handle),
+ * -EALREADY (t has finished). */
 TT_EXTERN int tt_cancel(tt_task *t);
 /* Wait for all n tasks and give their handles back (asyncio.gather with
  * return_exceptions=True); results (may be NULL) receives each result.
  * Every handle given back is set to NULL in tasks[], so on -ETIMEDOUT or
  * -ECANCELED the non-NULL entries are the unfinished tasks, still the
- * caller's. */
+ * caller's. As asyncio.gather, a cancel of the caller while it waits
+ * cancels every task it still waits for. */
 TT_EXTERN int tt_gather(tt_task **tasks, size_t n, int *results, tt_deadline deadline);
+/* asyncio.wait: wait until every non-NULL task of tasks[] has finished,
+ * without taking results or handles (tt_join them after: it returns at
+ * once) and without ever cancelling them: a cancel or timeout of the
+ * caller leaves them running. Returns 0, -ETIMEDOUT, -ECANCELED, -EINVAL
+ * (a bad handle, or one being joined), -EDEADLK (as tt_join). */
+TT_EXTERN int tt_wait(tt_task *const *tasks, size_t n, tt_deadline deadline);
 
-/* Let other ready tasks run; the caller runs again next loop iteration. */
+/* Let other ready tasks run; the caller runs again next loop iteration.
+ * Returns 0, -EPERM outside a task or -ECANCELED (never -ENOMEM). */
 TT_EXTERN int tt_yield(void);
 /* Sleep until deadline (TT_FOREVER: until cancelled). Returns 0 or -ECANCELED. */
 TT_EXTERN int tt_sleep_until(tt_deadline deadline);
@@ -143,10 +159,16 @@ typedef struct tt_lock {
   uint64_t holder_id;  /* the holder's task id: the record may be reused once it is joined */
   tt__list waiters;    /* tt__waiter, FIFO */
   int64_t acquired_at; /* when the holder got it (hold time) */
+  const char *acquired_site; /* debug mode: where the holder took it */
+  tt__list held_link;  /* debug mode: on the holder's list of held locks */
 } tt_lock;
 
 TT_EXTERN int tt_lock_init(tt_lock *l, const char *name);
-/* Returns 0, -ETIMEDOUT, -ECANCELED, -EDEADLK (caller holds it already). */
+/* Returns 0, -ETIMEDOUT, -ECANCELED, -EDEADLK: the caller holds it already,
+ * or (deadline TT_FOREVER) waiting would close a cycle of untimed waits,
+ * each task waiting for a lock another holds or for a task it joins; the
+ * cycle is printed on stderr, in every mode. Release what you hold and retry,
+ * or give up: nobody else can break the cycle. */
 TT_EXTERN int tt_lock_acquire(tt_lock *l, tt_deadline deadline);
 /* Returns 0, or -EPERM when the caller is not the holder. */
 TT_EXTERN int tt_lock_release(tt_lock *l);
@@ -162,8 +184,7 @@ typedef struct tt_event {
 } tt_event;
 
 TT_EXTERN int tt_event_init(tt_event *e, const char *name);
-/* set wakes every waiter (each returns 0, even if cleared before it runs).
- * set/clear called from another thread do nothing (reported in debug mode). */
+/* set wakes every waiter (each returns 0, even if cleared before it runs). */
 /* Both return 0, -EINVAL (NULL), -EPERM (not the loop's thread: use
  * tt_loop_call_threadsafe; the call is refused, not silently dropped). */
 TT_EXTERN int tt_event_set(tt_event *e); /* wakes every waiter */
@@ -209,7 +230,9 @@ typedef struct tt_sem {
 TT_EXTERN int tt_sem_init(tt_sem *s, long value, const char *name);
 TT_EXTERN int tt_bsem_init(tt_sem *s, long value, const char *name);
 TT_EXTERN int tt_sem_acquire(tt_sem *s, tt_deadline deadline);
-TT_EXTERN int tt_sem_release(tt_sem *s); /* -EOVERFLOW: bounded and full */
+/* -EOVERFLOW: bounded and full. Debug mode names a release of a bounded
+ * semaphore by a task that holds none of its permits, at the call. */
+TT_EXTERN int tt_sem_release(tt_sem *s);
 TT_EXTERN long tt_sem_value(const tt_sem *s); /* or -EPERM from another thread */
 TT_EXTERN int tt_sem_close(tt_sem *s);
 
@@ -312,6 +335,7 @@ TT_EXTERN extern __thread const char *tt__call_site __attribute__((tls_model("in
 #define tt_sleep_ms(...) TT__AT(tt_sleep_ms(__VA_ARGS__))
 #define tt_join(...) TT__AT(tt_join(__VA_ARGS__))
 #define tt_gather(...) TT__AT(tt_gather(__VA_ARGS__))
+#define tt_wait(...) TT__AT(tt_wait(__VA_ARGS__))
 #define tt_lock_acquire(...) TT__AT(tt_lock_acquire(__VA_ARGS__))
 #define tt_lock_release(...) TT__AT(tt_lock_release(__VA_ARGS__))
 #define tt_event_wait(...) TT__AT(tt_event_wait(__VA_ARGS__))
@@ -333,6 +357,27 @@ TT_EXTERN extern __thread const char *tt__call_site __attribute__((tls_model("in
 #define tt_getaddrinfo(...) TT__AT(tt_getaddrinfo(__VA_ARGS__))
 #define tt_run_in_thread(...) TT__AT(tt_run_in_thread(__VA_ARGS__))
 #define tt_loop_call_threadsafe(...) TT__AT(tt_loop_call_threadsafe(__VA_ARGS__))
+/* The non-blocking calls on objects, so that a wrong-thread report (and an
+ * over-released semaphore) says where. */
+#define tt_lock_close(...) TT__AT(tt_lock_close(__VA_ARGS__))
+#define tt_event_set(...) TT__AT(tt_event_set(__VA_ARGS__))
+#define tt_event_clear(...) TT__AT(tt_event_clear(__VA_ARGS__))
+#define tt_event_is_set(...) TT__AT(tt_event_is_set(__VA_ARGS__))
+#define tt_event_close(...) TT__AT(tt_event_close(__VA_ARGS__))
+#define tt_queue_put_nowait(...) TT__AT(tt_queue_put_nowait(__VA_ARGS__))
+#define tt_queue_get_nowait(...) TT__AT(tt_queue_get_nowait(__VA_ARGS__))
+#define tt_queue_task_done(...) TT__AT(tt_queue_task_done(__VA_ARGS__))
+#define tt_queue_size(...) TT__AT(tt_queue_size(__VA_ARGS__))
+#define tt_queue_close(...) TT__AT(tt_queue_close(__VA_ARGS__))
+#define tt_sem_release(...) TT__AT(tt_sem_release(__VA_ARGS__))
+#define tt_sem_value(...) TT__AT(tt_sem_value(__VA_ARGS__))
+#define tt_sem_close(...) TT__AT(tt_sem_close(__VA_ARGS__))
+#define tt_cond_notify(...) TT__AT(tt_cond_notify(__VA_ARGS__))
+#define tt_cond_notify_all(...) TT__AT(tt_cond_notify_all(__VA_ARGS__))
+#define tt_cond_close(...) TT__AT(tt_cond_close(__VA_ARGS__))
+#define tt_stream_close(...) TT__AT(tt_stream_close(__VA_ARGS__))
+#define tt_stream_fd(...) TT__AT(tt_stream_fd(__VA_ARGS__))
+#define tt_tcp_port(...) TT__AT(tt_tcp_port(__VA_ARGS__))
 #endif
 
 #ifdef __cplusplus

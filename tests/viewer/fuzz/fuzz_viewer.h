@@ -32,14 +32,18 @@ static void fuzz_view(tt_source *src) {
   if (null == NULL)
     null = fopen("/dev/null", "w");
   tt_timeline_opts o = {.from = 0, .to = 1000000, .width = 40};
-  tt_timeline *tl = tt_timeline_new(&o);
-  tt_perfetto *pf = tt_perfetto_begin(null);
-  tt_html *h = tt_html_begin(null, "fuzz");
+  tt_timeline *tl = NULL;
+  tt_perfetto *pf = NULL;
+  tt_html *h = NULL;
+  tt_timeline_new(&o, &tl, NULL, 0);
+  tt_perfetto_begin(null, &pf);
+  tt_html_begin(null, "fuzz", &h);
   tt_timeline_hooks(tl, &fuzz_hooks[0]);
   tt_perfetto_hooks(pf, &fuzz_hooks[1]);
   tt_html_hooks(h, &fuzz_hooks[2]);
   tt_model_hooks all = {NULL, fan_interval, fan_flow, fan_instant};
-  tt_model *m = tt_model_new(&all);
+  tt_model *m = NULL;
+  tt_model_new(&all, &m);
   char err[256];
   tt_model_load(m, src, "fuzz", err, sizeof err);
   tt_render_summary(m, null);

@@ -28,6 +28,21 @@ static const char *c_type(int kind) {
   }
 }
 
+/* The schema's enums as CTF enumerations (TT_STATES, TT_KINDS, TT_EXITS):
+ * babeltrace2 then prints prev_state = ( "lock" : container = 2 ), and
+ * readers that want the number get it (an enumeration field class is an
+ * integer one). */
+static void write_enums(FILE *f) {
+  for (unsigned e = 1; e < TT_ENUM_MAX; e++) {
+    fprintf(f, "LTTNG_UST_TRACEPOINT_ENUM(tasktrace, %s,\n  LTTNG_UST_TP_ENUM_VALUES(\n",
+            tt_enum_type_name(e));
+    for (unsigned v = 0; v < tt_enum_count(e); v++)
+      if (tt_enum_value_name(e, v) != NULL)
+        fprintf(f, "    lttng_ust_field_enum_value(\"%s\", %u)\n", tt_enum_value_name(e, v), v);
+    fprintf(f, "  )\n)\n\n");
+  }
+}
+
 static int write_event(FILE *f, const tt_ev_desc *d) {
   fprintf(f, "LTTNG_UST_TRACEPOINT_EVENT(tasktrace, %s,\n  LTTNG_UST_TP_ARGS(", d->name);
   for (int i = 0; i < d->nfields; i++)
@@ -38,6 +53,9 @@ static int write_event(FILE *f, const tt_ev_desc *d) {
       return -1;
     if (d->kind[i] == TT_FIELD_STR)
       fprintf(f, "    lttng_ust_field_string(%s, %s)\n", d->field[i], d->field[i]);
+    else if (d->etype[i] != TT_ENUM_NONE)
+      fprintf(f, "    lttng_ust_field_enum(tasktrace, %s, %s, %s, %s)\n",
+              tt_enum_type_name(d->etype[i]), c_type(d->kind[i]), d->field[i], d->field[i]);
     else
       fprintf(f, "    lttng_ust_field_integer(%s, %s, %s)\n", c_type(d->kind[i]), d->field[i],
               d->field[i]);
@@ -71,6 +89,7 @@ int main(int argc, char **argv) {
           "#define TASKTRACE_TP_H\n\n"
           "#include <stdint.h>\n"
           "#include <lttng/tracepoint.h>\n\n");
+  write_enums(f);
   for (unsigned t = 1; t < TT_EV_MAX; t++) {
     const tt_ev_desc *d = tt_ev_describe(t);
     if (d == NULL)

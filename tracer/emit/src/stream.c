@@ -35,8 +35,8 @@
 #include "tasktrace/wire.h"
 #include "sink.h"
 
-#define BUF_SIZE (32u << 10) /* a message: small enough that a kill loses little */
-#define NBUF 64              /* the pool: 2 MiB per process, ~60 ms of a busy loop */
+#define BUF_SIZE TT__STREAM_BUF /* a message: small enough that a kill loses little */
+#define NBUF TT__STREAM_NBUF    /* the pool: 2 MiB per process, ~60 ms of a busy loop */
 #define STR_CACHE_MAX 4096   /* interned strings remembered per thread */
 /* The bounds on handing over at tt_run's return and at exit or crash: give
  * up once the collector has taken nothing for STALL_MS (a stopped or hung
@@ -141,8 +141,7 @@ static void cal_init(void) {
 static void start_buf(tstate *t, uint64_t ts) {
   reanchor();
   uint8_t *b = t->buf->data;
-  tt__put32(b + 4, t->tid);
-  tt__put64(b + 8, ts);
+  tt__wire_hdr_encode(b, &(tt__msg_hdr){0, 0, t->tid, ts}); /* the length is set in cycle() */
   tt__dstate_reset(&t->d, ts);
   t->nev = 0;
   t->lostrec = t->dropped;
@@ -173,7 +172,7 @@ static void cycle(tstate *t, int restart) {
     b->len = (uint32_t)(pos - b->data);
     b->nev = t->nev;
     b->lost = t->lostrec;
-    tt__put32(b->data, b->len - 4);
+    tt__msg_set_len(b->data, b->len - 4);
     b->next = NULL;
     if (g.q_tail)
       g.q_tail->next = b;
@@ -279,7 +278,7 @@ static uint64_t intern(tstate *t, const char *s) {
   int64_t id = tt__strmap_get(&t->strs, s, len, h);
   if (id >= 0)
     return (uint64_t)id;
-  if (t->strs.n >= STR_CACHE_MAX)
+  if (t->strs.len >= STR_CACHE_MAX)
     tt__strmap_clear(&t->strs);
   id = (int64_t)__atomic_fetch_add(&g.next_str, 1, __ATOMIC_RELAXED);
   if (tt__strmap_put(&t->strs, s, len, h, (uint64_t)id) < 0)
@@ -322,11 +321,7 @@ void tt__native_write(unsigned type, uint64_t ts, const uint64_t u[TT_EVENT_FIEL
 
 /* ---- Sending ---- */
 
-static int64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t mono_ms(void) { return (int64_t)(tt_now_ns() / 1000000); }
 
 /* Async-signal-safe: send all of p, or give up STALL_MS after the last
  * progress or at deadline_ms. */
@@ -467,7 +462,7 @@ static void final_flush(void) {
       lost += t->dropped; /* dropped, and no buffer left to say so */
       continue;
     }
-    tt__put32(b->data, (uint32_t)(pos - b->data - 4));
+    tt__msg_set_len(b->data, (uint32_t)(pos - b->data - 4));
     if (failed || send_bounded(b->data, (size_t)(pos - b->data), deadline) < 0) {
       failed = 1;
       lost += t->nev + t->lostrec + (t->dropped - t->lostrec);
@@ -576,7 +571,12 @@ static int peer_is_us(int fd, const char *path) {
   return 1;
 }
 
-int tt__native_init(const char *path) {
+/* Connect to the collector at path (TASKTRACE_COLLECTOR), checking the
+ * directory and the listener are ours. 0 with *fdp the socket, or with
+ * *fdp -1 when not recording (said in one line); a negative errno when no
+ * socket could be made. */
+static int connect_collector(const char *path, int *fdp) {
+  *fdp = -1;
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   char e[256];
   /* Every bad value costs the events, not the program: one line, untraced. */
@@ -630,26 +630,38 @@ int tt__native_init(const char *path) {
     close(fd);
     return 0;
   }
-  uint8_t h[TT__HELLO_SIZE] = {0};
-  memcpy(h, TT__STREAM_MAGIC, 8);
-  tt__put32(h + 8, TT__HELLO_SIZE - 12);
-  h[12] = TT__STREAM_VERSION;
-  tt__put32(h + 16, (uint32_t)getpid());
+  *fdp = fd;
+  return 0;
+}
+
+/* The hello: who we are, our clocks. 0, or -1 when the collector did not
+ * take it (said in one line). */
+static int send_hello(int fd, const char *path) {
+  char e[256];
   struct timespec rt, mt;
   clock_gettime(CLOCK_REALTIME, &rt);
   clock_gettime(CLOCK_MONOTONIC, &mt);
-  tt__put64(h + 20, (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec);
-  tt__put64(h + 28, (uint64_t)mt.tv_sec * 1000000000u + (uint64_t)mt.tv_nsec);
+  tt_proc_info me = {.pid = (uint32_t)getpid(),
+                     .start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec,
+                     .start_mono_ns = (uint64_t)mt.tv_sec * 1000000000u + (uint64_t)mt.tv_nsec};
   extern char *program_invocation_short_name;
-  strncpy((char *)h + 36, program_invocation_short_name, 63);
+  snprintf(me.program, sizeof me.program, "%s", program_invocation_short_name);
+  uint8_t h[TT__HELLO_SIZE];
+  tt__hello_encode(h, &me);
   g.fd = fd;
   if (send_bounded(h, sizeof h, mono_ms() + FLUSH_MAX_MS) < 0) {
     fprintf(stderr, "tasktrace: TASKTRACE_COLLECTOR=%s: the collector does not answer: "
                     "not recording\n", tt_esc(e, sizeof e, path));
     close(fd);
     g.fd = -1;
-    return 0;
+    return -1;
   }
+  return 0;
+}
+
+/* Recording from now on: the buffers, the sender thread (which takes no
+ * signal), the crash and exit flushes. 0, or a negative errno. */
+static int start_sender(int fd) {
   cal_init();
   for (int i = 0; i < NBUF; i++) {
     tbuf *b = malloc(sizeof *b);
@@ -680,6 +692,15 @@ int tt__native_init(const char *path) {
   pthread_atfork(NULL, NULL, at_fork_child);
   __atomic_or_fetch(&tt__trace_on, TT__TRACE_NATIVE, __ATOMIC_RELEASE);
   return 0;
+}
+
+int tt__native_init(const char *path) {
+  int fd, r = connect_collector(path, &fd);
+  if (r < 0 || fd < 0)
+    return r;
+  if (send_hello(fd, path) < 0)
+    return 0;
+  return start_sender(fd);
 }
 
 void tt__native_flush(void) {

@@ -72,160 +72,16 @@ int tt__rec_next(tt__dstate *d, const uint8_t **pp, const uint8_t *end, tt__rec 
   return 1;
 }
 
-static size_t slot_of(uint64_t key, size_t cap) {
-  key *= 0x9e3779b97f4a7c15ull;
-  return (size_t)(key >> 17) & (cap - 1);
-}
-
-static int idmap_grow(tt__idmap *m) {
-  size_t ncap = m->cap ? m->cap * 2 : 64;
-  uint64_t *nk = calloc(ncap, sizeof *nk);
-  void **nv = calloc(ncap, sizeof *nv);
-  if (nk == NULL || nv == NULL) {
-    free(nk);
-    free(nv);
-    return -ENOMEM;
-  }
-  for (size_t i = 0; i < m->cap; i++) {
-    if (m->keys[i] == 0)
-      continue;
-    size_t s = slot_of(m->keys[i], ncap);
-    while (nk[s] != 0)
-      s = (s + 1) & (ncap - 1);
-    nk[s] = m->keys[i];
-    nv[s] = m->vals[i];
-  }
-  free(m->keys);
-  free(m->vals);
-  m->keys = nk;
-  m->vals = nv;
-  m->cap = ncap;
-  return 0;
-}
-
-int tt__idmap_put(tt__idmap *m, uint64_t id, void *val, void **old) {
-  if (old)
-    *old = NULL;
-  if ((m->n + 1) * 4 >= m->cap * 3) {
-    int r = idmap_grow(m);
-    if (r < 0)
-      return r;
-  }
-  uint64_t key = id + 1; /* 0 marks an empty slot; id UINT64_MAX folds to 0: refuse it */
-  if (key == 0)
-    return -EINVAL;
-  size_t s = slot_of(key, m->cap);
-  while (m->keys[s] != 0 && m->keys[s] != key)
-    s = (s + 1) & (m->cap - 1);
-  if (m->keys[s] == key) {
-    if (old)
-      *old = m->vals[s];
-  } else {
-    m->keys[s] = key;
-    m->n++;
-  }
-  m->vals[s] = val;
-  return 0;
-}
-
-void *tt__idmap_get(const tt__idmap *m, uint64_t id, int *found) {
-  *found = 0;
-  if (m->cap == 0 || id + 1 == 0)
-    return NULL;
-  size_t s = slot_of(id + 1, m->cap);
-  while (m->keys[s] != 0) {
-    if (m->keys[s] == id + 1) {
-      *found = 1;
-      return m->vals[s];
-    }
-    s = (s + 1) & (m->cap - 1);
-  }
-  return NULL;
-}
-
 void tt__idmap_free(tt__idmap *m, void (*free_val)(void *)) {
+  uint64_t id;
+  void *val;
   if (free_val)
-    for (size_t i = 0; i < m->cap; i++)
-      if (m->keys[i] != 0)
-        free_val(m->vals[i]);
-  free(m->keys);
-  free(m->vals);
-  memset(m, 0, sizeof *m);
+    for (size_t pos = 0; tt__idmap_next(m, &pos, &id, &val);)
+      free_val(val);
+  tt_map_free(&m->m);
 }
 
 uint32_t tt__crc32(const void *p, size_t len) {
   return (uint32_t)crc32(0L, (const Bytef *)p, (uInt)len);
 }
 
-struct tt__strent {
-  char *s; /* NUL-terminated copy */
-  size_t len;
-  uint64_t hash, id;
-};
-
-int64_t tt__strmap_get(const tt__strmap *m, const char *s, size_t len, uint64_t hash) {
-  if (m->cap == 0)
-    return -1;
-  for (size_t i = hash & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-    const struct tt__strent *e = &m->ents[i];
-    if (e->s == NULL)
-      return -1;
-    if (e->hash == hash && e->len == len && memcmp(e->s, s, len) == 0)
-      return (int64_t)e->id;
-  }
-}
-
-static void strmap_insert(struct tt__strent *ents, size_t cap, struct tt__strent e) {
-  size_t i = e.hash & (cap - 1);
-  while (ents[i].s != NULL)
-    i = (i + 1) & (cap - 1);
-  ents[i] = e;
-}
-
-int tt__strmap_put(tt__strmap *m, const char *s, size_t len, uint64_t hash, uint64_t id) {
-  if ((m->n + 1) * 4 >= m->cap * 3) {
-    size_t ncap = m->cap ? m->cap * 2 : 256;
-    struct tt__strent *ne = calloc(ncap, sizeof *ne);
-    if (ne == NULL)
-      return -ENOMEM;
-    for (size_t i = 0; i < m->cap; i++)
-      if (m->ents[i].s != NULL)
-        strmap_insert(ne, ncap, m->ents[i]);
-    free(m->ents);
-    m->ents = ne;
-    m->cap = ncap;
-  }
-  char *copy = malloc(len + 1);
-  if (copy == NULL)
-    return -ENOMEM;
-  memcpy(copy, s, len);
-  copy[len] = 0;
-  strmap_insert(m->ents, m->cap, (struct tt__strent){copy, len, hash, id});
-  m->n++;
-  return 0;
-}
-
-void tt__strmap_clear(tt__strmap *m) {
-  for (size_t i = 0; i < m->cap; i++)
-    free(m->ents[i].s);
-  free(m->ents);
-  memset(m, 0, sizeof *m);
-}
-
-int tt__hello_parse(const uint8_t *h, tt_proc_info *proc, const char **why) {
-  if (memcmp(h, TT__STREAM_MAGIC, 8) != 0) {
-    *why = "not a tasktrace stream";
-    return -EPROTO;
-  }
-  if (tt__get32(h + 8) != TT__HELLO_SIZE - 12 || h[12] != TT__STREAM_VERSION) {
-    *why = "a tasktrace stream of another version";
-    return -EPROTO;
-  }
-  memset(proc, 0, sizeof *proc);
-  proc->pid = tt__get32(h + 16);
-  proc->start_realtime_ns = tt__get64(h + 20);
-  proc->start_mono_ns = tt__get64(h + 28);
-  memcpy(proc->program, h + 36, 63);
-  proc->program[63] = 0;
-  return 0;
-}

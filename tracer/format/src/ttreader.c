@@ -68,33 +68,39 @@ static int read_at(tt_reader *r, void *buf, size_t len, uint64_t off) {
   return 0;
 }
 
-/* Check a chunk header's magic and checksum. */
-static int header_ok(const uint8_t *h) {
-  return tt__get32(h) == TT__CHUNK_MAGIC && tt__get32(h + 44) == tt__crc32(h, 44);
+/* Read and decode the chunk header at off: 0, -ENODATA (past the end),
+ * -EBADMSG (bad magic or checksum), -errno. */
+static int read_chunk_hdr(tt_reader *r, uint64_t off, tt__chunk_hdr *c) {
+  uint8_t h[TT__CHUNK_HDR];
+  int e = read_at(r, h, sizeof h, off);
+  return e < 0 ? e : tt__chunk_hdr_decode(h, sizeof h, c);
+}
+
+/* Complete iff it ends with a valid end chunk: then where its index is. */
+static void find_end(tt_reader *r) {
+  r->truncated = 1;
+  uint8_t e[TT__CHUNK_HDR + TT__END_PAYLOAD];
+  tt__chunk_hdr c;
+  tt__end end;
+  if (r->size >= TT__FILE_HDR + sizeof e && read_at(r, e, sizeof e, r->size - sizeof e) == 0 &&
+      tt__chunk_hdr_decode(e, sizeof e, &c) == 0 && c.kind == TT__CHUNK_END &&
+      c.stored == TT__END_PAYLOAD &&
+      c.payload_crc == tt__crc32(e + TT__CHUNK_HDR, TT__END_PAYLOAD) &&
+      tt__end_decode(e + TT__CHUNK_HDR, TT__END_PAYLOAD, &end) == 0) {
+    r->truncated = 0;
+    r->index_off = end.index_off;
+  }
 }
 
 static int finish_open(tt_reader *r) {
   uint8_t h[TT__FILE_HDR];
-  if (read_at(r, h, sizeof h, 0) < 0 || memcmp(h, TT__FILE_MAGIC, 8) != 0)
-    return -EPROTO; /* not a .ttrace file */
-  if (h[8] != TT__FILE_VERSION || h[10] != TT__FILE_HDR || tt__get32(h + 100) != tt__crc32(h, 100))
-    return -EPROTO; /* another version, or a damaged header */
-  r->proc.pid = tt__get32(h + 12);
-  r->proc.start_realtime_ns = tt__get64(h + 16);
-  r->proc.start_mono_ns = tt__get64(h + 24);
-  memcpy(r->proc.program, h + 36, 63);
-  r->proc.program[63] = 0;
+  tt__file_hdr fh;
+  /* Too short, not a .ttrace file, another version, a damaged header. */
+  if (read_at(r, h, sizeof h, 0) < 0 || tt__file_hdr_decode(h, sizeof h, &fh) < 0)
+    return -EPROTO;
+  r->proc = fh.proc;
   r->off = TT__FILE_HDR;
-  /* Complete iff it ends with a valid end record. */
-  r->truncated = 1;
-  uint8_t e[TT__CHUNK_HDR + TT__END_PAYLOAD];
-  if (r->size >= TT__FILE_HDR + sizeof e &&
-      read_at(r, e, sizeof e, r->size - sizeof e) == 0 && header_ok(e) &&
-      e[4] == TT__CHUNK_END && tt__get32(e + 8) == TT__END_PAYLOAD &&
-      tt__get32(e + 40) == tt__crc32(e + TT__CHUNK_HDR, TT__END_PAYLOAD)) {
-    r->truncated = 0;
-    r->index_off = tt__get64(e + TT__CHUNK_HDR);
-  }
+  find_end(r);
   if (inflateInit2(&r->z, -15) != Z_OK)
     return -ENOMEM;
   return 0;
@@ -179,19 +185,19 @@ static int grow(uint8_t **buf, size_t *cap, size_t need) {
 /* Load the next chunk holding messages. Returns 1, 0 at the end, <0. */
 static int next_chunk(tt_reader *r) {
   for (;;) {
-    uint8_t h[TT__CHUNK_HDR];
+    tt__chunk_hdr c;
     if (r->off == r->size && r->truncated)
       return fail(r, 0, "cut after chunk %llu at byte %llu (no end record)",
                   (unsigned long long)r->nchunk, (unsigned long long)r->off);
-    int e = read_at(r, h, sizeof h, r->off);
+    int e = read_chunk_hdr(r, r->off, &c);
     if (e == -ENODATA)
       return bad_chunk(r, "chunk header cut short");
+    if (e == -EBADMSG)
+      return bad_chunk(r, "bad chunk header");
     if (e < 0)
       return fail(r, e, "read at byte %llu: %s", (unsigned long long)r->off, strerror(-e));
-    if (!header_ok(h))
-      return bad_chunk(r, "bad chunk header");
-    unsigned kind = h[4];
-    uint32_t stored = tt__get32(h + 8), rawlen = tt__get32(h + 12);
+    unsigned kind = c.kind;
+    uint32_t stored = c.stored, rawlen = c.raw;
     if (kind == TT__CHUNK_END || kind == TT__CHUNK_INDEX) {
       if (!r->truncated) {
         r->done = 1;
@@ -214,7 +220,7 @@ static int next_chunk(tt_reader *r) {
       return bad_chunk(r, "chunk data cut short");
     if (e < 0)
       return fail(r, e, "read at byte %llu: %s", (unsigned long long)r->off, strerror(-e));
-    if (tt__crc32(r->cbuf, stored) != tt__get32(h + 40))
+    if (tt__crc32(r->cbuf, stored) != c.payload_crc)
       return bad_chunk(r, "bad checksum");
     inflateReset(&r->z);
     r->z.next_in = r->cbuf;
@@ -297,18 +303,19 @@ int tt_reader_next(tt_reader *r, tt_trace_event *ev) {
       return 1;
     }
     if (r->mp < r->mend) {
-      if ((size_t)(r->mend - r->mp) < TT__FILE_MSG_HDR)
+      tt__msg_hdr mh;
+      int e = tt__file_msg_hdr_decode(r->mp, (size_t)(r->mend - r->mp), &mh);
+      if (e == -ENODATA)
         return fail(r, -EBADMSG, "chunk %llu: message header cut short",
                     (unsigned long long)r->nchunk);
-      uint32_t len = tt__get32(r->mp);
-      if (len < TT__FILE_MSG_HDR - 4 || len > (size_t)(r->mend - r->mp) - 4)
+      if (e < 0)
         return fail(r, -EBADMSG, "chunk %llu: bad message length %u",
-                    (unsigned long long)r->nchunk, len);
-      r->pid = tt__get32(r->mp + 4);
-      r->tid = tt__get32(r->mp + 8);
-      tt__dstate_reset(&r->d, tt__get64(r->mp + 12));
+                    (unsigned long long)r->nchunk, mh.len);
+      r->pid = mh.pid;
+      r->tid = mh.tid;
+      tt__dstate_reset(&r->d, mh.base_ts);
       r->rp = r->mp + TT__FILE_MSG_HDR;
-      r->rend = r->mp + 4 + len;
+      r->rend = r->mp + 4 + mh.len;
       r->mp = r->rend;
       continue;
     }
@@ -323,11 +330,10 @@ int tt_reader_next(tt_reader *r, tt_trace_event *ev) {
  * (seeking past it). */
 static int strings_of_chunk(tt_reader *r) {
   while (r->mp < r->mend) {
-    uint32_t len;
-    if ((size_t)(r->mend - r->mp) < TT__FILE_MSG_HDR || (len = tt__get32(r->mp)) <
-        TT__FILE_MSG_HDR - 4 || len > (size_t)(r->mend - r->mp) - 4)
+    tt__msg_hdr mh;
+    if (tt__file_msg_hdr_decode(r->mp, (size_t)(r->mend - r->mp), &mh) < 0)
       return fail(r, -EBADMSG, "chunk %llu: bad message", (unsigned long long)r->nchunk);
-    const uint8_t *p = r->mp + TT__FILE_MSG_HDR, *end = r->mp + 4 + len;
+    const uint8_t *p = r->mp + TT__FILE_MSG_HDR, *end = r->mp + 4 + mh.len;
     tt__dstate_reset(&r->d, 0);
     tt__rec rec;
     const char *why = NULL;
@@ -342,58 +348,53 @@ static int strings_of_chunk(tt_reader *r) {
   return 0;
 }
 
-int tt_reader_seek(tt_reader *r, uint64_t ts) {
-  if (r->done < 0)
-    return r->done;
-  r->done = 0;
-  r->err[0] = 0;
-  r->rp = r->rend = NULL;
-  r->mp = r->mend = NULL;
-  if (!r->truncated) {
-    /* The index: load every strings chunk, then go to the first events
-     * chunk that reaches ts. */
-    uint8_t h[TT__CHUNK_HDR];
-    if (read_at(r, h, sizeof h, r->index_off) < 0 || !header_ok(h) || h[4] != TT__CHUNK_INDEX)
-      return fail(r, -EBADMSG, "the index at byte %llu is damaged",
-                  (unsigned long long)r->index_off);
-    uint32_t n = tt__get32(h + 16), stored = tt__get32(h + 8);
-    if ((uint64_t)n * TT__INDEX_ENTRY != stored || grow(&r->cbuf, &r->ccap, stored + 1) < 0 ||
-        read_at(r, r->cbuf, stored, r->index_off + TT__CHUNK_HDR) < 0 ||
-        tt__crc32(r->cbuf, stored) != tt__get32(h + 40))
-      return fail(r, -EBADMSG, "the index at byte %llu is damaged",
-                  (unsigned long long)r->index_off);
-    uint8_t *idx = malloc(stored + 1);
-    if (idx == NULL)
-      return fail(r, -ENOMEM, "out of memory");
-    memcpy(idx, r->cbuf, stored);
-    uint64_t target = r->index_off;
-    for (uint32_t i = 0; i < n; i++) {
-      const uint8_t *e = idx + (size_t)i * TT__INDEX_ENTRY;
-      if (tt__get32(e + 28) == TT__CHUNK_STRINGS) {
-        r->off = tt__get64(e);
-        int k = next_chunk(r);
-        if (k <= 0 || strings_of_chunk(r) < 0) {
-          free(idx);
-          return k < 0 || r->done < 0 ? r->done : fail(r, -EBADMSG, "bad strings chunk");
-        }
-      } else if (target == r->index_off && tt__get64(e + 16) >= ts) {
-        target = tt__get64(e);
+/* Seek in a complete file: load every strings chunk the index lists, then
+ * go to the first events chunk that reaches ts. */
+static int seek_index(tt_reader *r, uint64_t ts) {
+  tt__chunk_hdr c;
+  if (read_chunk_hdr(r, r->index_off, &c) < 0 || c.kind != TT__CHUNK_INDEX)
+    return fail(r, -EBADMSG, "the index at byte %llu is damaged",
+                (unsigned long long)r->index_off);
+  uint32_t n = c.nevents, stored = c.stored;
+  if ((uint64_t)n * TT__INDEX_ENTRY != stored || grow(&r->cbuf, &r->ccap, stored + 1) < 0 ||
+      read_at(r, r->cbuf, stored, r->index_off + TT__CHUNK_HDR) < 0 ||
+      tt__crc32(r->cbuf, stored) != c.payload_crc)
+    return fail(r, -EBADMSG, "the index at byte %llu is damaged",
+                (unsigned long long)r->index_off);
+  uint8_t *idx = malloc(stored + 1);
+  if (idx == NULL)
+    return fail(r, -ENOMEM, "out of memory");
+  memcpy(idx, r->cbuf, stored);
+  uint64_t target = r->index_off;
+  for (uint32_t i = 0; i < n; i++) {
+    tt__index_ent e;
+    tt__index_ent_decode(idx + (size_t)i * TT__INDEX_ENTRY, TT__INDEX_ENTRY, &e);
+    if (e.kind == TT__CHUNK_STRINGS) {
+      r->off = e.off;
+      int k = next_chunk(r);
+      if (k <= 0 || strings_of_chunk(r) < 0) {
+        free(idx);
+        return k < 0 || r->done < 0 ? r->done : fail(r, -EBADMSG, "bad strings chunk");
       }
+    } else if (target == r->index_off && e.last_ts >= ts) {
+      target = e.off;
     }
-    free(idx);
-    r->mp = r->mend = NULL;
-    r->off = target;
-    return 0;
   }
-  /* A cut file has no index: walk the chunk headers from the start,
-   * taking in the strings of the chunks passed over. */
+  free(idx);
+  r->mp = r->mend = NULL;
+  r->off = target;
+  return 0;
+}
+
+/* Seek in a cut file, which has no index: walk the chunk headers from the
+ * start, taking in the strings of the chunks passed over. */
+static int seek_walk(tt_reader *r, uint64_t ts) {
   r->off = TT__FILE_HDR;
   r->nchunk = 0;
   for (;;) {
-    uint8_t h[TT__CHUNK_HDR];
-    if (read_at(r, h, sizeof h, r->off) < 0 || !header_ok(h) ||
-        (h[4] == TT__CHUNK_EVENTS && tt__get64(h + 32) >= ts) ||
-        (h[4] != TT__CHUNK_EVENTS && h[4] != TT__CHUNK_STRINGS))
+    tt__chunk_hdr c;
+    if (read_chunk_hdr(r, r->off, &c) < 0 || (c.kind == TT__CHUNK_EVENTS && c.last_ts >= ts) ||
+        (c.kind != TT__CHUNK_EVENTS && c.kind != TT__CHUNK_STRINGS))
       return 0; /* reading goes on from here (and says where it was cut) */
     uint64_t at = r->off;
     int k = next_chunk(r);
@@ -406,6 +407,16 @@ int tt_reader_seek(tt_reader *r, uint64_t ts) {
     if (strings_of_chunk(r) < 0)
       return r->done;
   }
+}
+
+int tt_reader_seek(tt_reader *r, uint64_t ts) {
+  if (r->done < 0)
+    return r->done;
+  r->done = 0;
+  r->err[0] = 0;
+  r->rp = r->rend = NULL;
+  r->mp = r->mend = NULL;
+  return r->truncated ? seek_walk(r, ts) : seek_index(r, ts);
 }
 
 const char *tt_reader_error(const tt_reader *r) { return r->err[0] ? r->err : NULL; }

@@ -30,11 +30,6 @@ typedef struct ring_chunk {
   uint8_t data[]; /* header + payload */
 } ring_chunk;
 
-typedef struct idx_ent {
-  uint64_t off, first_ts, last_ts;
-  uint32_t nevents, kind;
-} idx_ent;
-
 struct tt_writer {
   int fd;
   int err;                 /* first write error */
@@ -58,7 +53,7 @@ struct tt_writer {
   tt__idmap by_id;
   uint64_t next_id;
   uint64_t str_bytes;      /* memory held by by_id's strings (tt__writer_string_bytes) */
-  idx_ent *idx;
+  tt__index_ent *idx;
   size_t nidx, idx_cap;
   uint64_t events, lost, chunks;
   ring_chunk *ring_head, *ring_tail;
@@ -105,28 +100,20 @@ static int add_index(tt_writer *w, uint64_t off, uint32_t kind, uint32_t nev, ui
                      uint64_t last) {
   if (w->nidx == w->idx_cap) {
     size_t ncap = w->idx_cap ? w->idx_cap * 2 : 64;
-    idx_ent *n = realloc(w->idx, ncap * sizeof *n);
+    tt__index_ent *n = realloc(w->idx, ncap * sizeof *n);
     if (n == NULL)
       return -ENOMEM;
     w->idx = n;
     w->idx_cap = ncap;
   }
-  w->idx[w->nidx++] = (idx_ent){off, first, last, nev, kind};
+  w->idx[w->nidx++] = (tt__index_ent){off, first, last, nev, kind};
   return 0;
 }
 
 static void chunk_header(uint8_t *h, uint32_t kind, uint32_t stored, uint32_t raw, uint32_t nev,
                          uint64_t first, uint64_t last, uint32_t payload_crc) {
-  memset(h, 0, TT__CHUNK_HDR);
-  tt__put32(h, TT__CHUNK_MAGIC);
-  h[4] = (uint8_t)kind;
-  tt__put32(h + 8, stored);
-  tt__put32(h + 12, raw);
-  tt__put32(h + 16, nev);
-  tt__put64(h + 24, first);
-  tt__put64(h + 32, last);
-  tt__put32(h + 40, payload_crc);
-  tt__put32(h + 44, tt__crc32(h, 44));
+  tt__chunk_hdr c = {kind, stored, raw, nev, first, last, payload_crc};
+  tt__chunk_hdr_encode(h, &c);
 }
 
 /* Deflate raw[0..len) and emit it as a chunk of `kind` (to the file, or to
@@ -186,7 +173,7 @@ static int emit_chunk(tt_writer *w, uint32_t kind, const uint8_t *raw, size_t le
 static void close_msg(tt_writer *w) {
   if (!w->msg_open)
     return;
-  tt__put32(w->raw + w->msg_start, (uint32_t)(w->raw_len - w->msg_start - 4));
+  tt__msg_set_len(w->raw + w->msg_start, (uint32_t)(w->raw_len - w->msg_start - 4));
   w->msg_open = 0;
 }
 
@@ -267,17 +254,9 @@ int tt__writer_open_fd(tt_writer **out, int fd, const tt_proc_info *proc,
     free(w);
     return -ENOMEM;
   }
-  uint8_t h[TT__FILE_HDR] = {0};
-  memcpy(h, TT__FILE_MAGIC, 8);
-  h[8] = TT__FILE_VERSION;
-  h[10] = TT__FILE_HDR;
-  tt__put32(h + 12, w->proc.pid);
-  tt__put64(h + 16, w->proc.start_realtime_ns);
-  tt__put64(h + 24, w->proc.start_mono_ns);
-  h[32] = 1; /* clock: CLOCK_MONOTONIC */
-  h[33] = o.ring_bytes ? 1 : 0;
-  memcpy(h + 36, w->proc.program, strnlen(w->proc.program, 63));
-  tt__put32(h + 100, tt__crc32(h, 100));
+  uint8_t h[TT__FILE_HDR];
+  tt__file_hdr fh = {w->proc, TT__CLOCK_MONOTONIC, o.ring_bytes ? TT__FILE_FLIGHT_RECORDER : 0};
+  tt__file_hdr_encode(h, &fh);
   int r = write_all(w, h, sizeof h);
   if (r < 0) {
     close(w->fd);
@@ -324,10 +303,8 @@ static int open_msg(tt_writer *w, uint32_t pid, uint32_t tid, uint64_t ts) {
   if (raw_reserve(w, TT__FILE_MSG_HDR) < 0)
     return -ENOMEM;
   w->msg_start = w->raw_len;
-  uint8_t *h = w->raw + w->raw_len;
-  tt__put32(h + 4, pid);
-  tt__put32(h + 8, tid);
-  tt__put64(h + 12, ts);
+  /* The length word is set when the message closes. */
+  tt__file_msg_hdr_encode(w->raw + w->raw_len, &(tt__msg_hdr){0, pid, tid, ts});
   w->raw_len += TT__FILE_MSG_HDR;
   w->msg_open = 1;
   w->msg_pid = pid;
@@ -376,17 +353,22 @@ int tt_writer_event(tt_writer *w, const tt_trace_event *ev) {
   return w->err;
 }
 
-int tt__writer_message(tt_writer *w, uint32_t pid, const uint8_t *body, size_t len,
+int tt__writer_message(tt_writer *w, uint32_t pid, const uint8_t *msg, size_t len,
                        uint32_t nevents, uint64_t first_ts, uint64_t last_ts, uint64_t lost) {
   close_msg(w);
-  int r = raw_reserve(w, 8 + len);
+  tt__msg_hdr h;
+  int r = tt__wire_hdr_decode(msg, len, &h);
   if (r < 0)
+    return r; /* the caller validated it: cannot happen */
+  size_t recs = len - TT__WIRE_HDR;
+  if ((r = raw_reserve(w, TT__FILE_MSG_HDR + recs)) < 0)
     return r;
-  uint8_t *p = w->raw + w->raw_len;
-  tt__put32(p, (uint32_t)(len + 4));
-  tt__put32(p + 4, pid);
-  memcpy(p + 8, body, len);
-  w->raw_len += 8 + len;
+  /* The file's message is the stream's with the pid added. */
+  h.len = (uint32_t)(TT__FILE_MSG_HDR - 4 + recs);
+  h.pid = pid;
+  tt__file_msg_hdr_encode(w->raw + w->raw_len, &h);
+  memcpy(w->raw + w->raw_len + TT__FILE_MSG_HDR, msg + TT__WIRE_HDR, recs);
+  w->raw_len += TT__FILE_MSG_HDR + recs;
   note_events(w, nevents, first_ts, last_ts);
   w->lost += lost;
   if (w->raw_len >= w->opts.chunk_size)
@@ -399,20 +381,20 @@ static int write_strings(tt_writer *w, const tt__idmap *m) {
   uint8_t *buf = NULL;
   size_t len = 0, cap = 0;
   int r = 0;
-  for (size_t i = 0; i <= m->cap && r == 0; i++) {
-    int last = i == m->cap;
-    if (!last && m->keys[i] == 0)
-      continue;
+  uint64_t id = 0;
+  void *val = NULL;
+  for (size_t pos = 0; r == 0;) {
+    int last = !tt__idmap_next(m, &pos, &id, &val);
     if (last || len >= w->opts.chunk_size) {
       if (len > TT__FILE_MSG_HDR) {
-        tt__put32(buf, (uint32_t)(len - 4));
+        tt__file_msg_hdr_encode(buf, &(tt__msg_hdr){(uint32_t)(len - 4), w->proc.pid, 0, 0});
         r = emit_chunk(w, TT__CHUNK_STRINGS, buf, len, 0, 0, 0);
       }
       len = 0;
       if (last)
         break;
     }
-    const char *v = m->vals[i];
+    const char *v = val;
     size_t slen;
     memcpy(&slen, v, sizeof slen);
     if (len + 21 + slen + TT__FILE_MSG_HDR > cap) {
@@ -424,25 +406,22 @@ static int write_strings(tt_writer *w, const tt__idmap *m) {
       }
       buf = n;
     }
-    if (len == 0) {
-      memset(buf, 0, TT__FILE_MSG_HDR);
-      tt__put32(buf + 4, w->proc.pid);
-      len = TT__FILE_MSG_HDR;
-    }
-    len = (size_t)(tt__enc_strdef(buf + len, m->keys[i] - 1, v + sizeof slen, slen) - buf);
+    if (len == 0)
+      len = TT__FILE_MSG_HDR; /* the header is written when the message is done */
+    len = (size_t)(tt__enc_strdef(buf + len, id, v + sizeof slen, slen) - buf);
   }
   free(buf);
   return r;
 }
 
 int tt__writer_copy_strings(tt_writer *dst, const tt_writer *src) {
-  for (size_t i = 0; i < src->by_id.cap; i++) {
-    if (src->by_id.keys[i] == 0)
-      continue;
-    const char *v = src->by_id.vals[i];
+  uint64_t id;
+  void *val;
+  for (size_t pos = 0; tt__idmap_next(&src->by_id, &pos, &id, &val);) {
+    const char *v = val;
     size_t slen;
     memcpy(&slen, v, sizeof slen);
-    int r = remember(dst, src->by_id.keys[i] - 1, v + sizeof slen, slen);
+    int r = remember(dst, id, v + sizeof slen, slen);
     if (r < 0)
       return r;
   }
@@ -450,7 +429,6 @@ int tt__writer_copy_strings(tt_writer *dst, const tt_writer *src) {
   return r < 0 ? r : dst->err;
 }
 
-uint64_t tt__writer_bytes(const tt_writer *w) { return w->off; }
 uint64_t tt__writer_events(const tt_writer *w) { return w->events; }
 uint64_t tt__writer_string_bytes(const tt_writer *w) { return w->str_bytes; }
 int tt__writer_error(const tt_writer *w) { return w->err; }
@@ -488,21 +466,13 @@ int tt__writer_close(tt_writer *w, uint64_t *file_events) {
     put_err(w, -ENOMEM);
   } else {
     uint8_t *p = ib + TT__CHUNK_HDR;
-    for (size_t i = 0; i < w->nidx; i++, p += TT__INDEX_ENTRY) {
-      tt__put64(p, w->idx[i].off);
-      tt__put64(p + 8, w->idx[i].first_ts);
-      tt__put64(p + 16, w->idx[i].last_ts);
-      tt__put32(p + 24, w->idx[i].nevents);
-      tt__put32(p + 28, w->idx[i].kind);
-    }
+    for (size_t i = 0; i < w->nidx; i++, p += TT__INDEX_ENTRY)
+      tt__index_ent_encode(p, &w->idx[i]);
     chunk_header(ib, TT__CHUNK_INDEX, (uint32_t)ilen, (uint32_t)ilen, (uint32_t)w->nidx, 0, 0,
                  tt__crc32(ib + TT__CHUNK_HDR, ilen));
     uint8_t *e = p;
     uint8_t *ep = e + TT__CHUNK_HDR;
-    tt__put64(ep, idx_off);
-    tt__put64(ep + 8, in_file);
-    tt__put64(ep + 16, w->lost);
-    tt__put64(ep + 24, w->chunks);
+    tt__end_encode(ep, &(tt__end){idx_off, in_file, w->lost, w->chunks});
     chunk_header(e, TT__CHUNK_END, TT__END_PAYLOAD, TT__END_PAYLOAD, 0, 0, 0,
                  tt__crc32(ep, TT__END_PAYLOAD));
     write_all(w, ib, (size_t)(ep + TT__END_PAYLOAD - ib));
@@ -526,20 +496,21 @@ int tt__writer_close(tt_writer *w, uint64_t *file_events) {
   return r;
 }
 
-int tt__validate_message(const uint8_t *body, size_t len, tt__idmap *defined, tt_writer *w,
+int tt__validate_message(const uint8_t *msg, size_t len, tt__idmap *defined, tt_writer *w,
                          uint32_t *nevents, uint64_t *first_ts, uint64_t *last_ts,
                          uint64_t *lost, const char **why) {
-  if (len < TT__WIRE_HDR - 4) {
-    *why = "message shorter than its header";
+  tt__msg_hdr h;
+  int r = tt__wire_hdr_decode(msg, len, &h);
+  if (r < 0 || h.len + 4 != len) {
+    *why = len < TT__WIRE_HDR ? "message shorter than its header" : "bad message length";
     return -EBADMSG;
   }
   tt__dstate d;
-  tt__dstate_reset(&d, tt__get64(body + 4));
-  const uint8_t *p = body + 12, *end = body + len;
+  tt__dstate_reset(&d, h.base_ts);
+  const uint8_t *p = msg + TT__WIRE_HDR, *end = msg + len;
   tt__rec rec;
   uint32_t n = 0;
   uint64_t nlost = 0, first = 0;
-  int r;
   while ((r = tt__rec_next(&d, &p, end, &rec, why)) > 0) {
     if (rec.tag == TT__TAG_STRDEF) {
       /* The id maps cannot hold 2^64-1 (it is their empty-slot key): a

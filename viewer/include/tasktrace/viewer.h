@@ -8,6 +8,17 @@
  * memory grows with the number of tasks and locks, never with the number of
  * events. Renderers that need the intervals themselves (timeline, Perfetto,
  * HTML) receive them through hooks as each one closes, and stream them out.
+ *
+ * Errors, one convention for the whole header: a function that can fail
+ * returns 0 (or 1 for "an event", or a count) or a negative errno. When
+ * there is more to say than the errno (which file, where, what was read),
+ * it takes `char *err, size_t errlen` from the caller and writes one line
+ * for the user there on failure (err may be NULL; it is left alone on
+ * success). Constructors return such an int and fill *out on success only
+ * (-EINVAL: bad options, -ENOMEM: out of memory). Objects keep no error
+ * strings of their own; tt_source_note is not an error (a cut file's
+ * missing tail) and is NULL when there is nothing to note. Nothing here
+ * prints, except tt_model_load's progress line on a terminal.
  */
 #ifndef TASKTRACE_VIEWER_H
 #define TASKTRACE_VIEWER_H
@@ -32,9 +43,7 @@ TT_EXTERN int tt_parse_duration(const char *s, uint64_t *ns);
 
 /* ---- Sources -------------------------------------------------------------
  *
- * Every function that can fail returns 0 or a negative errno and, when err
- * is not NULL, writes a one-line message naming the culprit (file, offset,
- * what was read) into err[errlen]. */
+ * The messages in err name the culprit: file, offset, what was read. */
 typedef struct tt_source tt_source;
 
 /* Open a trace: a .ttrace file, or a directory written by `lttng` (any
@@ -52,10 +61,8 @@ TT_EXTERN int tt_source_from_array(const tt_trace_event *ev, size_t n, tt_source
 TT_EXTERN int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t errlen);
 
 /* The next event: 1 (ev filled; its strings live as long as the source),
- * 0 at the end, a negative errno on error (tt_source_error says what). */
-TT_EXTERN int tt_source_next(tt_source *src, tt_trace_event *ev);
-/* What went wrong (after next < 0), or "" . */
-TT_EXTERN const char *tt_source_error(const tt_source *src);
+ * 0 at the end, a negative errno on error (what went wrong in err). */
+TT_EXTERN int tt_source_next(tt_source *src, tt_trace_event *ev, char *err, size_t errlen);
 /* After the end: a note on data that could not be read (a truncated file's
  * missing tail, ...), or NULL when everything was read. */
 TT_EXTERN const char *tt_source_note(const tt_source *src);
@@ -164,19 +171,18 @@ typedef struct tt_vslow {
   const char *site;
 } tt_vslow;
 
-TT_EXTERN tt_model *tt_model_new(const tt_model_hooks *hooks);
+/* hooks may be NULL. Returns 0 or -ENOMEM. */
+TT_EXTERN int tt_model_new(const tt_model_hooks *hooks, tt_model **out);
 TT_EXTERN void tt_model_free(tt_model *m);
 /* Feed one event (in time order). Returns 0, -ENOMEM, or -E2BIG past the
- * limit on tasks and named objects (tt_model_over_limit says which). */
-TT_EXTERN int tt_model_add(tt_model *m, const tt_trace_event *ev);
+ * limit on tasks and named objects ("more than 1000000 tasks" in err). */
+TT_EXTERN int tt_model_add(tt_model *m, const tt_trace_event *ev, char *err, size_t errlen);
 /* The model's memory is bounded by what a trace declares, not by its size:
  * a small compressed file can declare millions of tasks. At most max tasks,
  * and at most max named objects and locks (0: TT_MODEL_MAX_TASKS). */
 #define TT_MODEL_MAX_TASKS 1000000u
 TT_EXTERN void tt_model_set_max_tasks(tt_model *m, uint64_t max);
 TT_EXTERN uint64_t tt_model_max_tasks(const tt_model *m);
-/* After -E2BIG: "tasks" or "objects"; else NULL. */
-TT_EXTERN const char *tt_model_over_limit(const tt_model *m);
 /* The end of the input: closes every open interval at the last time seen. */
 TT_EXTERN void tt_model_finish(tt_model *m);
 
@@ -226,15 +232,22 @@ typedef struct tt_timeline_opts {
   const char *task;    /* only tasks with this name or id (NULL: all) */
   bool color;          /* ANSI colours */
 } tt_timeline_opts;
-TT_EXTERN tt_timeline *tt_timeline_new(const tt_timeline_opts *opts);
+/* -EINVAL (with why in err) when to <= from or width is 0. */
+TT_EXTERN int tt_timeline_new(const tt_timeline_opts *opts, tt_timeline **out, char *err,
+                              size_t errlen);
 TT_EXTERN void tt_timeline_hooks(tt_timeline *tl, tt_model_hooks *hooks);
 TT_EXTERN int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out);
 TT_EXTERN void tt_timeline_free(tt_timeline *tl);
+/* The letters of the blocked states, from the schema (TT_STATES): "z sleep"
+ * for each reason that has one, separated by sep; wrap > 0 breaks the line
+ * before an item that would pass column wrap and indents the next line by
+ * indent (the column the first item starts at). */
+TT_EXTERN void tt_timeline_legend(FILE *out, const char *sep, unsigned wrap, int indent);
 
 /* Chrome trace event JSON (Perfetto UI, chrome://tracing), streamed: begin
  * before reading, hooks while reading, end (metadata) after. */
 typedef struct tt_perfetto tt_perfetto;
-TT_EXTERN tt_perfetto *tt_perfetto_begin(FILE *out);
+TT_EXTERN int tt_perfetto_begin(FILE *out, tt_perfetto **p);
 TT_EXTERN void tt_perfetto_hooks(tt_perfetto *p, tt_model_hooks *hooks);
 /* Writes the metadata, closes the JSON and frees p; returns 0 or -EIO. */
 TT_EXTERN int tt_perfetto_end(tt_perfetto *p, const tt_model *m);
@@ -243,7 +256,7 @@ TT_EXTERN void tt_perfetto_free(tt_perfetto *p);
 
 /* The self-contained HTML page, streamed the same way. */
 typedef struct tt_html tt_html;
-TT_EXTERN tt_html *tt_html_begin(FILE *out, const char *title);
+TT_EXTERN int tt_html_begin(FILE *out, const char *title, tt_html **h);
 TT_EXTERN void tt_html_hooks(tt_html *h, tt_model_hooks *hooks);
 TT_EXTERN int tt_html_end(tt_html *h, const tt_model *m);
 /* Free h without ending the page. */

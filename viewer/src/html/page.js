@@ -10,9 +10,11 @@
   var raw = JSON.parse(document.getElementById("tt-data").textContent);
   var RUN = 1, READY = 2, BLOCK = 3, GAP = 4, POLL = 5;
   var STATE_NAMES = ["", "running", "runnable", "blocked", "events lost", "idle (poll)"];
-  var WHY = meta.why; /* tt_state names */
-  var COLORS = {run: "#2ca02c", busy: "#7fbf7f", ready: "#f2c12e", lock: "#d62728", sleep: "#9ecae1",
-                blocked: "#5b7fce", gap: "#b000b0", poll: "#e4e4e4"};
+  /* The wait reasons (TT_STATES: name, colour) and the events by id, as
+   * html.c wrote them from the schema: nothing about them is kept here. */
+  var STATES = meta.states, EV = meta.events;
+  function whyName(why) { return why < STATES.length ? STATES[why].name : "unknown"; }
+  function evName(type) { return EV[type] ? EV[type].name : "event " + type; }
 
   /* Split the flat records into per-lane arrays (they arrive in close
    * order, which is time order per lane). */
@@ -37,7 +39,7 @@
     }
   }
   raw = null;
-  var ticks = marks.filter(function (m) { return m.lane >= 0 && m.type !== 6; });
+  var ticks = marks.filter(function (m) { return m.lane >= 0 && evName(m.type) !== "lock_contended"; });
   /* Lanes in display order: per process, loops first, then tasks in spawn order. */
   var order = [];
   for (i = 0; i < nl; i++) order.push(i);
@@ -74,16 +76,18 @@
     if (a < 1e9) return (ns / 1e6).toFixed(a < 1e7 ? 3 : 2) + " ms";
     return (ns / 1e9).toFixed(3) + " s";
   }
-  /* Each interval maps to one of a few classes, each with its colour. */
-  var PALETTE = [null, COLORS.run, COLORS.busy, COLORS.ready, COLORS.lock, COLORS.sleep, COLORS.blocked,
-                 COLORS.gap, COLORS.poll], C_GAP = 7;
+  /* Each interval maps to a class, each with its colour: the task states,
+   * then one class per wait reason (C_WHY + reason). */
+  var C_GAP = 4, C_POLL = 5, C_OTHER = 6, C_WHY = 7, NC = C_WHY + STATES.length;
+  var PALETTE = [null, "#2ca02c", "#7fbf7f", "#f2c12e", "#b000b0", "#e4e4e4", meta.other];
+  for (i = 0; i < STATES.length; i++) PALETTE.push(STATES[i].colour);
   function classOf(s, loop) {
     var st = s & 15, why = s >> 4;
     if (st === RUN) return loop ? 2 : 1;
     if (st === READY) return 3;
-    if (st === BLOCK) return WHY[why] === "lock" ? 4 : WHY[why] === "sleep" ? 5 : 6;
+    if (st === BLOCK) return why < STATES.length ? C_WHY + why : C_OTHER;
     if (st === GAP) return C_GAP;
-    return 8;
+    return C_POLL;
   }
   function colorOf(s, loop) { return PALETTE[classOf(s, loop)]; }
 
@@ -96,19 +100,19 @@
     L.lod = [];
     if (L.n < 4096) return L.lod;
     for (var nb = 1024; nb * 2 < L.n && nb <= 262144; nb *= 4) {
-      var w = span / nb, acc = new Float64Array(nb * 9), dom = new Uint8Array(nb);
+      var w = span / nb, acc = new Float64Array(nb * NC), dom = new Uint8Array(nb);
       for (var k = 0; k < L.n; k++) {
         var b = L.b[k], e = b + L.d[k], c = classOf(L.s[k], L.info.loop);
         var i0 = Math.max(0, Math.floor(b / w)), i1 = Math.min(nb - 1, Math.floor(e / w));
         for (var i = i0; i <= i1; i++) {
           var lo = Math.max(b, i * w), hi = Math.min(e, (i + 1) * w);
-          acc[i * 9 + c] += Math.max(hi - lo, 1e-3);
+          acc[i * NC + c] += Math.max(hi - lo, 1e-3);
         }
       }
       for (var i2 = 0; i2 < nb; i2++) {
         var best = 0, bt = 0;
-        for (var c2 = 1; c2 < 9; c2++) if (acc[i2 * 9 + c2] > bt) { bt = acc[i2 * 9 + c2]; best = c2; }
-        dom[i2] = acc[i2 * 9 + C_GAP] > 0 ? C_GAP : best;
+        for (var c2 = 1; c2 < NC; c2++) if (acc[i2 * NC + c2] > bt) { bt = acc[i2 * NC + c2]; best = c2; }
+        dom[i2] = acc[i2 * NC + C_GAP] > 0 ? C_GAP : best;
       }
       L.lod.push({w: w, dom: dom});
     }
@@ -165,7 +169,7 @@
       var lod = levels(L), lv = null;
       for (var li = lod.length - 1; li >= 0; li--) if (lod[li].w <= perPx) { lv = lod[li]; break; }
       if (lv) { drawLevel(lv, y, plotW); continue; }
-      var k = firstAfter(L, v0), px = -1, acc = new Float64Array(9), best = 0, bestT = 0, gap = false;
+      var k = firstAfter(L, v0), px = -1, acc = new Float64Array(NC), best = 0, bestT = 0, gap = false;
       var flush = function () {
         if (px < 0) return;
         ctx.fillStyle = PALETTE[gap ? C_GAP : best];
@@ -201,7 +205,7 @@
       if (mk.ts < v0 || mk.ts > v1) continue;
       var my = AXIS + row[mk.lane] * ROW - top;
       if (my < AXIS - ROW || my > H) continue;
-      ctx.fillStyle = mk.type === 5 ? "#ff7f0e" : "#000";
+      ctx.fillStyle = evName(mk.type) === "slow_step" ? "#ff7f0e" : "#000";
       ctx.fillRect(xOf(mk.ts) - 1, my, 2, ROW);
     }
     /* Lock hand-offs (and wakes when asked) as arrows between lanes. */
@@ -321,7 +325,7 @@
       if (hit >= 0) {
         var s = L.s[hit], st = s & 15, what = STATE_NAMES[st];
         if (info.loop && st === RUN) what = "busy (callbacks, tasks)";
-        if (st === BLOCK) what += " on " + WHY[s >> 4] + (L.o[hit] ? ": " + obj(L.o[hit]) : "");
+        if (st === BLOCK) what += " on " + whyName(s >> 4) + (L.o[hit] ? ": " + obj(L.o[hit]) : "");
         lines.push("");
         lines.push(what);
         lines.push("from " + fmt(L.b[hit]) + " for " + fmt(L.d[hit]));
@@ -329,8 +333,8 @@
       for (var mi = 0; mi < marks.length; mi++) {
         var mk = marks[mi];
         if (mk.lane === order[r] && Math.abs(mk.ts - t) <= slop)
-          lines.push(meta.evnames[mk.type] + " at " + fmt(mk.ts) + ": " + mk.text +
-                     (mk.type === 5 ? " (" + fmt(mk.num) + ")" : ""));
+          lines.push(evName(mk.type) + " at " + fmt(mk.ts) + ": " + mk.text +
+                     (evName(mk.type) === "slow_step" ? " (" + fmt(mk.num) + ")" : ""));
       }
     }
     tip.textContent = lines.join("\n");

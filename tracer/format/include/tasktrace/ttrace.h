@@ -1,8 +1,13 @@
 /* tasktrace .ttrace files — <tasktrace/ttrace.h>, for tools that read or
  * write trace files (the viewer, the collector, your own).
  *
- * Errors: functions return 0 (or 1 for "an event") or a negative errno;
- * a reader keeps the reason of its last error in tt_reader_error.
+ * Errors, one convention for this header and the rest of the format
+ * (wire.h, ingest.h): a function that can fail returns 0 (or 1 for "an
+ * event") or a negative errno, and nothing prints. Openers fill *out on
+ * success only. A reason in words, where there is one, is a string that is
+ * NULL when there is nothing to say: a reader keeps the reason of its last
+ * failure (or of where a cut file ends) in tt_reader_error; the internal
+ * decoders set a `const char **why` to a static one.
  */
 #ifndef TASKTRACE_TTRACE_H
 #define TASKTRACE_TTRACE_H

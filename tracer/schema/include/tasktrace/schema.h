@@ -1,10 +1,14 @@
 /* tasktrace event schema — <tasktrace/schema.h>, for every consumer of events.
  *
- * The single source of truth for every event the runtime emits: the
- * LTTng-UST provider (generated at build time by tracer/schema/gen_lttng.c),
- * the native encoder and decoder (tracer/format) and the viewer's names are
- * all derived from the lists below. Add an event here and every consumer
- * follows; tests/tracer checks that they agree.
+ * The single source of truth for every event the runtime emits and every
+ * reason a task waits: the LTTng-UST provider and its enumerations
+ * (generated at build time by tracer/emit/lttng/gen_lttng.c), the native
+ * encoder and decoder (tracer/format), the viewer's model, renderers and
+ * legends, `tasktrace dump` and the runtime's reports are all derived from
+ * the lists below (TT_EVENTS, TT_EVENT_META, TT_STATES, TT_KINDS,
+ * TT_EXITS). docs/architecture.md, "Adding an event or a wait reason",
+ * lists what else to write; tests/tracer and tests/viewer check that the
+ * consumers agree.
  *
  * Errors: the lookups return NULL / TT_EV_NONE for what they do not know.
  */
@@ -65,6 +69,56 @@ enum tt_ev_type {
 
 #define TT_EVENT_FIELDS 4
 
+/* What a consumer needs besides the layout, joined to TT_EVENTS by name:
+ * M(name, flags, pair, enum0, enum1, enum2, enum3, meaning).
+ * flags: TT_EVF_* (NONE: 0). pair: the other end of a BEGIN/END pair, or
+ * NONE. enumN: the enum type of field N (TT_ENUM_*: STATE, KIND, EXIT,
+ * NONE), so that decoders print names generically. meaning: one line, for
+ * docs and tools. Every event of TT_EVENTS has exactly one line here (a
+ * _Static_assert in schema.c counts them; tests/viewer checks each). */
+#define TT_EVF_NONE 0u
+#define TT_EVF_INSTANT 1u /* a point event renderers show as it is (a mark, on a lane) */
+#define TT_EVF_BEGIN 2u   /* opens a span that `pair` closes */
+#define TT_EVF_END 4u     /* closes the span that `pair` opened */
+#define TT_EVF_NAMES 8u   /* only names something: not activity (start-up) */
+#define TT_EVF_LOOP 16u   /* about the loop's thread (its lane), not a task */
+#define TT_EVF_LOOP_BEGIN (TT_EVF_LOOP | TT_EVF_BEGIN)
+#define TT_EVF_LOOP_END (TT_EVF_LOOP | TT_EVF_END)
+
+#define TT_EVENT_META(M)                                                                           \
+  M(task_create, NONE, NONE, NONE, NONE, NONE, NONE,                                               \
+    "a task was spawned by parent, with its name and spawn site; it is runnable")                  \
+  M(task_switch, NONE, NONE, NONE, NONE, STATE, NONE,                                              \
+    "prev stops running (prev_state says why, on object) and next runs; 0 is the loop")            \
+  M(task_wake, NONE, NONE, NONE, NONE, NONE, NONE,                                                 \
+    "a blocked task is runnable again, woken by waker (0: the loop) about object")                 \
+  M(task_exit, NONE, NONE, NONE, EXIT, NONE, NONE, "a task ended with status and result")          \
+  M(slow_step, INSTANT, NONE, NONE, NONE, NONE, NONE,                                              \
+    "a step (or callback, task 0) ran duration_ns without yielding, ending at site")               \
+  M(lock_contended, INSTANT, NONE, NONE, NONE, NONE, NONE,                                         \
+    "waiter found lock held by holder and waits")                                                  \
+  M(lock_acquired, NONE, NONE, NONE, NONE, NONE, NONE,                                             \
+    "task got lock after waiting wait_ns (contended acquires only)")                               \
+  M(lock_released, NONE, NONE, NONE, NONE, NONE, NONE, "task released lock after holding it hold_ns") \
+  M(loop_poll_begin, LOOP_BEGIN, loop_poll_end, NONE, NONE, NONE, NONE,                                 \
+    "the loop blocks polling for I/O, for at most timeout_ns (-1: no limit)")                      \
+  M(loop_poll_end, LOOP_END, loop_poll_begin, NONE, NONE, NONE, NONE,                                   \
+    "the loop is back from its poll")                                                              \
+  M(object_name, NAMES, NONE, NONE, KIND, NONE, NONE, "object (of kind) is called name")          \
+  M(mark, INSTANT, NONE, NONE, NONE, NONE, NONE, "task marked this moment with name (tt_mark)")   \
+  M(region_begin, BEGIN, region_end, NONE, NONE, NONE, NONE,                                       \
+    "task enters the region called name (tt_region_begin)")                                        \
+  M(region_end, END, region_begin, NONE, NONE, NONE, NONE, "task leaves the region called name")  \
+  M(lost, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                   \
+    "count events of this process were lost here (buffer full)")
+
+/* Enum types of integer fields (tt_ev_desc.etype). */
+#define TT_ENUM_NONE 0
+#define TT_ENUM_STATE 1 /* enum tt_state */
+#define TT_ENUM_KIND 2  /* enum tt_kind */
+#define TT_ENUM_EXIT 3  /* enum tt_exit_status */
+#define TT_ENUM_MAX 4
+
 /* What the schema says about one event, as data (for decoders and viewers). */
 typedef struct tt_ev_desc {
   const char *name;                     /* "task_switch" */
@@ -72,6 +126,10 @@ typedef struct tt_ev_desc {
   int nfields;                          /* used slots, 1..4 */
   uint8_t kind[TT_EVENT_FIELDS];        /* TT_FIELD_* */
   const char *field[TT_EVENT_FIELDS];   /* field names */
+  uint8_t etype[TT_EVENT_FIELDS];       /* TT_ENUM_* of each field */
+  unsigned flags;                       /* TT_EVF_* */
+  unsigned pair;                        /* BEGIN/END: the other end's type, else TT_EV_NONE */
+  const char *meaning;                  /* one line */
 } tt_ev_desc;
 
 /* The description of event type `type`, or NULL for an unknown type. */
@@ -91,18 +149,6 @@ typedef struct tt_trace_event {
   const char *s[TT_EVENT_FIELDS];
 } tt_trace_event;
 
-/* Why a task stopped running (task_switch.prev_state). */
-#define TT_STATES(X)                                                                               \
-  X(0, yield) X(1, sleep) X(2, lock) X(3, event) X(4, queue_put) X(5, queue_get) X(6, sem)        \
-      X(7, cond) X(8, join) X(9, io) X(10, done) X(11, start) X(12, queue_join)
-enum tt_state {
-#define TT__ST(v, n) TT_STATE_##n = v,
-  TT_STATES(TT__ST)
-#undef TT__ST
-      TT_STATE_MAX
-};
-TT_EXTERN const char *tt_state_name(unsigned state);
-
 /* What an object id names (object_name.kind). */
 #define TT_KINDS(X)                                                                                \
   X(0, task) X(1, lock) X(2, event) X(3, queue) X(4, sem) X(5, cond) X(6, io) X(7, loop)          \
@@ -115,8 +161,66 @@ enum tt_kind {
 };
 TT_EXTERN const char *tt_kind_name(unsigned kind);
 
+/* Why a task stopped running (task_switch.prev_state): the one list every
+ * consumer of a reason is derived from. X(value, name, word, letter,
+ * colour, cname, on):
+ * - word: what the runtime's reports say of a task parked for it, before
+ *   the object's name ("waits for lock" 'L');
+ * - letter: the terminal timeline's character for a task blocked for it,
+ *   0 for the reasons a task never parks for (yield, done, start);
+ * - colour: the HTML timeline's (and the legend's) colour;
+ * - cname: the Chrome trace viewer's reserved colour name (Perfetto JSON);
+ * - on: the kind of object the task waits on, named in reports (-1: none).
+ * Values are part of the file format: never reuse one. Add a reason here,
+ * and the code that parks for it (runtime/src); every consumer follows. */
+#define TT_STATES(X)                                                                               \
+  X(0, yield, "yields", 0, "#f2c12e", "thread_state_runnable", -1)                                 \
+  X(1, sleep, "sleeps", 'z', "#9ecae1", "thread_state_sleeping", -1)                               \
+  X(2, lock, "waits for lock", 'L', "#d62728", "terrible", TT_KIND_lock)                           \
+  X(3, event, "waits for event", 'e', "#5b7fce", "thread_state_uninterruptible", TT_KIND_event)    \
+  X(4, queue_put, "waits for room in queue", 'p', "#8c6bb1", "olive", TT_KIND_queue)               \
+  X(5, queue_get, "waits for an item from queue", 'q', "#6a51a3", "olive", TT_KIND_queue)          \
+  X(6, sem, "waits for semaphore", 's', "#3182bd", "thread_state_uninterruptible", TT_KIND_sem)    \
+  X(7, cond, "waits for condition", 'c', "#756bb1", "thread_state_uninterruptible", TT_KIND_cond)  \
+  X(8, join, "waits for task", 'j', "#7b8fa8", "grey", TT_KIND_task)                               \
+  X(9, io, "waits for I/O", 'i', "#17becf", "thread_state_iowait", TT_KIND_io)                     \
+  X(10, done, "has finished", 0, "#5b7fce", "thread_state_unknown", -1)                            \
+  X(11, start, "starts", 0, "#5b7fce", "thread_state_unknown", -1)                                 \
+  X(12, queue_join, "waits to join queue", 'J', "#9e9ac8", "olive", TT_KIND_queue)
+enum tt_state {
+#define TT__ST(v, n, w, l, c, cn, on) TT_STATE_##n = v,
+  TT_STATES(TT__ST)
+#undef TT__ST
+      TT_STATE_MAX
+};
+/* The columns of TT_STATES; for a value past the list: "unknown",
+ * "waits for", '.', the colour of "blocked (other)", "thread_state_unknown"
+ * and -1. */
+TT_EXTERN const char *tt_state_name(unsigned state);
+TT_EXTERN const char *tt_state_word(unsigned state);
+TT_EXTERN char tt_state_letter(unsigned state);
+TT_EXTERN const char *tt_state_colour(unsigned state);
+TT_EXTERN const char *tt_state_cname(unsigned state);
+TT_EXTERN int tt_state_on(unsigned state);
+/* The colour of a blocked interval whose reason is unknown. */
+#define TT_STATE_COLOUR_OTHER "#5b7fce"
+
 /* How a task ended (task_exit.status). */
-enum tt_exit_status { TT_EXIT_OK = 0, TT_EXIT_ERROR = 1, TT_EXIT_CANCELLED = 2 };
+#define TT_EXITS(X) X(0, ok, OK) X(1, error, ERROR) X(2, cancelled, CANCELLED)
+enum tt_exit_status {
+#define TT__EX(v, n, N) TT_EXIT_##N = v,
+  TT_EXITS(TT__EX)
+#undef TT__EX
+      TT_EXIT_MAX
+};
+TT_EXTERN const char *tt_exit_name(unsigned status);
+
+/* Enums generically: the type's C name ("tt_state"), its number of values,
+ * and the name of one value, NULL when the type or the value is unknown
+ * (decoders then print the number). */
+TT_EXTERN const char *tt_enum_type_name(unsigned etype);
+TT_EXTERN unsigned tt_enum_count(unsigned etype);
+TT_EXTERN const char *tt_enum_value_name(unsigned etype, uint64_t value);
 
 #ifdef __cplusplus
 }
