@@ -21,7 +21,8 @@
   X(locks, "lock contention, per lock: waits, holds, who held it")                               \
   X(slow, "the slow steps, longest first")                                                       \
   X(export, "write a Perfetto (Chrome JSON) trace or a self-contained HTML timeline")           \
-  X(import, "compress an LTTng trace of tasktrace events into a .ttrace file")
+  X(import, "compress an LTTng trace of tasktrace events into a .ttrace file")                 \
+  X(explore, "run a program under many schedules; shrink, save and show the first failure")
 
 #define TT__CMD_DECL(name, help) int tt_cmd_##name(int argc, char **argv);
 TT_COMMANDS(TT__CMD_DECL)

@@ -80,6 +80,7 @@ struct tt_task {
   const char *wait_site; /* debug mode: file:line of the blocking call it is in (NULL: unknown) */
   tt__list held;         /* debug mode: the locks it holds (tt_lock.held_link); next NULL: none yet */
   int64_t wait_reported; /* debug mode: parked_at of the lock wait last reported as long */
+  const char *inv_from;  /* invariants on: where its current step began (NULL: its start) */
   void *stack;           /* lowest usable address, NULL until first run */
   size_t stack_size;
   unsigned vg_stack;     /* valgrind's id for the stack */
@@ -121,8 +122,9 @@ struct tt_loop {
   tt_task *dead;         /* finished task whose stack is still to release */
   tt_task *main;
   bool stopping;         /* main finished: uv_stop was called */
-  bool seeded;
+  bool seeded;           /* a scheduling policy is on (policy.c): rounds and yields ask it */
   tt__rng rng;
+  struct tt__policy *pol; /* that policy, NULL for plain FIFO */
   /* Cross-thread calls. */
   uv_mutex_t tsq_lock;
   struct tt__tscall *tsq;
@@ -295,7 +297,16 @@ typedef struct tt__config {
   int64_t lock_ns;   /* TASKTRACE_LOCK_MS: lock held / waited for longer (debug mode) */
   bool seeded;       /* TASKTRACE_SCHED_SEED given */
   uint64_t seed;
+  /* Exploration (policy.c): TASKTRACE_SCHED, TASKTRACE_SCHEDULE[_OUT]. */
+  uint8_t policy;           /* enum tt__policy_kind */
+  uint64_t pct_depth;       /* pct: D */
+  uint64_t pct_steps;       /* pct: the expected steps K of a run */
+  const char *replay;       /* TASKTRACE_SCHEDULE */
+  const char *record;       /* TASKTRACE_SCHEDULE_OUT */
+  bool lenient;             /* TASKTRACE_SCHEDULE_LENIENT=1: replay what fits, FIFO after */
+  bool invariants;          /* check invariants after every step */
 } tt__config;
+enum tt__policy_kind { TT__POL_FIFO = 0, TT__POL_RANDOM, TT__POL_PCT, TT__POL_REPLAY };
 extern tt__config tt__cfg;
 TT__HIDDEN int tt__config_load(void);
 
@@ -303,5 +314,20 @@ TT__HIDDEN int tt__config_load(void);
 TT__HIDDEN uint64_t tt__rng_next(tt__rng *r);
 /* Seeded scheduler: at one yield point in four, yield once more first. */
 TT__HIDDEN void tt__seed_delay(tt_loop *loop, tt_task *self);
+
+/* ---- Scheduling policies and schedule files (policy.c) --------------------
+ *
+ * A policy makes two kinds of decision, both small integers where 0 is
+ * plain FIFO: the order of a round (one per Fisher-Yates position) and
+ * whether a yield point yields. Every decision can be written to a schedule
+ * file and replayed from one. */
+TT__HIDDEN int tt__policy_start(tt_loop *loop);  /* tt_run: set up from tt__cfg */
+TT__HIDDEN void tt__policy_stop(tt_loop *loop);  /* tt_run's end */
+TT__HIDDEN void tt__policy_order(tt_loop *loop, size_t n); /* reorder the round's batch */
+TT__HIDDEN bool tt__policy_yield(tt_loop *loop, tt_task *self); /* yield here? */
+
+/* ---- Invariants (invariant.c) --------------------------------------------- */
+extern bool tt__inv_on; /* invariants registered and checking is on */
+TT__HIDDEN void tt__invariant_check(tt_task *self, const char *end_site);
 
 #endif

@@ -232,8 +232,15 @@ static int loop_open(tt_loop **out) {
   tt_loop *loop = calloc(1, sizeof *loop);
   if (loop == NULL)
     return -ENOMEM;
+  r = tt__policy_start(loop); /* policy.c: TASKTRACE_SCHED*, schedule files */
+  if (r < 0) {
+    free(loop);
+    return r;
+  }
   r = uv_loop_init(&loop->uv);
   if (r < 0) {
+    tt__policy_stop(loop);
+    free(loop->pol);
     free(loop);
     return r;
   }
@@ -253,12 +260,6 @@ static int loop_open(tt_loop **out) {
   tt__poll_init(loop);
   if (TT_UNLIKELY(tt__cfg.debug))
     tt__debug_start(loop);
-  if (tt__cfg.seeded) {
-    loop->seeded = true;
-    loop->rng.s = tt__cfg.seed;
-    fprintf(stderr, "tasktrace: seeded scheduler: TASKTRACE_SCHED_SEED=%llu\n",
-            (unsigned long long)tt__cfg.seed);
-  }
   tt__loop = loop;
   tt__emit_object_name(0, TT_KIND_loop, "loop");
   *out = loop;
@@ -287,6 +288,7 @@ static int loop_run(tt_loop *loop, tt_task *mt) {
  * alive, and free every task, joined or not. */
 static void loop_drain(tt_loop *loop, int result) {
   loop->stopping = true;
+  tt__policy_stop(loop); /* the schedule is complete: cancelling leftovers is not part of it */
   if (TT_UNLIKELY(tt__cfg.debug) && result != -EDEADLK)
     tt__debug_pending(loop);
   cancel_leftovers(loop);
@@ -325,6 +327,8 @@ static void loop_close(tt_loop *loop) {
   tt__loop = NULL;
   tt_ring_free(&loop->ready);
   free(loop->heap);
+  tt__policy_stop(loop); /* idempotent: for a run whose main never started */
+  free(loop->pol);
   free(loop);
   tt__pool_trim();
   tt__stack_trim();

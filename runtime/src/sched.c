@@ -27,13 +27,14 @@ uint64_t tt__rng_next(tt__rng *r) {
   return z ^ (z >> 31);
 }
 
-/* The seeded scheduler's other half: at one yield point in four (every
- * blocking call through tt__enter, and tt_yield), yield once more first,
+/* The seeded scheduler's other half: where the policy says so (random: at
+ * one yield point in four; every blocking call through tt__enter, and
+ * tt_yield), yield once more first,
  * so that the call happens a round later than it would. The switch
  * consumes the call's site; it is put back for the real wait that follows,
  * or the seed would cost the report its location. */
 void tt__seed_delay(tt_loop *loop, tt_task *self) {
-  if ((tt__rng_next(&loop->rng) & 3) != 0)
+  if (!tt__policy_yield(loop, self)) /* policy.c: random, pct, or a replayed schedule */
     return;
   const char *site = tt__call_site;
   tt__ready_push(loop, self);
@@ -104,6 +105,8 @@ static tt_task *pick_next(tt_loop *loop) {
 }
 
 void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
+  if (TT_UNLIKELY(tt__inv_on))
+    tt__invariant_check(self, tt__call_site); /* invariant.c: self's step just ended */
   tt_task *next = pick_next(loop);
   TT__STEP_SWITCH(loop, self, next);
   TT__RACE(on_switch, next);
@@ -128,17 +131,8 @@ void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
 /* Run one round: the tasks ready now, in order (shuffled when seeded). */
 static void run_round(tt_loop *loop) {
   size_t n = loop->ready.len;
-  if (loop->seeded) {
-    /* Fisher-Yates over this batch, in place in the ring. */
-    for (size_t i = n - 1; i > 0; i--) {
-      size_t j = (size_t)(tt__rng_next(&loop->rng) % (i + 1));
-      tt_task **a = tt_ring_at(&loop->ready, i, sizeof *a);
-      tt_task **b = tt_ring_at(&loop->ready, j, sizeof *b);
-      tt_task *tmp = *a;
-      *a = *b;
-      *b = tmp;
-    }
-  }
+  if (loop->seeded)
+    tt__policy_order(loop, n); /* policy.c: shuffled, by priority, replayed */
   loop->batch_left = n;
   tt_task *next;
   while ((next = pick_next(loop)) != NULL) {

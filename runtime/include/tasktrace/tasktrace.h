@@ -138,6 +138,16 @@ TT_EXTERN void tt_mark(const char *name);
 TT_EXTERN void tt_region_begin(const char *name);
 TT_EXTERN void tt_region_end(const char *name);
 
+/* Invariants: fn(arg) returns nonzero while the invariant holds. Under an
+ * exploring scheduler (TASKTRACE_SCHED, TASKTRACE_SCHED_SEED,
+ * TASKTRACE_SCHEDULE[_OUT]) and in debug mode each is checked after every
+ * step of every task; the first violation is reported on stderr (the
+ * invariant, the task whose step broke it, where that step began and ended)
+ * and ends the process with exit status 86 (TT_INVARIANT_EXIT). name is kept
+ * (a static string). 0, -EINVAL (fn or name NULL) or -ENOMEM. */
+#define TT_INVARIANT_EXIT 86
+TT_EXTERN int tt_invariant_add(int (*fn)(void *arg), void *arg, const char *name);
+
 /* ---- Wait queue (internal, embedded in every primitive) ------------------ */
 
 typedef struct tt__list {

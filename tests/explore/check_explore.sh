@@ -1,0 +1,133 @@
+#!/bin/sh
+# check_explore.sh TASKTRACE DIR CASE: drive `tasktrace explore` on one of
+# the programs in DIR (built from tests/explore/*.c) and check its answer.
+set -u
+tt=$1
+dir=$2
+case=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM HUP
+fail() { echo "FAIL: explore.$case: $*" >&2; cat "$tmp/out" "$tmp/err" >&2 2>/dev/null; exit 1; }
+field() { sed -n "\$s/.*\"$1\":\\([^,}]*\\).*/\\1/p" "$tmp/out"; }
+
+# explore ARGS...: status in $rc, stdout in $tmp/out, stderr in $tmp/err.
+explore() {
+  "$tt" explore --seed 1 --jobs 2 --json --out "$tmp/o" "$@" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+}
+
+# A race FIFO order never loses: found after run 0, replayed the same way
+# three times, shrunk, and its trace read by the viewer commands.
+found() {
+  want=$1
+  shift
+  "$@" >/dev/null 2>&1 || fail "the program fails in plain FIFO order: not the test intended"
+  explore -- "$@"
+  [ $rc -eq 1 ] || fail "explore exit $rc, expected 1 (a failure found)"
+  [ "$(field first_failure_run)" -ge 1 ] || fail "found in run 0 (FIFO), not by exploring"
+  grep -q "\"failure\":\"$want" "$tmp/out" || fail "failure is not '$want'"
+  orig=$(field original_decisions) shrunk=$(field shrunk_decisions)
+  [ "$shrunk" -le "$orig" ] || fail "shrunk $shrunk > original $orig"
+  grep -q '"reproduced":true' "$tmp/out" || fail "its schedule did not reproduce it"
+  replay=$(sed -n 's/^explore: replay:   //p' "$tmp/out")
+  [ -n "$replay" ] || fail "no replay command printed"
+  first=
+  for i in 1 2 3; do
+    eval "$replay" >"$tmp/r.out" 2>"$tmp/r.err"
+    r=$?
+    [ $r -ne 0 ] || fail "replay $i passed: $replay"
+    [ -z "$first" ] && first=$r
+    [ $r -eq "$first" ] || fail "replay $i exit $r, replay 1 exit $first"
+    ! grep -q "diverged" "$tmp/r.err" || fail "replay $i diverged: $(cat "$tmp/r.err")"
+  done
+  trace=$tmp/o/failure.ttrace
+  [ -s "$trace" ] || fail "no trace at $trace"
+  for cmd in summary timeline locks slow dump; do
+    "$tt" $cmd "$trace" >/dev/null 2>"$tmp/v.err" || fail "tasktrace $cmd on the trace: $(cat "$tmp/v.err")"
+  done
+}
+
+case $case in
+race_order) found "exit 1" "$dir/race_order" ;;
+race_order_abort) found "signal 6" "$dir/race_order" --abort ;;
+race_invariant)
+  found "invariant 'paid-before-shipped' broken" "$dir/race_invariant"
+  grep -q "by the step of task 'shipper'.*that began at .*race_invariant.c:[0-9]* and ended at its return" \
+    "$tmp/r.err" || fail "the violation does not name the task and its step's sites: $(cat "$tmp/r.err")"
+  [ "$first" -eq 86 ] || fail "invariant violation exit $first, documented 86" ;;
+race_deadlock)
+  found "deadlock" "$dir/race_deadlock"
+  grep -q "tasktrace: deadlock:" "$tmp/r.err" || fail "the replay did not report the deadlock" ;;
+never)
+  explore --runs 60 -- "$dir/edge" never
+  [ $rc -eq 0 ] || fail "exit $rc for a program that never fails"
+  grep -q "^explore: no failure in 60 runs" "$tmp/out" || fail "no 'no failure in 60 runs'"
+  [ "$(field failures)" = 0 ] || fail "failures is not 0" ;;
+always)
+  explore -- "$dir/edge" always
+  [ $rc -eq 1 ] || fail "exit $rc"
+  [ "$(field first_failure_run)" = 0 ] && [ "$(field shrunk_decisions)" = 0 ] ||
+    fail "an always-failing program is not reported as failing in plain FIFO order"
+  grep -q "run 0 (plain FIFO) failed: exit 1" "$tmp/out" || fail "no plain-FIFO verdict" ;;
+hang)
+  explore --timeout 1 -- "$dir/edge" hang
+  [ $rc -eq 1 ] || fail "exit $rc"
+  grep -q '"failure":"hang' "$tmp/out" || fail "not reported as a hang"
+  # Stopped with SIGABRT, its tracer flushed: the trace shows who hangs.
+  "$tt" summary "$tmp/o/failure.ttrace" >"$tmp/sum" 2>&1 || fail "no readable trace of the hang"
+  grep -q "main .*alive" "$tmp/sum" || fail "the hang's trace does not show main unfinished" ;;
+crash)
+  explore -- "$dir/edge" crash
+  [ $rc -eq 1 ] || fail "exit $rc"
+  grep -q '"failure":"signal 11' "$tmp/out" || fail "not reported as SIGSEGV" ;;
+not_tasktrace)
+  explore -- /bin/true
+  [ $rc -eq 2 ] && grep -q "not a tasktrace program" "$tmp/out" || fail "/bin/true: exit $rc"
+  explore -- /bin/false
+  [ $rc -eq 2 ] && grep -q "not a tasktrace program" "$tmp/out" || fail "/bin/false: exit $rc" ;;
+missing)
+  explore -- "$tmp/no-such-program"
+  [ $rc -eq 2 ] && grep -q "cannot run .*no-such-program" "$tmp/err" || fail "exit $rc"
+  explore --strategy bogus -- /bin/true
+  [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "a bad --strategy: exit $rc" ;;
+schedule_file)
+  # Untrusted schedule files: a one-line error naming the line, never a crash.
+  p=$dir/race_order
+  check_bad() { # CONTENT WHAT
+    printf "$1" >"$tmp/s"
+    TASKTRACE_SCHEDULE=$tmp/s "$p" >/dev/null 2>"$tmp/err"
+    r=$?
+    [ $r -eq 2 ] || fail "file '$1': exit $r, expected 2"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "TASKTRACE_SCHEDULE=.*$2" "$tmp/err" ||
+      fail "file '$1': $(cat "$tmp/err")"
+  }
+  check_bad "" "empty file"
+  check_bad "hello\n" "line 1: not a schedule file"
+  check_bad "tasktrace-schedule 1\no 3 3\n" "line 2: an order decision"
+  check_bad "tasktrace-schedule 1\ny 2\n" "line 2: expected 'y 0'"
+  check_bad "tasktrace-schedule 1\ny 0\nbogus\n" "line 3: not a schedule line"
+  check_bad "tasktrace-schedule 1\ny 0" "line 2: the last line has no newline"
+  check_bad "tasktrace-schedule 1\ny 0\nend 5\n" "line 3: 'end' does not match"
+  check_bad "tasktrace-schedule 1\no 99999999999 1\n" "line 2: expected 'o BOUND VALUE'"
+  check_bad "tasktrace-schedule 1\n\001\002\377\n" "line 2: not a schedule line"
+  head -c 3000 /dev/urandom >"$tmp/junk"
+  TASKTRACE_SCHEDULE=$tmp/junk "$p" >/dev/null 2>"$tmp/err"
+  [ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "random bytes: $(cat "$tmp/err")"
+  # A record replays exactly; a file for another program diverges, saying where.
+  TASKTRACE_SCHED=pct:7:2:10 TASKTRACE_SCHEDULE_OUT=$tmp/rec "$p" >/dev/null 2>&1
+  want=$?
+  grep -q "^end " "$tmp/rec" || fail "the recorded schedule has no end line"
+  TASKTRACE_SCHEDULE=$tmp/rec "$p" >/dev/null 2>&1
+  [ $? -eq $want ] || fail "replay of a recorded schedule ended differently"
+  printf 'tasktrace-schedule 1\no 7 3\nend 1\n' >"$tmp/s"
+  TASKTRACE_SCHEDULE=$tmp/s "$p" >/dev/null 2>"$tmp/err"
+  r=$?
+  [ $r -eq 85 ] && grep -q "replay diverged at decision 1 (line 2)" "$tmp/err" || fail "divergence: exit $r: $(cat "$tmp/err")"
+  for v in pct pct:1 pct:1:0 pct:1:2:0 random: random:x fifo:1 'pct:1:2:3:4'; do
+    TASKTRACE_SCHED=$v "$p" >/dev/null 2>"$tmp/err"
+    [ $? -eq 2 ] && grep -q "TASKTRACE_SCHED='$v'" "$tmp/err" || fail "TASKTRACE_SCHED=$v accepted"
+  done ;;
+*) fail "unknown case" ;;
+esac
+exit 0
