@@ -65,7 +65,7 @@ int tt_cond_wait(tt_cond *c, tt_deadline deadline) {
   }
   int r = tt__park(self, TT_STATE_cond, c->obj.id, c, &w, deadline);
   tt__lock_reacquire(c->lock, self);
-  return r;
+  return tt__race_got(c, r);
 }
 
 int tt_cond_notify(tt_cond *c, int n) {
@@ -77,6 +77,7 @@ int tt_cond_notify(tt_cond *c, int n) {
   if (holder_self(c) == NULL)
     return -EPERM;
   int woken = 0;
+  TT__RACE(release, c);
   while (woken < n && tt__wake_first(&c->waiters, 0, c->obj.id) != NULL)
     woken++;
   return woken;

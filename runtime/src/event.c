@@ -26,6 +26,7 @@ int tt_event_set(tt_event *e) {
   if (err < 0)
     return err;
   e->is_set = 1;
+  TT__RACE(release, e);
   /* Everyone on the list is parked (timeouts and cancels leave it), so
    * each pass wakes one and takes it off. */
   while (tt__wake_first(&e->waiters, 0, e->obj.id) != NULL)
@@ -62,11 +63,11 @@ int tt_event_wait(tt_event *e, tt_deadline deadline) {
   if (self == NULL)
     return err;
   if (e->is_set)
-    return 0;
+    return tt__race_got(e, 0);
   tt__waiter w = {.task = self};
   tt__list_push(&e->waiters, &w.link);
   /* 0: set() woke us; else we were never woken and left the list. */
-  return tt__park(self, TT_STATE_event, e->obj.id, e, &w, deadline);
+  return tt__race_got(e, tt__park(self, TT_STATE_event, e->obj.id, e, &w, deadline));
 }
 
 int tt_event_close(tt_event *e) {

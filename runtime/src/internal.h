@@ -11,6 +11,7 @@
 
 #include "ctx.h"
 #include "tasktrace/emit.h"
+#include "tasktrace/race_hooks.h"
 #include "tasktrace/tasktrace.h"
 #include "tt_base.h"
 

@@ -25,6 +25,7 @@ int tt_lock_init(tt_lock *l, const char *name) {
 static inline void took(tt_lock *l, tt_task *t, int64_t wait_ns) {
   l->holder = t;
   l->holder_id = t->id;
+  TT__RACE(lock_acquire, t, l);
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
     l->acquired_at = tt__obs_now();
     if (tt__cfg.debug)
@@ -115,7 +116,10 @@ int tt_lock_release(tt_lock *l) {
       tt__debug_lock_held(l, self, now - l->acquired_at);
     l->acquired_at = now;
   }
+  TT__RACE(lock_release, self, l);
   tt__waiter *w = tt__wake_first(&l->waiters, 0, l->obj.id);
+  if (w != NULL)
+    TT__RACE(lock_acquire, w->task, l); /* handed over: it holds it from now */
   l->holder = w ? w->task : NULL;
   l->holder_id = w ? w->task->id : 0;
   if (TT_UNLIKELY(tt__cfg.debug)) {

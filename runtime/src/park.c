@@ -121,6 +121,7 @@ tt_task *tt__enter(int *err) {
     *err = -EPERM;
     return NULL;
   }
+  TT__RACE(step_end, self, tt__call_site);
   if (TT_UNLIKELY(self->cancel_pending)) {
     self->cancel_pending = 0;
     self->cancelled = 1;

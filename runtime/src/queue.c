@@ -85,6 +85,7 @@ static inline tt_task *current(void) { return tt__loop ? tt__loop->current : NUL
 
 /* put without blocking: 0, -EAGAIN (full), -ENOMEM. */
 static int put_now(tt_queue *q, void *item) {
+  TT__RACE(release, q);
   tt__waiter *g = first(&q->getters);
   if (g != NULL) {
     /* The queue is empty: the item goes to the first getter directly. */
@@ -144,13 +145,13 @@ int tt_queue_get(tt_queue *q, void **item, tt_deadline deadline) {
   if (self == NULL)
     return err;
   if (get_now(q, item) == 0)
-    return 0;
+    return tt__race_got(q, 0);
   tt__waiter w = {.task = self};
   tt__list_push(&q->getters, &w.link);
   err = tt__park(self, TT_STATE_queue_get, q->obj.id, q, &w, deadline);
   if (err == 0)
     *item = w.data; /* handed over by put */
-  return err;
+  return tt__race_got(q, err);
 }
 
 int tt_queue_put_nowait(tt_queue *q, void *item) {
@@ -168,7 +169,7 @@ int tt_queue_get_nowait(tt_queue *q, void **item) {
   int err = tt__check_owner(&q->obj, "tt_queue_get_nowait");
   if (err < 0)
     return err;
-  return get_now(q, item);
+  return tt__race_got(q, get_now(q, item));
 }
 
 int tt_queue_task_done(tt_queue *q) {

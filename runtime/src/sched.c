@@ -109,6 +109,7 @@ void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
     tt__invariant_check(self, tt__call_site); /* invariant.c: self's step just ended */
   tt_task *next = pick_next(loop);
   TT__STEP_SWITCH(loop, self, next);
+  TT__RACE(on_switch, next);
   tt__emit_task_switch(self->id, next ? next->id : 0, why, obj);
   /* A finished task's fake stack (ASan) is destroyed: it never resumes. */
   void *fake = NULL, **fakep = why == TT_STATE_done ? NULL : &fake;
@@ -136,6 +137,7 @@ static void run_round(tt_loop *loop) {
   tt_task *next;
   while ((next = pick_next(loop)) != NULL) {
     TT__STEP_SWITCH(loop, NULL, next);
+    TT__RACE(on_switch, next);
     tt__emit_task_switch(0, next->id, TT_STATE_start, 0);
     loop->current = next;
     next->state = TT__T_RUNNING;

@@ -45,7 +45,7 @@ int tt_sem_acquire(tt_sem *s, tt_deadline deadline) {
     s->value--;
     if (TT_UNLIKELY(tt__cfg.debug) && s->bound >= 0)
       tt__debug_sem_took(s, self);
-    return 0;
+    return tt__race_got(s, 0);
   }
   tt__waiter w = {.task = self};
   tt__list_push(&s->waiters, &w.link);
@@ -53,7 +53,7 @@ int tt_sem_acquire(tt_sem *s, tt_deadline deadline) {
   int r = tt__park(self, TT_STATE_sem, s->obj.id, s, &w, deadline);
   if (TT_UNLIKELY(tt__cfg.debug) && s->bound >= 0 && r == 0)
     tt__debug_sem_took(s, self);
-  return r;
+  return tt__race_got(s, r);
 }
 
 int tt_sem_release(tt_sem *s) {
@@ -68,6 +68,7 @@ int tt_sem_release(tt_sem *s) {
     tt__debug_sem_gave(s, tt__loop->current, tt__call_site);
   if (s->bound >= 0 && s->value >= s->bound)
     return -EOVERFLOW;
+  TT__RACE(release, s);
   if (tt__wake_first(&s->waiters, 0, s->obj.id) == NULL)
     s->value++;
   return 0;

@@ -100,6 +100,7 @@ int tt__spawn(tt_task **out, tt_fn fn, void *arg, const char *name, size_t stack
   loop->ntasks++;
   tt__ready_push(loop, t);
   tt__emit_task_create(t->id, t->parent, t->name, site);
+  TT__RACE(spawn, loop->current, t);
   *out = t;
   return 0;
 }
@@ -113,6 +114,7 @@ static void take_result(tt_task *t, int *result) {
   if (result != NULL)
     *result = t->result;
   t->retrieved = 1;
+  TT__RACE(join, t);
   t->handle_out = 0;
   if (t->loop->dead != t)
     tt__task_release(t); /* the stack went back when it finished */
@@ -130,6 +132,7 @@ void tt__task_finish(tt_task *t, int result) {
   else if (result < 0)
     status = TT_EXIT_ERROR;
   tt__emit_task_exit(t->id, status, result);
+  TT__RACE(finish, t);
   /* Not at tt_run's teardown: those tasks were cancelled by it (and the
    * pending-at-shutdown report names them). */
   if (TT_UNLIKELY(tt__cfg.debug) && t->held.next != NULL)
@@ -295,6 +298,7 @@ int tt_yield(void) {
   tt_task *self = loop ? loop->current : NULL;
   if (self == NULL)
     return -EPERM;
+  TT__RACE(step_end, self, tt__call_site);
   if (TT_UNLIKELY(self->cancel_pending)) {
     self->cancel_pending = 0;
     self->cancelled = 1;

@@ -25,6 +25,9 @@ ROOMS = {
     "format": (["tracer/format"], ["tracer/format/include"], ["schema", "base"]),
     "emit": (["tracer/emit"], ["tracer/emit/include"], ["format", "schema", "base"]),
     "runtime": (["runtime"], ["runtime/include"], ["emit", "schema", "base"]),
+    # The race detector: over the runtime, through its hook table
+    # (tasktrace/race_hooks.h); the runtime never uses it.
+    "race": (["race"], ["race/include"], ["runtime", "base"]),
     "collector": (["collector"], ["collector"], ["runtime", "format", "schema", "base"]),
     "viewer": (["viewer"], ["viewer/include"], ["format", "schema", "base"]),
     "cli": (["cli"], ["cli"], ["viewer", "collector", "runtime", "format", "schema", "base"]),
@@ -33,7 +36,7 @@ ROOMS = {
 TARGETS = {
     "tasktrace-base": "base", "tasktrace-schema": "schema", "tasktrace-format": "format",
     "tasktrace-emit": "emit", "tasktrace-lttng": "emit", "tt-gen-lttng": "emit",
-    "tasktrace": "runtime", "tasktrace-collector": "collector", "tasktraced": "collector",
+    "tasktrace": "runtime", "tasktrace-race": "race", "tasktrace-collector": "collector", "tasktraced": "collector",
     "tasktrace-viewer": "viewer", "tasktrace-cli": "cli",
 }
 

@@ -1,0 +1,76 @@
+/* Private to the race runtime: tasks as the detector sees them (steps,
+ * vector clocks, locks held), the shadow state, the reports. */
+#ifndef TT_RACE_RT_H
+#define TT_RACE_RT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tasktrace/race_hooks.h"
+
+#define RT_LOCKS 8   /* locks one task holds at once that are tracked */
+#define RT_WLOCKS 4  /* locks kept with a write or a window */
+#define RT_YSITES 64 /* yield sites kept per task (by step) */
+
+/* A vector clock, by task slot. A task's own entry is its stamp: it grows
+ * at each hand-off it makes, so what it does after one is not ordered. */
+typedef struct rt_vc {
+  uint32_t *c;
+  uint32_t n;
+} rt_vc;
+
+typedef struct rt_task {
+  uint64_t id;
+  uint32_t slot;
+  uint32_t step; /* steps this task has ended */
+  char name[32];
+  const char *site;
+  uintptr_t stack_lo, stack_hi;
+  rt_vc vc;
+  struct {
+    const void *lock;
+    uint64_t seq; /* when it was taken (rt_seq) */
+  } held[RT_LOCKS];
+  int nheld;
+  const char *ysite[RT_YSITES]; /* where step ystep[i] ended */
+  uint32_t ystep[RT_YSITES];
+} rt_task;
+
+/* The running task on the tracked thread; NULL elsewhere (outside tasks,
+ * other threads): nothing is tracked then. */
+extern __thread rt_task *rt_cur __attribute__((tls_model("initial-exec")));
+extern uint64_t rt_seq; /* a clock of accesses and lock acquisitions */
+extern uintptr_t rt_callsite_granule; /* tt__call_site: the runtime's, never tracked */
+
+rt_task *rt_task_at(uint32_t slot);
+static inline uint32_t rt_vc_get(const rt_vc *v, uint32_t slot) {
+  return slot < v->n ? v->c[slot] : 0;
+}
+static inline uint32_t rt_stamp(const rt_task *t) { return rt_vc_get(&t->vc, t->slot); }
+/* Whether what task `slot` did at `stamp` happened before t's present. */
+static inline bool rt_hb(const rt_task *t, uint32_t slot, uint32_t stamp) {
+  return rt_vc_get(&t->vc, slot) >= stamp;
+}
+/* Where t's step `step` ended (NULL: not kept). */
+const char *rt_yield_site(const rt_task *t, uint32_t step);
+
+void rt_init(void);
+bool rt_ignored(uintptr_t addr);
+void rt_read(uintptr_t granule, uintptr_t pc);
+void rt_write(uintptr_t granule, uintptr_t pc);
+
+/* ---- Reports (report.c) ---- */
+enum rt_kind { RT_LOST_UPDATE, RT_STALE_CHECK };
+typedef struct rt_race {
+  int kind;
+  bool predicted;
+  uintptr_t addr;           /* the granule */
+  const rt_task *a, *b;     /* a: read, yielded, wrote; b: wrote between */
+  uintptr_t r_pc, w2_pc, w_pc;
+  const char *y_site;
+} rt_race;
+void rt_report(const rt_race *r);
+void rt_report_init(void);
+
+#endif

@@ -1,0 +1,184 @@
+/* Programs for the race detector's tests (test_race.c), built with
+ * tasktrace-cc: `race_prog MODE`. The negative modes must get no report;
+ * the predict modes hold a race that FIFO order never breaks. Lines the
+ * tests look for carry a tag comment. */
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tasktrace/race.h>
+#include <tasktrace/tasktrace.h>
+
+#define CHECK(call)                                                                                \
+  do {                                                                                             \
+    int r_ = (call);                                                                               \
+    if (r_ < 0) {                                                                                  \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, tt_strerror(r_));             \
+      exit(3);                                                                                     \
+    }                                                                                              \
+  } while (0)
+#define N 4
+
+static const char *mode;
+static int x, stats, shared;
+static atomic_int counter;
+static tt_lock lock;
+static tt_event ready;
+static tt_queue queue;
+
+/* Each update is one step: yields only between them. */
+static int single(void *arg) {
+  for (int i = 0; i < 3; i++) {
+    stats++;
+    x = x + 2;
+    CHECK(tt_yield());
+  }
+  return 0;
+}
+
+/* Read, yield, write, with a Lock across all of it. */
+static int locked(void *arg) {
+  CHECK(tt_lock_acquire(&lock, TT_FOREVER));
+  int v = x;
+  CHECK(tt_yield());
+  x = v + 1;
+  CHECK(tt_lock_release(&lock));
+  return 0;
+}
+
+/* Atomic operations across a yield are never reported. */
+static int atomics(void *arg) {
+  int v = atomic_load(&counter);
+  CHECK(tt_yield());
+  atomic_store(&counter, v + 1);
+  atomic_fetch_add(&counter, 1);
+  return 0;
+}
+
+/* One task writes (across yields), the others only read. */
+static int writer(void *arg) {
+  for (int i = 0; i < 3; i++) {
+    int v = x;
+    CHECK(tt_yield());
+    x = v + 1;
+  }
+  return 0;
+}
+static int reader(void *arg) {
+  for (int i = 0; i < 3; i++) {
+    stats = x; /* stats: this task's alone here */
+    CHECK(tt_yield());
+  }
+  return 0;
+}
+
+/* Handed on: through an Event, then a Queue; one task at a time. */
+static int by_event(void *arg) {
+  CHECK(tt_event_wait(&ready, TT_FOREVER));
+  int v = shared;
+  CHECK(tt_yield());
+  shared = v + 1;
+  CHECK(tt_queue_put(&queue, &shared, TT_FOREVER));
+  return 0;
+}
+static int by_queue(void *arg) {
+  void *p;
+  CHECK(tt_queue_get(&queue, &p, TT_FOREVER));
+  int v = *(int *)p;
+  CHECK(tt_yield());
+  *(int *)p = v + 1;
+  return 0;
+}
+/* Through a join: the child updates x across a yield, main after it. */
+static int child(void *arg) {
+  int v = x;
+  CHECK(tt_yield());
+  x = v + 1;
+  return 0;
+}
+
+/* The prediction: FIFO runs the update's read and write before the
+ * other write (predict_after) or after it (predict_before). */
+static int update(void *arg) {
+  int v = x;        /* @R */
+  CHECK(tt_yield()); /* @Y */
+  x = v + 1;        /* @W2 */
+  return 0;
+}
+static int late_writer(void *arg) {
+  CHECK(tt_yield());
+  CHECK(tt_yield());
+  x = 10; /* @W_after */
+  return 0;
+}
+static int early_writer(void *arg) {
+  x = 10; /* @W_before */
+  return 0;
+}
+
+static void spawn_n(tt_task **t, int n, tt_fn fn) {
+  for (int i = 0; i < n; i++)
+    CHECK(tt_spawn(&t[i], fn, NULL, NULL));
+}
+
+static int handoff(void) {
+  tt_task *t[3];
+  shared = 1; /* before the spawns: ordered before everything they do */
+  CHECK(tt_spawn(&t[0], by_event, NULL, "by-event"));
+  CHECK(tt_spawn(&t[1], by_queue, NULL, "by-queue"));
+  CHECK(tt_yield());
+  shared = 2; /* before the set */
+  CHECK(tt_event_set(&ready));
+  CHECK(tt_gather(t, 2, NULL, TT_FOREVER));
+  CHECK(tt_spawn(&t[2], child, NULL, "child"));
+  CHECK(tt_join(t[2], NULL, TT_FOREVER));
+  int v = x;
+  CHECK(tt_yield());
+  x = v + 1;
+  printf("handoff: shared=%d x=%d\n", shared, x);
+  return 0;
+}
+
+static int run(void *arg) {
+  tt_task *t[N + 1];
+  CHECK(tt_lock_init(&lock, "lock"));
+  CHECK(tt_event_init(&ready, "ready"));
+  CHECK(tt_queue_init(&queue, 1, "queue"));
+  if (strcmp(mode, "single") == 0) {
+    spawn_n(t, N, single);
+  } else if (strcmp(mode, "locked") == 0) {
+    spawn_n(t, N, locked);
+  } else if (strcmp(mode, "atomics") == 0) {
+    spawn_n(t, N, atomics);
+  } else if (strcmp(mode, "one_writer") == 0) {
+    CHECK(tt_spawn(&t[0], writer, NULL, "writer"));
+    spawn_n(t + 1, 1, reader);
+    CHECK(tt_gather(t, 2, NULL, TT_FOREVER));
+    return 0;
+  } else if (strcmp(mode, "handoff") == 0) {
+    return handoff();
+  } else if (strncmp(mode, "predict", 7) == 0) {
+    if (strstr(mode, "benign") != NULL)
+      TT_RACE_BENIGN(x);
+    bool after = strstr(mode, "after") != NULL;
+    CHECK(tt_spawn(&t[0], after ? update : early_writer, NULL, after ? "update" : "early"));
+    CHECK(tt_spawn(&t[1], after ? late_writer : update, NULL, after ? "late" : "update"));
+    CHECK(tt_gather(t, 2, NULL, TT_FOREVER));
+    printf("%s: x=%d\n", mode, x);
+    return x == 10 || x == 11 ? 0 : 1;
+  } else {
+    fprintf(stderr, "race_prog: unknown mode %s\n", mode);
+    return 2;
+  }
+  CHECK(tt_gather(t, N, NULL, TT_FOREVER));
+  printf("%s: x=%d stats=%d counter=%d\n", mode, x, stats, atomic_load(&counter));
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  mode = argc > 1 ? argv[1] : "";
+  int r = tt_run(run, NULL);
+  return r < 0 ? 3 : r;
+}

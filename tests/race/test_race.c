@@ -1,0 +1,235 @@
+/* The race detector, end to end: programs built with tasktrace-cc run as
+ * child processes with no seed (FIFO); their stderr is matched line by
+ * line. Expected lines are computed from the sources (a line's text, or a
+ * tag comment in race_prog.c), so an edit of the examples moves them. */
+#include <stdlib.h>
+
+#include "tt_test.h"
+
+/* "FILE:N" (FILE relative to the source tree) of the nth line holding text. */
+static const char *line_of(const char *file, const char *text, int nth) {
+  static char bufs[16][160];
+  static int next;
+  char path[4096], line[512];
+  const char *src = getenv("TT_SOURCE_DIR");
+  snprintf(path, sizeof path, "%s/%s", src ? src : ".", file);
+  FILE *f = fopen(path, "r");
+  if (f == NULL)
+    tt_test_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
+  for (int n = 1; fgets(line, sizeof line, f) != NULL; n++)
+    if (strstr(line, text) != NULL && --nth == 0) {
+      fclose(f);
+      char *b = bufs[next++ % 16];
+      snprintf(b, 160, "%s:%d", file, n);
+      return b;
+    }
+  tt_test_fail(__FILE__, __LINE__, "no line with '%s' in %s", text, path);
+}
+
+static int glob(const char *pat, const char *s, const char *end) {
+  if (*pat == '\0')
+    return s == end;
+  if (*pat == '*') {
+    for (const char *p = s; p <= end; p++)
+      if (glob(pat + 1, p, end))
+        return 1;
+    return 0;
+  }
+  return s < end && *pat == *s && glob(pat + 1, s + 1, end);
+}
+
+static int has_line(const char *out, const char *pat) {
+  for (const char *l = out; *l != '\0';) {
+    const char *nl = strchr(l, '\n');
+    const char *end = nl ? nl : l + strlen(l);
+    if (glob(pat, l, end))
+      return 1;
+    if (nl == NULL)
+      break;
+    l = nl + 1;
+  }
+  return 0;
+}
+
+#define ASSERT_LINE(out, ...)                                                                      \
+  do {                                                                                             \
+    char pat_[1024];                                                                               \
+    snprintf(pat_, sizeof pat_, __VA_ARGS__);                                                      \
+    if (!has_line((out), pat_))                                                                    \
+      tt_test_fail(__FILE__, __LINE__, "no line matches\n  %s\nin:\n%s", pat_, (out));             \
+  } while (0)
+
+static int count(const char *out, const char *s) {
+  int n = 0;
+  for (const char *p = out; (p = strstr(p, s)) != NULL; p++)
+    n++;
+  return n;
+}
+
+/* Run build/tests/race/prog [arg] with the extra environment entries. */
+static int run(const char *prog, const char *arg, char *const env[], char **out) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/../tests/race/%s", getenv("TT_BIN_DIR"), prog);
+  char *argv[] = {path, (char *)arg, NULL};
+  return tt_test_spawn(argv, env, out, 30);
+}
+
+/* prog's report: the kind and variable, R and W' by their text. */
+static void expect_race(const char *prog, const char *head, const char *r, const char *w2,
+                        const char *fn) {
+  char *out, src[64];
+  snprintf(src, sizeof src, "examples/%s.c", prog);
+  ASSERT_EQ(run(prog, NULL, NULL, &out), 66);
+  ASSERT_LINE(out, "tasktrace: race: %s (observed)", head);
+  ASSERT_LINE(out, "    read it at */%s (%s)", line_of(src, r, 1), fn);
+  ASSERT_LINE(out, "  then the first task wrote it at */%s (%s)*", line_of(src, w2, 1), fn);
+  ASSERT_LINE(out, "  task '*' (id *, spawned at */examples/%s.c:*)", prog);
+  free(out);
+}
+
+TEST(counter) {
+  expect_race("counter", "lost update on 'counter'", "int v = counter;", "counter = v + 1;",
+              "increment");
+  char *out;
+  run("counter", NULL, NULL, &out);
+  ASSERT_LINE(out, "    yielded at */%s", line_of("examples/counter.c", "EX_CHECK(tt_yield())", 1));
+  ASSERT_LINE(out, "    wrote it at */%s (increment)", line_of("examples/counter.c", "counter = v + 1;", 1));
+  ASSERT_EQ(count(out, "tasktrace: race:"), 1); /* each distinct race once */
+  free(out);
+}
+
+TEST(bank) {
+  expect_race("bank", "stale check on 'balance'", "if (balance >= amount)", "balance -= amount;",
+              "withdraw");
+  char *out;
+  run("bank", NULL, NULL, &out);
+  ASSERT_LINE(out, "    yielded at */%s", line_of("examples/bank.c", "EX_CHECK(tt_sleep_ms(1))", 1));
+  free(out);
+}
+
+TEST(cache) {
+  expect_race("cache", "lost update on 'entry'", "if (entry.state == PRESENT)",
+              "entry.state = PRESENT;", "cache_get");
+}
+
+TEST(pipeline) {
+  expect_race("pipeline", "lost update on 'count'", "int n = count;", "count = n + 1;",
+              "producer");
+  char *out;
+  run("pipeline", NULL, NULL, &out);
+  ASSERT_LINE(out, "    read it at */%s (consumer)", line_of("examples/pipeline.c", "int n = count;", 2));
+  ASSERT_LINE(out, "  then the first task wrote it at */%s (consumer)*",
+              line_of("examples/pipeline.c", "count = n - 1;", 1));
+  free(out);
+}
+
+TEST(fixed_versions_report_nothing) {
+  const char *progs[] = {"counter", "bank", "cache", "pipeline", "gate"};
+  for (int i = 0; i < 5; i++) {
+    char *out;
+    int rc = run(progs[i], "--fixed", NULL, &out);
+    if (rc != 0 || strstr(out, "tasktrace: race") != NULL)
+      tt_test_fail(__FILE__, __LINE__, "%s --fixed: status %d:\n%s", progs[i], rc, out);
+    free(out);
+  }
+}
+
+/* gate is an ordering race (a task runs before set-up is done): no read
+ * then write of one variable across a yield, so out of scope (docs/race.md). */
+TEST(gate_is_an_ordering_race) {
+  char *out;
+  ASSERT_EQ(run("gate", NULL, NULL, &out), 1);
+  ASSERT_TRUE(strstr(out, "tasktrace: race") == NULL);
+  free(out);
+}
+
+TEST(exit_code) {
+  char *out;
+  char *keep[] = {"TASKTRACE_RACE_EXITCODE=0", NULL};
+  ASSERT_EQ(run("counter", NULL, keep, &out), 1); /* the program's own status */
+  ASSERT_LINE(out, "tasktrace: race: lost update on 'counter' (observed)");
+  free(out);
+  char *seven[] = {"TASKTRACE_RACE_EXITCODE=7", NULL};
+  ASSERT_EQ(run("counter", NULL, seven, &out), 7);
+  free(out);
+}
+
+TEST(negatives) {
+  const char *modes[] = {"single", "locked", "atomics", "one_writer", "handoff",
+                         "predict_after_benign"};
+  for (int i = 0; i < 6; i++) {
+    char *out;
+    int rc = run("race_prog", modes[i], NULL, &out);
+    if (rc != 0 || strstr(out, "tasktrace: race") != NULL)
+      tt_test_fail(__FILE__, __LINE__, "race_prog %s: status %d:\n%s", modes[i], rc, out);
+    free(out);
+  }
+}
+
+static void expect_predicted(const char *mode, const char *w_tag, const char *w_fn) {
+  const char *src = "tests/race/race_prog.c";
+  char *out;
+  ASSERT_EQ(run("race_prog", mode, NULL, &out), 66);
+  ASSERT_LINE(out, "tasktrace: race: lost update on 'x' (predicted*");
+  ASSERT_LINE(out, "    read it at */%s (update)", line_of(src, "/* @R */", 1));
+  ASSERT_LINE(out, "    yielded at */%s", line_of(src, "/* @Y */", 1));
+  ASSERT_LINE(out, "    wrote it at */%s (%s), not ordered*", line_of(src, w_tag, 1), w_fn);
+  ASSERT_LINE(out, "  then the first task wrote it at */%s (update)*", line_of(src, "/* @W2 */", 1));
+  ASSERT_EQ(count(out, "tasktrace: race:"), 1);
+  free(out);
+}
+
+/* FIFO runs the other write after the update (or before it): never inside. */
+TEST(predicted_after) { expect_predicted("predict_after", "/* @W_after */", "late_writer"); }
+TEST(predicted_before) { expect_predicted("predict_before", "/* @W_before */", "early_writer"); }
+
+TEST(suppressions) {
+  const char *pats[] = {"race:counter", "increment", "counter.c", "# a comment\nrace:incr*"};
+  for (int i = 0; i < 4; i++) {
+    char path[4096], env[4200];
+    snprintf(path, sizeof path, "%s/supp%d", tt_test_tmpdir(), i);
+    FILE *f = fopen(path, "w");
+    ASSERT_TRUE(f != NULL);
+    fprintf(f, "%s\n", pats[i]);
+    fclose(f);
+    snprintf(env, sizeof env, "TASKTRACE_RACE_SUPPRESS=%s", path);
+    char *e[] = {env, NULL}, *out;
+    ASSERT_EQ(run("counter", NULL, e, &out), 1); /* no race left: the program's status */
+    ASSERT_TRUE(strstr(out, "tasktrace: race") == NULL);
+    free(out);
+  }
+  /* One that matches nothing leaves the report. */
+  char path[4096], env[4200], *out;
+  snprintf(path, sizeof path, "%s/none", tt_test_tmpdir());
+  FILE *f = fopen(path, "w");
+  fprintf(f, "race:balance\n");
+  fclose(f);
+  snprintf(env, sizeof env, "TASKTRACE_RACE_SUPPRESS=%s", path);
+  char *e[] = {env, NULL};
+  ASSERT_EQ(run("counter", NULL, e, &out), 66);
+  free(out);
+}
+
+/* CC=tasktrace-cc make: separate compilation (-c) then a link, and the
+ * ThreadSanitizer runtime is not in the program. */
+TEST(tasktrace_cc_with_make) {
+  const char *dir = tt_test_tmpdir();
+  char path[4096], cmd[8192], *out;
+  snprintf(path, sizeof path, "%s/Makefile", dir);
+  FILE *f = fopen(path, "w");
+  ASSERT_TRUE(f != NULL);
+  fprintf(f, "counter: counter.o\n\t$(CC) -o $@ counter.o\n"
+             "counter.o: %s/examples/counter.c\n\t$(CC) -g -O1 -I%s/examples -c -o $@ $<\n",
+          getenv("TT_SOURCE_DIR"), getenv("TT_SOURCE_DIR"));
+  fclose(f);
+  snprintf(cmd, sizeof cmd,
+           "make -s -C '%s' CC='%s/tasktrace-cc' && ldd '%s/counter' && nm '%s/counter.o' | "
+           "grep -c __tsan_write && '%s/counter'",
+           dir, getenv("TT_BIN_DIR"), dir, dir, dir);
+  char *argv[] = {"sh", "-c", cmd, NULL};
+  int rc = tt_test_spawn(argv, NULL, &out, 60);
+  if (rc != 66 || strstr(out, "libtsan") != NULL ||
+      strstr(out, "tasktrace: race: lost update on 'counter'") == NULL)
+    tt_test_fail(__FILE__, __LINE__, "status %d:\n%s", rc, out);
+  free(out);
+}
