@@ -94,19 +94,6 @@ static const char *blocked_on_name(const tt_task *t) {
   return ((const tt__obj *)t->block_ptr)->name;
 }
 
-/* The task that must act for t to go on, when there is one. */
-static const tt_task *waits_for(const tt_task *t) {
-  if (t->state != TT__T_PARKED || t->block_ptr == NULL)
-    return NULL;
-  if (t->block_state == TT_STATE_lock) {
-    const tt_lock *l = t->block_ptr;
-    return tt__task_ref(l->holder, l->holder_id);
-  }
-  if (t->block_state == TT_STATE_join)
-    return (const tt_task *)t->block_ptr;
-  return NULL;
-}
-
 static void report_deadlock(tt_loop *loop) {
   /* The header counts the tasks listed below: the parked ones, not the
    * finished ones still waiting for a join. */
@@ -131,7 +118,7 @@ static void report_deadlock(tt_loop *loop) {
     fprintf(stderr, " %s '%s'", state_word(t->block_state), blocked_on_name(t));
     if (t->wait_site != NULL)
       fprintf(stderr, " at %s", t->wait_site);
-    const tt_task *h = waits_for(t);
+    const tt_task *h = tt__waits_for(t);
     if (h != NULL && t->block_state == TT_STATE_lock && h->state != TT__T_DONE)
       fprintf(stderr, " held by task '%s' (id %llu)", h->name, (unsigned long long)h->id);
     else if (h != NULL && t->block_state == TT_STATE_lock)
@@ -148,15 +135,15 @@ static void report_deadlock(tt_loop *loop) {
   for (tt__list *n = loop->tasks.next; n != &loop->tasks; n = n->next) {
     const tt_task *start = tt__container_of(n, tt_task, all);
     const tt_task *slow = start, *fast = start;
-    while (fast != NULL && waits_for(fast) != NULL) {
-      slow = waits_for(slow);
-      fast = waits_for(waits_for(fast));
+    while (fast != NULL && tt__waits_for(fast) != NULL) {
+      slow = tt__waits_for(slow);
+      fast = tt__waits_for(tt__waits_for(fast));
       if (slow == fast && slow != NULL) {
         fprintf(stderr, "  cycle: '%s'", slow->name);
-        const tt_task *c = waits_for(slow);
+        const tt_task *c = tt__waits_for(slow);
         while (c != slow) {
           fprintf(stderr, " -> '%s'", c->name);
-          c = waits_for(c);
+          c = tt__waits_for(c);
         }
         fprintf(stderr, " -> '%s'\n", slow->name);
         return;

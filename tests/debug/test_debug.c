@@ -33,41 +33,6 @@ static const char *site(const char *tag) {
   tt_test_fail(__FILE__, __LINE__, "no tag @%s in %s", tag, path);
 }
 
-/* Does `s` (one line) match `pat`, where '*' matches any run of characters? */
-static int glob(const char *pat, const char *s, const char *end) {
-  if (*pat == '\0')
-    return s == end;
-  if (*pat == '*') {
-    for (const char *p = s; p <= end; p++)
-      if (glob(pat + 1, p, end))
-        return 1;
-    return 0;
-  }
-  return s < end && *pat == *s && glob(pat + 1, s + 1, end);
-}
-
-/* Some line of out matches pat exactly (with '*' wildcards). */
-static int has_line(const char *out, const char *pat) {
-  for (const char *l = out; *l != '\0';) {
-    const char *nl = strchr(l, '\n');
-    const char *end = nl ? nl : l + strlen(l);
-    if (glob(pat, l, end))
-      return 1;
-    if (nl == NULL)
-      break;
-    l = nl + 1;
-  }
-  return 0;
-}
-
-#define ASSERT_LINE(out, ...)                                                                      \
-  do {                                                                                             \
-    char pat_[1024];                                                                               \
-    snprintf(pat_, sizeof pat_, __VA_ARGS__);                                                      \
-    if (!has_line((out), pat_))                                                                    \
-      tt_test_fail(__FILE__, __LINE__, "no line matches\n  %s\nin:\n%s", pat_, (out));             \
-  } while (0)
-
 /* Run tt-debug-prog mode with TASKTRACE_DEBUG=1 and the extra env entries. */
 static int run(const char *mode, char *const extra[], char **out) {
   char *argv[] = {(char *)tt_test_bin("tt-debug-prog"), (char *)mode, NULL};

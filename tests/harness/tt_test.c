@@ -200,3 +200,29 @@ static int spawn(uid_t uid, gid_t gid, int as, char *const argv[], char *const e
     free(buf);
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
+
+/* Does s..end (one line) match pat, where '*' matches any run of characters? */
+static int line_glob(const char *pat, const char *s, const char *end) {
+  if (*pat == '\0')
+    return s == end;
+  if (*pat == '*') {
+    for (const char *p = s; p <= end; p++)
+      if (line_glob(pat + 1, p, end))
+        return 1;
+    return 0;
+  }
+  return s < end && *pat == *s && line_glob(pat + 1, s + 1, end);
+}
+
+int tt_test_has_line(const char *out, const char *pat) {
+  for (const char *l = out; *l != '\0';) {
+    const char *nl = strchr(l, '\n');
+    const char *end = nl ? nl : l + strlen(l);
+    if (line_glob(pat, l, end))
+      return 1;
+    if (nl == NULL)
+      break;
+    l = nl + 1;
+  }
+  return 0;
+}

@@ -94,6 +94,18 @@ void tt_test_fail(const char *file, int line, const char *fmt, ...)
                    tt_h_ ? tt_h_ : "(null)");                                                      \
   } while (0)
 
+/* Some line of out matches pat exactly, where '*' in pat matches any run
+ * of characters: for messages with ids, times and paths in them. */
+int tt_test_has_line(const char *out, const char *pat);
+/* ASSERT_LINE(out, fmt, ...): the pattern made by printf must match a line. */
+#define ASSERT_LINE(out, ...)                                                                      \
+  do {                                                                                             \
+    char pat_[1024];                                                                               \
+    snprintf(pat_, sizeof pat_, __VA_ARGS__);                                                      \
+    if (!tt_test_has_line((out), pat_))                                                            \
+      tt_test_fail(__FILE__, __LINE__, "no line matches\n  %s\nin:\n%s", pat_, (out));           \
+  } while (0)
+
 /* Skip the running test: prints "SKIPPED: why" and exits 77, which ctest
  * shows as skipped (SKIP_RETURN_CODE, cmake/TTTest.cmake). */
 void tt_test_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -26,39 +26,6 @@ static const char *line_of(const char *file, const char *text, int nth) {
   tt_test_fail(__FILE__, __LINE__, "no line with '%s' in %s", text, path);
 }
 
-static int glob(const char *pat, const char *s, const char *end) {
-  if (*pat == '\0')
-    return s == end;
-  if (*pat == '*') {
-    for (const char *p = s; p <= end; p++)
-      if (glob(pat + 1, p, end))
-        return 1;
-    return 0;
-  }
-  return s < end && *pat == *s && glob(pat + 1, s + 1, end);
-}
-
-static int has_line(const char *out, const char *pat) {
-  for (const char *l = out; *l != '\0';) {
-    const char *nl = strchr(l, '\n');
-    const char *end = nl ? nl : l + strlen(l);
-    if (glob(pat, l, end))
-      return 1;
-    if (nl == NULL)
-      break;
-    l = nl + 1;
-  }
-  return 0;
-}
-
-#define ASSERT_LINE(out, ...)                                                                      \
-  do {                                                                                             \
-    char pat_[1024];                                                                               \
-    snprintf(pat_, sizeof pat_, __VA_ARGS__);                                                      \
-    if (!has_line((out), pat_))                                                                    \
-      tt_test_fail(__FILE__, __LINE__, "no line matches\n  %s\nin:\n%s", pat_, (out));             \
-  } while (0)
-
 static int count(const char *out, const char *s) {
   int n = 0;
   for (const char *p = out; (p = strstr(p, s)) != NULL; p++)
