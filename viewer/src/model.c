@@ -23,6 +23,7 @@
 #include "model.h"
 #include "strset.h"
 #include "tasktrace/viewer.h"
+#include "tt_base.h"
 #include "vmap.h"
 
 typedef struct loop_lane {
@@ -316,6 +317,11 @@ static void loop_set(tt_model *m, tt_vproc *p, loop_lane *l, unsigned state, uin
   l->since = ts;
 }
 
+/* The slowest steps kept: a min-heap on duration (the base heap), so the
+ * shortest of those kept is the one a longer step replaces. */
+#define SLOW_LESS(ctx, x, y) ((void)(ctx), (x)->duration < (y)->duration)
+TT_HEAP_DEFINE(slow_heap, tt_vslow, void *, SLOW_LESS, TT_HEAP_UNTRACKED)
+
 static void slow_add(tt_model *m, uint32_t pid, uint64_t task, uint64_t dur, uint64_t ts,
                      const char *site) {
   tt_vslow s = {pid, task, ts, dur, NULL};
@@ -323,32 +329,11 @@ static void slow_add(tt_model *m, uint32_t pid, uint64_t task, uint64_t dur, uin
     if (dur <= m->slow[0].duration)
       return;
     free((char *)m->slow[0].site);
-    m->slow[0] = m->slow[--m->nslow];
-    /* sift down */
-    size_t i = 0;
-    for (;;) {
-      size_t l = 2 * i + 1, r = l + 1, k = i;
-      if (l < m->nslow && m->slow[l].duration < m->slow[k].duration)
-        k = l;
-      if (r < m->nslow && m->slow[r].duration < m->slow[k].duration)
-        k = r;
-      if (k == i)
-        break;
-      tt_vslow tmp = m->slow[i];
-      m->slow[i] = m->slow[k];
-      m->slow[k] = tmp;
-      i = k;
-    }
+    slow_heap_remove(NULL, m->slow, &m->nslow, 0);
   }
   s.site = dup_or_null(site ? site : "");
-  size_t i = m->nslow++;
-  m->slow[i] = s;
-  while (i > 0 && m->slow[(i - 1) / 2].duration > m->slow[i].duration) {
-    tt_vslow tmp = m->slow[i];
-    m->slow[i] = m->slow[(i - 1) / 2];
-    m->slow[(i - 1) / 2] = tmp;
-    i = (i - 1) / 2;
-  }
+  m->slow[m->nslow++] = s;
+  slow_heap_up(NULL, m->slow, m->nslow - 1);
   m->slow_sorted = 0;
 }
 

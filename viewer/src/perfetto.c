@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tasktrace/viewer.h"
+#include "tt_base.h"
 
 /* Loop lanes get their own tids, clear of task ids (pid_max <= 2^22). */
 #define LOOP_TID_BASE 1000000000u
@@ -16,7 +17,7 @@
 struct tt_perfetto {
   FILE *out;
   uint64_t *loops; /* (pid << 32 | tid) of each loop lane seen, for names */
-  size_t nloops;
+  size_t nloops, cloops;
   uint64_t base; /* ts 0 of the JSON */
   int based;
   uint64_t nflow;
@@ -62,11 +63,8 @@ static void on_interval(void *arg, const tt_model *m, const tt_interval *iv) {
     while (i < p->nloops && p->loops[i] != key)
       i++;
     if (i == p->nloops) {
-      uint64_t *n = realloc(p->loops, (p->nloops + 1) * sizeof *n);
-      if (n != NULL) {
-        p->loops = n;
+      if (tt_grow(&p->loops, &p->cloops, p->nloops + 1, sizeof *p->loops, 4) == 0)
         p->loops[p->nloops++] = key;
-      }
     }
   }
   open_event(p, m, "X", iv->pid, iv->tid ? LOOP_TID_BASE + iv->tid : iv->task);
