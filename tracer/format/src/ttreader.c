@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "tasktrace/wire.h"
+#include "tt_base.h"
 
 struct tt_reader {
   int fd;                /* -1: reading mem */
@@ -35,7 +36,7 @@ struct tt_reader {
   tt__dstate d;
   tt__idmap strings;     /* id -> NUL-terminated string */
   char **old;            /* replaced strings, kept alive until close */
-  size_t nold;
+  size_t nold, cold;
 };
 
 static int fail(tt_reader *r, int code, const char *fmt, ...) {
@@ -172,14 +173,7 @@ static int bad_chunk(tt_reader *r, const char *what) {
 }
 
 static int grow(uint8_t **buf, size_t *cap, size_t need) {
-  if (need <= *cap)
-    return 0;
-  uint8_t *n = realloc(*buf, need);
-  if (n == NULL)
-    return -ENOMEM;
-  *buf = n;
-  *cap = need;
-  return 0;
+  return need <= *cap ? 0 : tt_grow(buf, cap, need, 1, need);
 }
 
 /* Load the next chunk holding messages. Returns 1, 0 at the end, <0. */
@@ -255,12 +249,10 @@ static int add_string(tt_reader *r, const tt__rec *rec) {
     return -ENOMEM;
   }
   if (old != NULL) { /* events already returned may point at it */
-    char **n = realloc(r->old, (r->nold + 1) * sizeof *n);
-    if (n == NULL) {
+    if (tt_grow(&r->old, &r->cold, r->nold + 1, sizeof *r->old, 16) < 0) {
       free(old);
       return -ENOMEM;
     }
-    r->old = n;
     r->old[r->nold++] = old;
   }
   return 0;

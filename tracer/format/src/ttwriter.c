@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "tasktrace/wire.h"
+#include "tt_base.h"
 #include "tasktrace/ingest.h"
 
 /* Level 1 by measurement (README, "The collector"): on recordings of the
@@ -85,27 +86,14 @@ static int write_all(tt_writer *w, const void *buf, size_t len) {
 static int raw_reserve(tt_writer *w, size_t more) {
   if (w->raw_len + more <= w->raw_cap)
     return 0;
-  size_t ncap = w->raw_cap ? w->raw_cap : 4096;
-  while (ncap < w->raw_len + more)
-    ncap *= 2;
-  uint8_t *n = realloc(w->raw, ncap);
-  if (n == NULL)
-    return -ENOMEM;
-  w->raw = n;
-  w->raw_cap = ncap;
-  return 0;
+  return tt_grow(&w->raw, &w->raw_cap, w->raw_len + more, 1, 4096);
 }
 
 static int add_index(tt_writer *w, uint64_t off, uint32_t kind, uint32_t nev, uint64_t first,
                      uint64_t last) {
-  if (w->nidx == w->idx_cap) {
-    size_t ncap = w->idx_cap ? w->idx_cap * 2 : 64;
-    tt__index_ent *n = realloc(w->idx, ncap * sizeof *n);
-    if (n == NULL)
-      return -ENOMEM;
-    w->idx = n;
-    w->idx_cap = ncap;
-  }
+  int r = tt_grow(&w->idx, &w->idx_cap, w->nidx + 1, sizeof *w->idx, 64);
+  if (r < 0)
+    return r;
   w->idx[w->nidx++] = (tt__index_ent){off, first, last, nev, kind};
   return 0;
 }
@@ -121,13 +109,8 @@ static void chunk_header(uint8_t *h, uint32_t kind, uint32_t stored, uint32_t ra
 static int emit_chunk(tt_writer *w, uint32_t kind, const uint8_t *raw, size_t len, uint32_t nev,
                       uint64_t first, uint64_t last) {
   size_t bound = deflateBound(&w->z, len) + TT__CHUNK_HDR;
-  if (bound > w->zcap) {
-    uint8_t *n = realloc(w->zbuf, bound);
-    if (n == NULL)
-      return -ENOMEM;
-    w->zbuf = n;
-    w->zcap = bound;
-  }
+  if (bound > w->zcap && tt_grow(&w->zbuf, &w->zcap, bound, 1, bound) < 0)
+    return -ENOMEM;
   deflateReset(&w->z);
   w->z.next_in = (Bytef *)raw;
   w->z.avail_in = (uInt)len;
@@ -397,15 +380,8 @@ static int write_strings(tt_writer *w, const tt__idmap *m) {
     const char *v = val;
     size_t slen;
     memcpy(&slen, v, sizeof slen);
-    if (len + 21 + slen + TT__FILE_MSG_HDR > cap) {
-      cap = (len + 21 + slen + TT__FILE_MSG_HDR) * 2;
-      uint8_t *n = realloc(buf, cap);
-      if (n == NULL) {
-        r = -ENOMEM;
-        break;
-      }
-      buf = n;
-    }
+    if ((r = tt_grow(&buf, &cap, len + 21 + slen + TT__FILE_MSG_HDR, 1, 4096)) < 0)
+      break;
     if (len == 0)
       len = TT__FILE_MSG_HDR; /* the header is written when the message is done */
     len = (size_t)(tt__enc_strdef(buf + len, id, v + sizeof slen, slen) - buf);
