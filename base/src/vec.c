@@ -1,4 +1,5 @@
 /* Growable arrays (tt_base.h): the one way an array grows. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,10 @@ int tt_grow(void *arrayp, size_t *cap, size_t need, size_t elem, size_t first) {
     c = c > SIZE_MAX / 2 ? need : c * 2;
   if (elem != 0 && c > SIZE_MAX / elem)
     return -EOVERFLOW;
+  /* No object may be larger than PTRDIFF_MAX (malloc refuses it anyway):
+   * out of memory, without asking (a sanitizer's allocator aborts). */
+  if (c * elem > PTRDIFF_MAX)
+    return -ENOMEM;
   /* arrayp is a T **: copy the pointer in and out rather than read a T *
    * through a void * lvalue. */
   void *p;
