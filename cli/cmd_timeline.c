@@ -55,14 +55,18 @@ static int parse_args(int argc, char **argv, tt_timeline_opts *o, window *w, lon
        .help = "columns for the time axis (default: the terminal's\n"
                "width, or 100)"},
       {.name = "color", .kind = TT__OPT_CHOICE, .p = &color, .choices = "auto|always|never",
-       .arg = "WHEN", .help = "auto (when stdout is a terminal), always, never"},
+       .arg = "WHEN", .help = "auto (when stdout is a terminal and NO_COLOR is\n"
+                       "unset), always, never"},
       TT__CLI_OPT_MAX_TASKS,
       {0}};
   const tt__cli_spec spec = {.cmd = "timeline", .usage = usage(), .opts = opts};
   int rc = tt__cli_parse(&spec, argc, argv, first);
   if (rc != TT__CLI_PARSED)
     return rc;
-  o->color = color == 0 ? isatty(STDOUT_FILENO) : color == 1;
+  /* auto: colour on a terminal, unless NO_COLOR is set (no-color.org);
+   * --color always still colours. */
+  const char *nc = getenv("NO_COLOR");
+  o->color = color == 0 ? isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') : color == 1;
   rc = tt__cli_need_traces("timeline", argc, *first);
   return rc ? rc : TT__CLI_PARSED;
 }

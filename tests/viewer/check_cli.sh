@@ -160,6 +160,18 @@ errors)
   run 2 "$T" timeline --from 5parsecs "$data/bank-racy.ttrace"; has "$tmp/err" "--from: '5parsecs'"
   run 2 "$T" timeline --from 2ms --to 1ms "$data/bank-racy.ttrace"; has "$tmp/err" "--to must be after"
   run 2 "$T" timeline --color sometimes "$data/bank-racy.ttrace"
+  # --color auto on a terminal (script(1) gives it one): colours, unless
+  # NO_COLOR is set; --color always colours whatever NO_COLOR says.
+  if command -v script >/dev/null; then
+    esc=$(printf '\033[')
+    script -qec "$T timeline --width 60 $data/bank-racy.ttrace" /dev/null >"$tmp/tty" 2>&1
+    grep -qF "$esc" "$tmp/tty" || fail "timeline on a terminal has no colour"
+    NO_COLOR=1 script -qec "$T timeline --width 60 $data/bank-racy.ttrace" /dev/null >"$tmp/tty" 2>&1
+    grep -q "customer" "$tmp/tty" || fail "timeline under NO_COLOR printed: $(head -3 "$tmp/tty")"
+    ! grep -qF "${esc}3" "$tmp/tty" || fail "NO_COLOR=1 still coloured the timeline"
+    NO_COLOR=1 "$T" timeline --width 60 --color always "$data/bank-racy.ttrace" >"$tmp/tty" 2>&1
+    grep -qF "$esc" "$tmp/tty" || fail "--color always did not colour under NO_COLOR"
+  fi
   run 2 "$T" export --format svg -o "$tmp/x" "$data/bank-racy.ttrace"; has "$tmp/err" "'svg'"
   run 2 "$T" export --format html "$data/bank-racy.ttrace"; has "$tmp/err" "-o OUT"
   run 1 "$T" export --format html -o /nonexistent/dir/x.html "$data/bank-racy.ttrace"
