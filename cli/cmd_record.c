@@ -33,9 +33,9 @@ static const char help[] =
     "go to FILE.PID.ttrace. The exit status is PROGRAM's (128+N if a signal N\n"
     "ended it), or 1 when PROGRAM succeeded but its trace could not be written.\n"
     "SIGINT/SIGTERM are passed on to PROGRAM; a second one kills it and ends record.\n"
-    "Every file is created new and 0600 (FILE itself is replaced only when it is a\n"
-    "regular file of yours); FILE's directory must not be writable by others unless\n"
-    "it is sticky.\n";
+    "Every file is created new and 0600. An existing FILE (a regular file of yours)\n"
+    "is kept as FILE.old, replacing an older FILE.old, as perf does; FILE's\n"
+    "directory must not be writable by others unless it is sticky.\n";
 
 extern char **environ;
 
@@ -214,6 +214,29 @@ static int parse_args(int argc, char **argv) {
   return TT__CLI_PARSED;
 }
 
+/* An existing FILE (a regular file of ours: checked) becomes FILE.old, as
+ * perf keeps perf.data.old: a second record never loses the first trace
+ * silently. FILE.old is replaced only if it too is a regular file of ours
+ * (rename never follows a link; in a sticky directory another user's
+ * FILE.old makes the rename fail, and we say so). 0, or 1 after a message. */
+static int keep_old(const char *path) {
+  char old[4200], e1[600], e2[600];
+  struct stat st;
+  snprintf(old, sizeof old, "%s.old", path);
+  if (lstat(old, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_uid != geteuid())) {
+    fprintf(stderr, "tasktrace record: -o %s: %s exists and is not a regular file of ours: "
+                    "not replacing it (move it away)\n", ESC(e1, path), ESC(e2, old));
+    return TT_CLI_FAIL;
+  }
+  if (rename(path, old) < 0) {
+    int e = errno;
+    fprintf(stderr, "tasktrace record: -o %s: cannot keep it as .old: %s\n", ESC(e1, path),
+            strerror(e));
+    return TT_CLI_FAIL;
+  }
+  return TT_CLI_OK;
+}
+
 /* Find out now, not after the program has run, that its trace would have
  * nowhere to go (the collector creates the files, FILE.PID.ttrace too,
  * only when a process connects; it checks FILE's directory at start). A
@@ -235,6 +258,8 @@ static int check_output(const char *path) {
       fprintf(stderr, "tasktrace record: -o %s: %s\n", ESC(e1, path), why);
       return TT_CLI_FAIL;
     }
+    if (keep_old(path) != TT_CLI_OK)
+      return TT_CLI_FAIL;
   }
   char parent[4096];
   const char *slash = strrchr(path, '/');

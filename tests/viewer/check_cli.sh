@@ -139,6 +139,17 @@ errors)
   cp "$data/bank-racy.ttrace" "$tmp/-racy.ttrace"
   (cd "$tmp" && "$T" dump --no-delta -- -racy.ttrace >out 2>err) || fail "dump -- -racy.ttrace: $(cat "$tmp/err")"
   has "$tmp/out" "task_switch: {"
+  # record keeps an existing FILE as FILE.old (as perf does), and refuses
+  # a FILE.old that is not a regular file of ours.
+  prog="$bin/../examples/counter"
+  echo first >"$tmp/keep.ttrace"
+  run 0 "$T" record --quiet -o "$tmp/keep.ttrace" -- "$prog" --fixed
+  [ "$(cat "$tmp/keep.ttrace.old")" = first ] || fail "record did not keep the old file as .old"
+  run 0 "$T" summary "$tmp/keep.ttrace"; has "$tmp/out" "inc-"
+  rm -f "$tmp/keep.ttrace.old"; mkdir "$tmp/keep.ttrace.old"
+  run 1 "$T" record --quiet -o "$tmp/keep.ttrace" -- "$prog" --fixed
+  has "$tmp/err" "keep.ttrace.old exists and is not a regular file of ours"
+  run 0 "$T" summary "$tmp/keep.ttrace"; has "$tmp/out" "inc-"
   # record: its options end at PROGRAM, whose own options are its own.
   run 0 "$T" record --quiet -o "$tmp/sh.ttrace" /bin/sh -c 'exit 0' --quiet
   run 3 "$T" record --quiet --output="$tmp/sh.ttrace" -- /bin/sh -c 'exit 3'
