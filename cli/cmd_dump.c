@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tasktrace/ttrace.h"
+#include "tasktrace/viewer.h"
 #include "tt_base.h"
 #include "cli.h"
 #include "cliutil.h"
@@ -101,7 +102,18 @@ int tt_cmd_dump(int argc, char **argv) {
   tt_reader *r;
   char epath[512], eprog[512];
   tt_esc(epath, sizeof epath, path);
-  rc = tt_reader_open(&r, path);
+  if (strcmp(path, "-") == 0) { /* the .ttrace file on standard input */
+    const void *data;
+    size_t len;
+    char err[256];
+    if ((rc = tt_stdin_trace(&data, &len, err, sizeof err)) < 0) {
+      fprintf(stderr, "tasktrace dump: %s\n", err);
+      return TT_CLI_FAIL;
+    }
+    rc = tt_reader_open_mem(&r, data, len);
+  } else {
+    rc = tt_reader_open(&r, path);
+  }
   if (rc < 0) {
     fprintf(stderr, "tasktrace dump: %s: %s\n", epath,
             rc == -EPROTO   ? "not a .ttrace file (or a version this tasktrace cannot read)"

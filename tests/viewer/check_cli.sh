@@ -139,6 +139,23 @@ errors)
   cp "$data/bank-racy.ttrace" "$tmp/-racy.ttrace"
   (cd "$tmp" && "$T" dump --no-delta -- -racy.ttrace >out 2>err) || fail "dump -- -racy.ttrace: $(cat "$tmp/err")"
   has "$tmp/out" "task_switch: {"
+  # "-" is the .ttrace file on standard input, for every command that reads
+  # traces (timeline reads it twice: it is kept); a terminal is refused.
+  d="$data/bank-racy.ttrace"
+  "$T" summary "$d" >"$tmp/f1"; "$T" summary - <"$d" >"$tmp/f2" || fail "summary - exited $?"
+  cmp -s "$tmp/f1" "$tmp/f2" || fail "summary - differs from summary FILE"
+  "$T" timeline --width 60 --color never "$d" >"$tmp/f1"
+  "$T" timeline --width 60 --color never - <"$d" >"$tmp/f2" || fail "timeline - exited $?"
+  cmp -s "$tmp/f1" "$tmp/f2" || fail "timeline - differs from timeline FILE"
+  "$T" dump "$d" >"$tmp/f1" 2>/dev/null; "$T" dump - <"$d" >"$tmp/f2" 2>/dev/null || fail "dump - exited $?"
+  cmp -s "$tmp/f1" "$tmp/f2" || fail "dump - differs from dump FILE"
+  cat "$d" | "$T" export --format perfetto -o - - >"$tmp/f2" || fail "export - from a pipe exited $?"
+  grep -q traceEvents "$tmp/f2" || fail "export -o - - wrote no Perfetto JSON"
+  run 1 "$T" summary - </dev/null; has "$tmp/err" "^tasktrace summary: -: standard input: not a .ttrace file"
+  if command -v script >/dev/null; then
+    script -qec "$T summary -" /dev/null >"$tmp/tty" 2>&1
+    grep -q "standard input is a terminal, not a trace" "$tmp/tty" || fail "summary - on a terminal: $(cat "$tmp/tty")"
+  fi
   # record keeps an existing FILE as FILE.old (as perf does), and refuses
   # a FILE.old that is not a regular file of ours.
   prog="$bin/../examples/counter"

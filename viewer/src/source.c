@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+#include "tt_base.h"
 #include "source.h"
 
 int tt__source_fail(tt_source *src, int err, const char *fmt, ...) {
@@ -43,9 +45,60 @@ void tt_source_close(tt_source *src) {
     src->ops->close(src);
 }
 
+/* Standard input, read to its end once and kept: a command may open its
+ * traces twice (timeline finds its window first), and a pipe cannot be
+ * read again. */
+static uint8_t *stdin_data;
+static size_t stdin_len;
+static int stdin_done;
+
+int tt_stdin_trace(const void **data, size_t *len, char *err, size_t errlen) {
+  if (!stdin_done) {
+    if (isatty(STDIN_FILENO))
+      return tt__errf(err, errlen, -EINVAL,
+                      "-: standard input is a terminal, not a trace (pipe a .ttrace file in)");
+    size_t cap = 0;
+    for (;;) {
+      int r = tt_grow(&stdin_data, &cap, stdin_len + 65536, 1, 65536);
+      if (r < 0)
+        return tt__errf(err, errlen, r, "-: standard input: %s", strerror(-r));
+      ssize_t n = read(STDIN_FILENO, stdin_data + stdin_len, cap - stdin_len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return tt__errf(err, errlen, -errno, "-: standard input: %s", strerror(errno));
+      if (n == 0)
+        break;
+      stdin_len += (size_t)n;
+    }
+    stdin_done = 1;
+  }
+  *data = stdin_data;
+  *len = stdin_len;
+  return 0;
+}
+
+/* "-": the .ttrace file on standard input. */
+static int open_stdin(tt_source **out, char *err, size_t errlen) {
+  const void *data;
+  size_t len;
+  int r = tt_stdin_trace(&data, &len, err, errlen);
+  if (r < 0)
+    return r;
+  tt_reader *rd;
+  if ((r = tt_reader_open_mem(&rd, data, len)) < 0)
+    return tt__errf(err, errlen, r, "-: standard input: %s",
+                    r == -EPROTO ? "not a .ttrace file (or a newer version)" : strerror(-r));
+  if ((r = tt__source_from_reader(rd, "-", out)) < 0)
+    return tt__errf(err, errlen, r, "out of memory");
+  return 0;
+}
+
 int tt_source_open(const char *path, tt_source **out, char *err, size_t errlen) {
   struct stat st;
   char e[512];
+  if (strcmp(path, "-") == 0)
+    return open_stdin(out, err, errlen);
   /* stat, not open: opening a FIFO would wait for a writer. */
   if (stat(path, &st) < 0)
     return tt__errf(err, errlen, -errno, "%s: %s", tt_esc(e, sizeof e, path), strerror(errno));

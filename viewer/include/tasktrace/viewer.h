@@ -46,6 +46,12 @@ TT_EXTERN int tt_parse_duration(const char *s, uint64_t *ns);
  * The messages in err name the culprit: file, offset, what was read. */
 typedef struct tt_source tt_source;
 
+/* The trace on standard input (the file name "-"), read to its end on the
+ * first call and kept for the process: 0 with *data and *len, or a negative
+ * errno with the reason in err (a terminal is refused). tt_source_open
+ * takes "-" itself; this is for tools that read with tt_reader_open_mem. */
+TT_EXTERN int tt_stdin_trace(const void **data, size_t *len, char *err, size_t errlen);
+
 /* Open a trace: a .ttrace file, or a directory written by `lttng` (any
  * level of it: the CTF stream directories are found inside). */
 TT_EXTERN int tt_source_open(const char *path, tt_source **out, char *err, size_t errlen);
