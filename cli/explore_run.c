@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "explore.h"
+#include "tt_base.h"
 
 volatile int ex_interrupted;
 
@@ -26,7 +27,7 @@ static void child(const ex_run *r, char **argv, char *const *env) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  int fd = open(r->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int fd = tt_open_private(r->out); /* in explore's own 0700 directory; checked all the same */
   int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (fd < 0 || nul < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || dup2(nul, 0) < 0)
     _exit(127);

@@ -59,6 +59,14 @@ void tt_fput_escaped(FILE *out, const char *s, int flags);
  * container is as it was. Element-generic ones take the element's size at
  * each call (always a sizeof, so the inline paths fold it to a constant). */
 
+/* ---- Output files ---- */
+
+/* Create path for writing (0600), or empty it if it is a regular file of
+ * ours with one name; never through a symbolic link (-EPERM), never a FIFO
+ * or device (-EINVAL), never a file of another user's or with other names
+ * (-EPERM). Returns the descriptor (O_CLOEXEC, blocking) or -errno. */
+int tt_open_private(const char *path);
+
 /* ---- Growable arrays ---- */
 
 /* Room for `need` elements of `elem` bytes in the array at *arrayp (any

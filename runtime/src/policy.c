@@ -359,10 +359,13 @@ bool tt__policy_yield(tt_loop *loop, tt_task *self) {
 
 static int open_out(tt__policy *p, const char *path) {
   char e[256];
-  p->out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  p->out = tt_open_private(path); /* no link, FIFO, device, nor another's file */
   if (p->out < 0) {
     fprintf(stderr, "tasktrace: TASKTRACE_SCHEDULE_OUT=%s: %s\n", tt_esc(e, sizeof e, path),
-            strerror(errno));
+            p->out == -EPERM ? "a symbolic link, or a file of another user's or with other names"
+            : p->out == -EINVAL ? "not a regular file"
+                                : strerror(-p->out));
+    p->out = -1;
     return -EINVAL;
   }
   char head[160];

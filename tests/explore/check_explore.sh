@@ -118,6 +118,17 @@ schedule_file)
   head -c 3000 /dev/urandom >"$tmp/junk"
   TASKTRACE_SCHEDULE=$tmp/junk "$p" >/dev/null 2>"$tmp/err"
   [ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "random bytes: $(cat "$tmp/err")"
+  # TASKTRACE_SCHEDULE_OUT never writes through a planted link or into a
+  # FIFO: one line, exit 2, and the link's target is left as it was.
+  echo precious >"$tmp/victim"; ln -s "$tmp/victim" "$tmp/link"
+  TASKTRACE_SCHED=pct:7:2 TASKTRACE_SCHEDULE_OUT=$tmp/link "$p" >/dev/null 2>"$tmp/err"
+  [ $? -eq 2 ] && grep -q "TASKTRACE_SCHEDULE_OUT=.*link: a symbolic link" "$tmp/err" ||
+    fail "SCHEDULE_OUT through a link: $(cat "$tmp/err")"
+  [ "$(cat "$tmp/victim")" = precious ] || fail "SCHEDULE_OUT wrote through a link"
+  mkfifo "$tmp/fifo"
+  TASKTRACE_SCHED=pct:7:2 TASKTRACE_SCHEDULE_OUT=$tmp/fifo timeout 10 "$p" >/dev/null 2>"$tmp/err"
+  [ $? -eq 2 ] && grep -q "TASKTRACE_SCHEDULE_OUT=.*fifo: not a regular file" "$tmp/err" ||
+    fail "SCHEDULE_OUT to a FIFO: $(cat "$tmp/err")"
   # A record replays exactly; a file for another program diverges, saying where.
   TASKTRACE_SCHED=pct:7:2:10 TASKTRACE_SCHEDULE_OUT=$tmp/rec "$p" >/dev/null 2>&1
   want=$?

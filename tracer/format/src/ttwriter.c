@@ -186,27 +186,9 @@ static void note_events(tt_writer *w, uint32_t n, uint64_t first, uint64_t last)
 
 int tt_writer_open(tt_writer **out, const char *path, const tt_proc_info *proc,
                    const tt_writer_opts *opts) {
-  /* Never through a planted link (O_NOFOLLOW), never blocking on a FIFO
-   * (O_NONBLOCK), and an existing file is replaced only if it is a plain
-   * file of ours with one name: truncating someone else's would hand them
-   * the trace, truncating a hard link would clobber another file. */
-  int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+  int fd = tt_open_private(path); /* no link, FIFO, device, nor another's file */
   if (fd < 0)
-    return errno == ELOOP ? -EPERM : errno == ENXIO ? -EINVAL /* a FIFO no one reads */ : -errno;
-  struct stat st;
-  int err = 0;
-  if (fstat(fd, &st) < 0)
-    err = -errno;
-  else if (!S_ISREG(st.st_mode))
-    err = -EINVAL;
-  else if (st.st_uid != geteuid() || st.st_nlink != 1)
-    err = -EPERM;
-  else if (ftruncate(fd, 0) < 0)
-    err = -errno;
-  if (err < 0) {
-    close(fd);
-    return err;
-  }
+    return fd;
   return tt__writer_open_fd(out, fd, proc, opts);
 }
 
