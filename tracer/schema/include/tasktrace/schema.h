@@ -57,7 +57,12 @@ extern "C" {
   X(12, mark, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                      \
   X(13, region_begin, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                              \
   X(14, region_end, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                \
-  X(15, lost, WARNING, U64, count, NONE, _1, NONE, _2, NONE, _3)
+  X(15, lost, WARNING, U64, count, NONE, _1, NONE, _2, NONE, _3)                                  \
+  X(34, statedump_begin, INFO, U64, tasks, NONE, _1, NONE, _2, NONE, _3)                          \
+  X(35, statedump_task, INFO, U64, task, U64, parent, STR, name, STR, site)                       \
+  X(36, statedump_task_state, INFO, U64, task, U64, state, U64, object, NONE, _3)                 \
+  X(37, statedump_object, INFO, U64, object, U64, kind, STR, name, U64, holder)                   \
+  X(38, statedump_end, INFO, U64, tasks, NONE, _1, NONE, _2, NONE, _3)
 
 enum tt_ev_type {
   TT_EV_NONE = 0,
@@ -110,7 +115,16 @@ enum tt_ev_type {
     "task enters the region called name (tt_region_begin)")                                        \
   M(region_end, END, region_begin, NONE, NONE, NONE, NONE, "task leaves the region called name")  \
   M(lost, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                   \
-    "count events of this process were lost here (buffer full)")
+    "count events of this process were lost here (buffer full)")                                \
+  M(statedump_begin, NAMES, NONE, NONE, NONE, NONE, NONE,                                          \
+    "an LTTng session began while the program ran: the state of its tasks tasks follows")        \
+  M(statedump_task, NAMES, NONE, NONE, NONE, NONE, NONE,                                           \
+    "state dump: task, spawned by parent, is alive, with its name and spawn site")                \
+  M(statedump_task_state, NONE, NONE, NONE, STATE, NONE, NONE,                                     \
+    "state dump: task is runnable (state yield), finished (done) or parked (why) on object")      \
+  M(statedump_object, NAMES, NONE, NONE, KIND, NONE, NONE,                                         \
+    "state dump: object (of kind) is called name; a lock held by holder (0: free or unknown)")    \
+  M(statedump_end, NAMES, NONE, NONE, NONE, NONE, NONE, "the state dump of tasks tasks is complete")
 
 /* Enum types of integer fields (tt_ev_desc.etype). */
 #define TT_ENUM_NONE 0
