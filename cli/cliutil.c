@@ -70,9 +70,17 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
   const char *note = tt_source_note(src);
   if (note != NULL)
     tt__cli_err(cmd, "warning: %s", note);
+  /* The text reports say it in their output, with '?' in the columns;
+   * the other views cannot, so it goes to stderr. */
+  char why[1024];
+  if (strcmp(cmd, "summary") != 0 && strcmp(cmd, "locks") != 0 &&
+      *tt_unrecorded_describe(tt_model_unrecorded(m), why, sizeof why))
+    tt__cli_err(cmd, "warning: %s", why);
   tt_source_close(src);
   *out = m;
-  if (r == -E2BIG || r == -EDOM) { /* past the limit, no clock: a partial model would mislead */
+  /* Past the limit, no clock, processes that cannot be told apart: a
+   * partial model would mislead. */
+  if (r == -E2BIG || r == -EDOM || r == -EPROTO) {
     tt__cli_err(cmd, "%s", err);
     tt_model_free(m);
     *out = NULL;

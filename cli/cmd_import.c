@@ -157,6 +157,14 @@ static int copy_events(import *im, tt_source *src) {
     tt__cli_err("import", "%s", r == -ENOMEM ? "out of memory" : serr);
     rc = TT_CLI_FAIL;
   }
+  /* What the trace could not say (no vpid, events left out): the .ttrace
+   * file cannot carry it, so it is said now. */
+  const char *note = rc == TT_CLI_OK ? tt_source_note(src) : NULL;
+  if (note != NULL)
+    tt__cli_err("import", "warning: %s", note);
+  char why[1024];
+  if (rc == TT_CLI_OK && *tt_unrecorded_describe(tt_source_unrecorded(src), why, sizeof why))
+    tt__cli_err("import", "warning: %s (the .ttrace file does not keep this)", why);
   return rc;
 }
 

@@ -65,7 +65,11 @@ struct tt_model {
   uint64_t max_tasks;     /* limit on tasks, and on named objects and locks */
   const char *over_limit; /* "tasks" or "objects" once past it */
   int err;
+  uint64_t unrecorded;    /* event types the recording left out (1 << type) */
 };
+
+void tt_model_set_unrecorded(tt_model *m, uint64_t mask) { m->unrecorded = mask; }
+uint64_t tt_model_unrecorded(const tt_model *m) { return m->unrecorded; }
 
 const char *tt_vstate_name(unsigned s) {
   switch (s) {

@@ -264,6 +264,16 @@ static void merge_close(tt_source *s) {
 
 static const tt__source_ops merge_ops = {merge_next, merge_progress, merge_note, merge_close};
 
+uint64_t tt_source_unrecorded(const tt_source *src) {
+  if (src->ops != &merge_ops)
+    return src->unrecorded;
+  const merge_source *m = (const merge_source *)src;
+  uint64_t u = 0;
+  for (size_t i = 0; i < m->n; i++)
+    u |= tt_source_unrecorded(m->all[i]);
+  return u;
+}
+
 int tt_source_merge(tt_source **srcs, size_t n, tt_source **out) {
   merge_source *m = calloc(1, sizeof *m);
   if (m != NULL) {

@@ -16,6 +16,7 @@ typedef struct tt__source_ops {
 struct tt_source {
   const tt__source_ops *ops;
   char error[512]; /* set by next() before it returns < 0 */
+  uint64_t unrecorded; /* tt_source_unrecorded (a merge asks its inputs) */
 };
 
 /* printf into src->error; returns err (a negative errno) for tail calls. */

@@ -26,6 +26,8 @@
 #include "grow.h"
 #include "source.h"
 #include "strset.h"
+#include "unrecorded.h"
+#include "vmap.h"
 
 #if TT_HAVE_BABELTRACE2
 #include <babeltrace2/babeltrace.h>
@@ -56,6 +58,14 @@ typedef struct {
   tt__strset strs;
   const char *error;   /* set by the sink callback on failure */
   int no_clock;        /* an event without a clock: refused (-EDOM) */
+  int refused;         /* a reason in why[]: refused (-EPROTO) */
+  char why[400];
+  uint64_t recorded;   /* event types the trace's metadata declares (1 << type) */
+  /* Without a vpid (no context, per-UID buffers) every event is pid 0: the
+   * ids a process creates once (tasks, objects) tell a second one apart. */
+  int pid_unknown;
+  tt__vmap once;       /* (type, id) already created */
+  char note[512];
   uint32_t last_pid;
   uint64_t last_ts;
   const bt_clock_class *clock; /* the first clock seen, its frequency and offset */
@@ -127,12 +137,33 @@ static uint64_t int_value(const bt_field *f) {
 
 /* The pid of a trace without a vpid context: per-PID buffers say it in the
  * trace environment. */
-static uint32_t env_pid(const bt_event *event) {
+static int env_pid(const bt_event *event, uint32_t *pid) {
   const bt_trace *tr = bt_stream_borrow_trace_const(bt_event_borrow_stream_const(event));
   const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(tr, "vpid");
-  if (v != NULL && bt_value_get_type(v) == BT_VALUE_TYPE_SIGNED_INTEGER)
-    return (uint32_t)bt_value_integer_signed_get(v);
+  *pid = 0;
+  if (v != NULL && bt_value_get_type(v) == BT_VALUE_TYPE_SIGNED_INTEGER) {
+    *pid = (uint32_t)bt_value_integer_signed_get(v);
+    return 1;
+  }
   return 0;
+}
+
+/* No vpid anywhere: events of two programs traced at once (per-UID
+ * buffers, the default) would be merged into one process, one's lock
+ * waiters in the other's report. A process creates each task and object
+ * id once, so an id created twice proves a second process: refused,
+ * naming the fix. Otherwise it is read as one process, with a note. */
+static int check_once(lttng_source *s, const tt_trace_event *ev) {
+  if ((ev->type != TT_EV_task_create && ev->type != TT_EV_object_name) || ev->u[0] == 0)
+    return 0; /* 0: the loop, named once per tt_run */
+  if (tt__vmap_get(&s->once, ev->type, ev->u[0]) == UINT32_MAX)
+    return tt__vmap_put(&s->once, ev->type, ev->u[0], 1) < 0 ? -ENOMEM : 0;
+  snprintf(s->why, sizeof s->why,
+           "events carry no vpid context and come from more than one process (%s %llu was "
+           "created twice); two programs traced at once cannot be told apart: record with "
+           "`lttng add-context -u -t vpid -t vtid`",
+           ev->type == TT_EV_task_create ? "task" : "object", (unsigned long long)ev->u[0]);
+  return -EPROTO;
 }
 
 /* A clock snapshot in ns of the first clock's own count (no origin offset):
@@ -225,8 +256,12 @@ static int convert(lttng_source *s, const bt_message *msg) {
       ev->tid = (uint32_t)int_value(
           bt_field_structure_borrow_member_field_by_index_const(ctx, (uint64_t)ec->ctx_vtid));
   }
-  if (ec->ctx_vpid < 0)
-    ev->pid = env_pid(event);
+  if (ec->ctx_vpid < 0 && !env_pid(event, &ev->pid)) {
+    s->pid_unknown = 1;
+    int r = check_once(s, ev);
+    if (r < 0)
+      return r;
+  }
   s->last_pid = ev->pid;
   s->last_ts = ev->ts;
   s->nbuf++;
@@ -259,6 +294,29 @@ static int discarded(lttng_source *s, const bt_message *msg) {
   return push_event(s, &ev);
 }
 
+/* A stream begins: the event classes its metadata declares are what the
+ * session enabled (LTTng declares an event once a rule matches it, log
+ * level included), whether or not the program emitted any. */
+static void note_classes(lttng_source *s, const bt_message *msg) {
+  const bt_stream_class *sc =
+      bt_stream_borrow_class_const(bt_message_stream_beginning_borrow_stream_const(msg));
+  uint64_t n = bt_stream_class_get_event_class_count(sc);
+  for (uint64_t i = 0; i < n; i++) {
+    const char *name =
+        bt_event_class_get_name(bt_stream_class_borrow_event_class_by_index_const(sc, i));
+    unsigned t = name != NULL && strncmp(name, "tasktrace:", 10) == 0 ? tt_ev_lookup(name + 10) : 0;
+    if (t != TT_EV_NONE)
+      s->recorded |= TT__BIT(t);
+  }
+  if (s->recorded == 0)
+    return; /* not a tasktrace trace: nothing to say */
+  uint64_t all = 0;
+  for (unsigned t = 1; t < TT_EV_MAX; t++)
+    if (tt_ev_describe(t) != NULL)
+      all |= TT__BIT(t);
+  s->base.unrecorded = all & ~s->recorded;
+}
+
 static bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *it,
                                                                    void *arg) {
   lttng_source *s = arg;
@@ -277,12 +335,18 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
       err = convert(s, msgs[i]);
     else if (!err && bt_message_get_type(msgs[i]) == BT_MESSAGE_TYPE_DISCARDED_EVENTS)
       err = discarded(s, msgs[i]);
+    else if (bt_message_get_type(msgs[i]) == BT_MESSAGE_TYPE_STREAM_BEGINNING)
+      note_classes(s, msgs[i]);
     bt_message_put_ref(msgs[i]);
   }
   if (err) {
     if (err == -EDOM) {
       s->no_clock = 1;
       s->error = "the trace has no clock: cannot order events in time";
+      return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+    }
+    if (err == -EPROTO) {
+      s->refused = 1;
       return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
     }
     s->error = "out of memory";
@@ -339,6 +403,11 @@ static int lttng_next(tt_source *src, tt_trace_event *ev) {
       bt_current_thread_clear_error(); /* our own reason says it all */
       return tt__source_fail(src, -EDOM, "%s: %s", s->path, s->error);
     }
+    if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN &&
+        st != BT_GRAPH_RUN_ONCE_STATUS_END && s->refused) {
+      bt_current_thread_clear_error();
+      return tt__source_fail(src, -EPROTO, "%s: %s", s->path, s->why);
+    }
     if (st == BT_GRAPH_RUN_ONCE_STATUS_END)
       s->eof = 1;
     else if (st == BT_GRAPH_RUN_ONCE_STATUS_MEMORY_ERROR) {
@@ -364,8 +433,21 @@ static void lttng_progress(const tt_source *src, uint64_t *done, uint64_t *total
   *total = 0;
 }
 
+static const char *lttng_note(const tt_source *src) {
+  lttng_source *s = (lttng_source *)src;
+  if (!s->pid_unknown || s->refused)
+    return NULL;
+  snprintf(s->note, sizeof s->note,
+           "%s: events carry no vpid context: read as one process (nothing shows a second); if "
+           "two programs were traced at once they are merged: record with "
+           "`lttng add-context -u -t vpid -t vtid`",
+           s->path);
+  return s->note;
+}
+
 static void lttng_close(tt_source *src) {
   lttng_source *s = (lttng_source *)src;
+  tt__vmap_free(&s->once);
   bt_graph_put_ref(s->graph);
   for (size_t i = 0; i < s->ndirs; i++)
     free(s->dirs[i]);
@@ -376,7 +458,7 @@ static void lttng_close(tt_source *src) {
   free(s);
 }
 
-static const tt__source_ops lttng_ops = {lttng_next, lttng_progress, NULL, lttng_close};
+static const tt__source_ops lttng_ops = {lttng_next, lttng_progress, lttng_note, lttng_close};
 
 /* nftw has no user pointer: the walk is single-threaded, a static will do. */
 static lttng_source *walking;
@@ -492,6 +574,7 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
   if (s == NULL)
     return tt__errf(err, errlen, -ENOMEM, "out of memory");
   s->base.ops = &lttng_ops;
+  tt__vmap_init(&s->once);
   tt_esc(s->path, sizeof s->path, dir); /* for messages: escaped once */
   walking = s;
   walk_err = 0;

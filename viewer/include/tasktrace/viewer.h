@@ -75,6 +75,13 @@ TT_EXTERN const char *tt_source_note(const tt_source *src);
 /* Progress: work done so far (events read) and in total (0 when unknown). */
 TT_EXTERN void tt_source_progress(const tt_source *src, uint64_t *done, uint64_t *total);
 TT_EXTERN void tt_source_close(tt_source *src);
+/* The schema's event types the recording left out, one bit per type
+ * (1 << type): an LTTng session whose log level or event rule did not
+ * enable them (`--loglevel=TRACE_INFO` drops task_switch), so that their
+ * absence says nothing of the program. 0 when every type was recorded, or
+ * for a .ttrace file (the collector records all). Known once events have
+ * been read (tt_model_load passes it on to the model). */
+TT_EXTERN uint64_t tt_source_unrecorded(const tt_source *src);
 
 /* ---- The model ------------------------------------------------------------ */
 
@@ -189,6 +196,14 @@ TT_EXTERN int tt_model_add(tt_model *m, const tt_trace_event *ev, char *err, siz
 #define TT_MODEL_MAX_TASKS 1000000u
 TT_EXTERN void tt_model_set_max_tasks(tt_model *m, uint64_t max);
 TT_EXTERN uint64_t tt_model_max_tasks(const tt_model *m);
+/* The event types the recording left out (tt_source_unrecorded): what the
+ * model derives from them is unknown, and the renderers say so ("?"). */
+TT_EXTERN void tt_model_set_unrecorded(tt_model *m, uint64_t mask);
+TT_EXTERN uint64_t tt_model_unrecorded(const tt_model *m);
+/* One line for people: the events of mask and what cannot be known
+ * without them ("not recorded: task_switch (...): busy, ... unknown").
+ * Writes at most len bytes (NUL included); returns buf ("" for mask 0). */
+TT_EXTERN char *tt_unrecorded_describe(uint64_t mask, char *buf, size_t len);
 /* The end of the input: closes every open interval at the last time seen. */
 TT_EXTERN void tt_model_finish(tt_model *m);
 
