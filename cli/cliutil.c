@@ -70,12 +70,6 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
   const char *note = tt_source_note(src);
   if (note != NULL)
     tt__cli_err(cmd, "warning: %s", note);
-  /* The text reports say it in their output, with '?' in the columns;
-   * the other views cannot, so it goes to stderr. */
-  char why[1024];
-  if (strcmp(cmd, "summary") != 0 && strcmp(cmd, "locks") != 0 &&
-      *tt_unrecorded_describe(tt_model_unrecorded(m), why, sizeof why))
-    tt__cli_err(cmd, "warning: %s", why);
   tt_source_close(src);
   *out = m;
   /* Past the limit, no clock, processes that cannot be told apart: a
@@ -86,6 +80,12 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
     *out = NULL;
     return TT_CLI_FAIL;
   }
+  /* The text reports say it in their output, with '?' in the columns;
+   * the other views cannot, so it goes to stderr. */
+  char why[1024];
+  if (strcmp(cmd, "summary") != 0 && strcmp(cmd, "locks") != 0 &&
+      *tt_unrecorded_describe(tt_model_unrecorded(m), why, sizeof why))
+    tt__cli_err(cmd, "warning: %s", why);
   if (r < 0) {
     tt__cli_err(cmd, "%s; what was read before it is shown", err);
     return TT_CLI_FAIL;

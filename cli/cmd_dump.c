@@ -134,6 +134,7 @@ int tt_cmd_dump(int argc, char **argv) {
   /* As the other commands (README, "Exit status"): a file cut short is
    * read to its last whole chunk with a warning and exit 0; damage is 1. */
   const char *why = tt_reader_error(r);
+  fflush(stdout); /* the events first, then the summary, when both go to one file */
   fprintf(stderr, "tasktrace dump: %s%s: %" PRIu64 " events, %" PRIu64 " lost%s%s\n",
           n < 0 ? "" : tt_reader_truncated(r) ? "warning: " : "", epath, tt_reader_events(r),
           tt_reader_lost(r), why ? "; " : "", why ? why : "");
