@@ -8,7 +8,11 @@
  * to tt_trace_event by name (tt_ev_lookup) and their fields by the
  * schema's field names; pid and tid come from the vpid/vtid contexts
  * (`lttng add-context -u -t vpid -t vtid`), else from the trace's
- * environment. Timestamps are the clock's raw value in ns: LTTng's clock is
+ * environment (per-PID buffers); with neither, the trace is read as one
+ * process with a note, and refused once an id created twice shows a
+ * second (check_once). The event classes a stream's metadata declares are
+ * what the session enabled: the schema's others are tt_source_unrecorded
+ * (a log level or an event rule left them out). Timestamps are the clock's raw value in ns: LTTng's clock is
  * CLOCK_MONOTONIC, the clock of .ttrace files, so both paths agree. A
  * second clock class in the same directory is converted into the first
  * one's frame through ns from origin (the muxer refuses clocks it cannot
