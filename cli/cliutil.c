@@ -285,3 +285,30 @@ int tt__out_is_input(const char *cmd, const char *out, char *const *files, int n
     }
   return 0;
 }
+
+int tt__out_stdout_ok(const char *cmd) {
+  if (!isatty(STDOUT_FILENO))
+    return TT_CLI_OK;
+  tt__cli_err(cmd, "-o -: standard output is a terminal: redirect it (> FILE.ttrace, | tasktrace "
+                   "summary -) or give -o FILE");
+  return TT_CLI_FAIL;
+}
+
+int tt__copy_to_stdout(const char *cmd, const char *path) {
+  char e[512], buf[65536];
+  FILE *in = fopen(path, "rb");
+  size_t n;
+  int bad = in == NULL;
+  while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+    bad = fwrite(buf, 1, n, stdout) != n;
+  if (in != NULL && ferror(in))
+    bad = 1;
+  if (in != NULL)
+    fclose(in);
+  if (fflush(stdout) != 0 || bad) {
+    tt__cli_err(cmd, "-o -: cannot copy %s to standard output: %s", tt_esc(e, sizeof e, path),
+                strerror(errno));
+    return TT_CLI_FAIL;
+  }
+  return TT_CLI_OK;
+}
