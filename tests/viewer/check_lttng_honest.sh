@@ -64,5 +64,13 @@ done
 grep -q "task-[0-9]" "$tmp/out" && fail "unnamed tasks: $(cat "$tmp/out")"
 "$T" import -o "$tmp/mid.ttrace" "$tmp/mid" >/dev/null 2>&1 || fail "import mid-run"
 "$T" dump "$tmp/mid.ttrace" | grep -q "statedump_object.*L-mid" || fail "no lock in the state dump"
+# dump and import -o - take LTTng directories too.
+"$T" dump "$tmp/mid" >"$tmp/out" 2>"$tmp/err" || fail "dump DIR: $(cat "$tmp/err")"
+grep -q "pid [1-9][0-9]* tid [1-9][0-9]* statedump_task: { task = [0-9]*, parent = 1, name = \"holder\"" "$tmp/out" ||
+  fail "dump DIR: $(head -5 "$tmp/out")"
+"$T" import -o - "$tmp/mid" >"$tmp/std.ttrace" 2>"$tmp/err" || fail "import -o -: $(cat "$tmp/err")"
+"$T" summary - <"$tmp/std.ttrace" | grep -q " holder .*lttng_prog.c" || fail "import -o - | summary -"
+if "$T" import -o - "$tmp/twovpid" >"$tmp/std.ttrace" 2>"$tmp/err"; then fail "two processes to stdout"; fi
+grep -q "more than one process" "$tmp/err" || fail "import -o - of two: $(cat "$tmp/err")"
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo ok

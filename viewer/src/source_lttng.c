@@ -21,6 +21,7 @@
  * order events in time"): with several streams, arrival order means
  * nothing, and a partial model would mislead.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdlib.h>
@@ -464,32 +465,63 @@ static void lttng_close(tt_source *src) {
 
 static const tt__source_ops lttng_ops = {lttng_next, lttng_progress, lttng_note, lttng_close};
 
-/* nftw has no user pointer: the walk is single-threaded, a static will do. */
+/* Finding the traces: every directory holding a `metadata` file, within
+ * WALK_DEPTH levels (`lttng` writes DIR/ust/pid/NAME-PID-DATE/64-bit/) and
+ * WALK_ENTRIES entries, so that a tree that is no trace (`summary /tmp`)
+ * gets one line at once instead of a walk of the whole disk.
+ * nftw has no user pointer: the walk is single-threaded, a static will do. */
+#define WALK_DEPTH 8
+#define WALK_ENTRIES 100000
 static lttng_source *walking;
 static int walk_err;
+static long walk_seen;
 static char walk_bad[256]; /* the non-regular file met, escaped */
+
+/* babeltrace2 opens every file of a trace: a FIFO would block it, a device
+ * would feed it forever. A trace directory holding one (or a link to one)
+ * is refused. 0, or -ESPIPE with walk_bad set. */
+static int check_trace_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return 0; /* babeltrace2 will say */
+  struct dirent *de;
+  int r = 0;
+  while (r == 0 && (de = readdir(d)) != NULL) {
+    struct stat st;
+    if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+      continue;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    tt_esc(walk_bad, sizeof walk_bad, path);
+    r = -ESPIPE;
+  }
+  closedir(d);
+  return r;
+}
+
 static int on_file(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)ftw;
-  /* babeltrace2 opens every file of a trace: a FIFO would block it, a
-   * device would feed it forever. Refuse them (and links to them). */
+  if (++walk_seen > WALK_ENTRIES)
+    return FTW_STOP;
+  if (flag == FTW_D && ftw->level >= WALK_DEPTH)
+    return FTW_SKIP_SUBTREE;
+  size_t len = strlen(path);
+  if (len < 9 || strcmp(path + len - 9, "/metadata") != 0 || (flag != FTW_F && flag != FTW_SL))
+    return FTW_CONTINUE;
   struct stat target;
   if ((flag == FTW_F && !S_ISREG(st->st_mode)) ||
-      (flag == FTW_SL && stat(path, &target) == 0 && !S_ISREG(target.st_mode) &&
-       !S_ISDIR(target.st_mode))) {
+      (flag == FTW_SL && (stat(path, &target) < 0 || !S_ISREG(target.st_mode)))) {
     tt_esc(walk_bad, sizeof walk_bad, path);
     walk_err = -ESPIPE;
-    return 1;
+    return FTW_STOP;
   }
-  if (flag != FTW_F || strcmp(path + strlen(path) - 9 < path ? path : path + strlen(path) - 9,
-                              "/metadata") != 0)
-    return 0;
   int r = tt_grow(&walking->dirs, &walking->cdirs, walking->ndirs + 1, sizeof *walking->dirs, 8);
-  if (r < 0 || (walking->dirs[walking->ndirs] = strndup(path, strlen(path) - 9)) == NULL) {
+  if (r < 0 || (walking->dirs[walking->ndirs] = strndup(path, len - 9)) == NULL) {
     walk_err = r < 0 ? r : -ENOMEM;
-    return 1;
+    return FTW_STOP;
   }
-  walking->ndirs++;
-  return 0;
+  if ((walk_err = check_trace_dir(walking->dirs[walking->ndirs++])) < 0)
+    return FTW_STOP;
+  return FTW_CONTINUE;
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -516,7 +548,7 @@ static int build_graph(lttng_source *s, char *err, size_t errlen) {
   const bt_component_sink *sink = NULL;
   s->graph = bt_graph_create(0);
   if (fs == NULL || muxc == NULL || s->graph == NULL ||
-      bt_graph_add_filter_component(s->graph, muxc, "muxer", NULL, BT_LOGGING_LEVEL_ERROR, &mux) !=
+      bt_graph_add_filter_component(s->graph, muxc, "muxer", NULL, BT_LOGGING_LEVEL_NONE, &mux) !=
           BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
       bt_graph_add_simple_sink_component(s->graph, "tasktrace", NULL, consume, NULL, s, &sink) !=
           BT_GRAPH_ADD_COMPONENT_STATUS_OK)
@@ -536,7 +568,7 @@ static int build_graph(lttng_source *s, char *err, size_t errlen) {
     snprintf(name, sizeof name, "src%zu", i);
     const bt_component_source *src = NULL;
     bt_graph_add_component_status st = bt_graph_add_source_component(
-        s->graph, fs, name, params, BT_LOGGING_LEVEL_ERROR, &src);
+        s->graph, fs, name, params, BT_LOGGING_LEVEL_NONE, &src);
     bt_value_put_ref(params);
     if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
       char what[400], e[300];
@@ -582,7 +614,8 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
   tt_esc(s->path, sizeof s->path, dir); /* for messages: escaped once */
   walking = s;
   walk_err = 0;
-  if (nftw(dir, on_file, 32, FTW_PHYS) < 0 && walk_err == 0)
+  walk_seen = 0;
+  if (nftw(dir, on_file, 32, FTW_PHYS | FTW_ACTIONRETVAL) < 0 && walk_err == 0)
     walk_err = -errno;
   walking = NULL;
   int r = walk_err;
@@ -593,7 +626,10 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
     tt__errf(err, errlen, r, "%s: %s", s->path, strerror(-r));
   else if (s->ndirs == 0)
     r = tt__errf(err, errlen, -ENOENT,
-                 "%s: no LTTng (CTF) trace inside: no 'metadata' file in the tree", s->path);
+                 "%s: not a trace: a directory, but no LTTng (CTF) trace inside (no 'metadata' "
+                 "file within %d levels%s)",
+                 s->path, WALK_DEPTH,
+                 walk_seen > WALK_ENTRIES ? "; stopped after 100000 entries" : "");
   else {
     qsort(s->dirs, s->ndirs, sizeof *s->dirs, cmp_str);
     r = build_graph(s, err, errlen);
