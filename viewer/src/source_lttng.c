@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "grow.h"
 #include "source.h"
@@ -70,6 +71,8 @@ typedef struct {
    * ids a process creates once (tasks, objects) tell a second one apart. */
   int pid_unknown;
   tt__vmap once;       /* (type, id) already created */
+  int live;            /* one src.ctf.lttng-live on dirs[0], a URL */
+  uint64_t idle_since; /* live: when the graph last had nothing (ns), 0: it had */
   char note[512];
   uint32_t last_pid;
   uint64_t last_ts;
@@ -373,11 +376,12 @@ static void take_bt_error(tt_source *src, const char *what) {
     uint64_t from = 0, k = 0;
     for (uint64_t i = 0; i < n && k < 2; i++)
       if (strstr(bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i)),
-                 "comp-addr=") == NULL)
+                 "comp-addr=") == NULL &&
+          strstr(bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i)), "iter-addr=") == NULL)
         from = i, k++;
     for (uint64_t i = from + 1; i-- > 0 && shown < k && len < sizeof src->error;) {
       const char *msg = bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i));
-      if (strstr(msg, "comp-addr=") != NULL)
+      if (strstr(msg, "comp-addr=") != NULL || strstr(msg, "iter-addr=") != NULL)
         continue;
       shown++;
       /* On one line, and escaped: the causes quote names from the trace. */
@@ -413,6 +417,20 @@ static int lttng_next(tt_source *src, tt_trace_event *ev) {
       bt_current_thread_clear_error();
       return tt__source_fail(src, -EPROTO, "%s: %s", s->path, s->why);
     }
+    if (st == BT_GRAPH_RUN_ONCE_STATUS_AGAIN && s->live && s->nbuf == 0) {
+      /* lttng-relayd has nothing new yet: wait a little, not spin; say
+       * so after follow_ms if the caller wants to show what it has. */
+      uint64_t now = tt_now_ns();
+      if (s->idle_since == 0)
+        s->idle_since = now;
+      if (src->follow_ms > 0 && now - s->idle_since >= (uint64_t)src->follow_ms * 1000000u) {
+        s->idle_since = 0;
+        return -EAGAIN;
+      }
+      nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+      continue;
+    }
+    s->idle_since = 0;
     if (st == BT_GRAPH_RUN_ONCE_STATUS_END)
       s->eof = 1;
     else if (st == BT_GRAPH_RUN_ONCE_STATUS_MEMORY_ERROR) {
@@ -421,8 +439,10 @@ static int lttng_next(tt_source *src, tt_trace_event *ev) {
                              (unsigned long long)s->events);
     } else if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
       char what[400];
-      snprintf(what, sizeof what, "%s: cannot read the LTTng trace after %llu events", s->path,
-               (unsigned long long)s->events);
+      snprintf(what, sizeof what,
+               s->live ? "%s: cannot read this LTTng live session after %llu events"
+                       : "%s: cannot read the LTTng trace after %llu events",
+               s->path, (unsigned long long)s->events);
       take_bt_error(src, what);
       return -EBADMSG;
     }
@@ -541,7 +561,7 @@ static int build_graph(lttng_source *s, char *err, size_t errlen) {
   }
   int r = -EINVAL;
   const bt_component_class_source *fs =
-      bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs");
+      bt_plugin_borrow_source_component_class_by_name_const(ctf, s->live ? "lttng-live" : "fs");
   const bt_component_class_filter *muxc =
       bt_plugin_borrow_filter_component_class_by_name_const(utils, "muxer");
   const bt_component_filter *mux = NULL;
@@ -560,7 +580,9 @@ static int build_graph(lttng_source *s, char *err, size_t errlen) {
         bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) !=
             BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK ||
         bt_value_array_append_string_element(inputs, s->dirs[i]) !=
-            BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK) {
+            BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK ||
+        (s->live && bt_value_map_insert_string_entry(params, "session-not-found-action", "fail") !=
+                        BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK)) {
       bt_value_put_ref(params);
       goto fail;
     }
@@ -572,7 +594,8 @@ static int build_graph(lttng_source *s, char *err, size_t errlen) {
     bt_value_put_ref(params);
     if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
       char what[400], e[300];
-      snprintf(what, sizeof what, "%s: not a readable CTF trace", tt_esc(e, sizeof e, s->dirs[i]));
+      snprintf(what, sizeof what, s->live ? "%s: cannot read this LTTng live session" :
+               "%s: not a readable CTF trace", tt_esc(e, sizeof e, s->dirs[i]));
       take_bt_error(&s->base, what);
       tt__errf(err, errlen, -EBADMSG, "%s", s->base.error);
       r = -EBADMSG;
@@ -612,6 +635,21 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
   s->base.ops = &lttng_ops;
   tt__vmap_init(&s->once);
   tt_esc(s->path, sizeof s->path, dir); /* for messages: escaped once */
+  if (tt__is_live_url(dir)) {
+    s->live = 1;
+    int r = (s->dirs = calloc(1, sizeof *s->dirs)) == NULL || (s->dirs[0] = strdup(dir)) == NULL
+                ? tt__errf(err, errlen, -ENOMEM, "out of memory")
+                : 0;
+    s->ndirs = r < 0 ? 0 : 1;
+    if (r == 0)
+      r = build_graph(s, err, errlen);
+    if (r < 0) {
+      lttng_close(&s->base);
+      return r;
+    }
+    *out = &s->base;
+    return 0;
+  }
   walking = s;
   walk_err = 0;
   walk_seen = 0;

@@ -52,8 +52,11 @@ typedef struct tt_source tt_source;
  * takes "-" itself; this is for tools that read with tt_reader_open_mem. */
 TT_EXTERN int tt_stdin_trace(const void **data, size_t *len, char *err, size_t errlen);
 
-/* Open a trace: a .ttrace file, or a directory written by `lttng` (any
- * level of it: the CTF stream directories are found inside). */
+/* Open a trace: a .ttrace file, a directory written by `lttng` (any
+ * level of it: the CTF stream directories are found inside), or a live
+ * LTTng session served by lttng-relayd
+ * (net://HOST/host/HOSTNAME/SESSION, through libbabeltrace2's
+ * src.ctf.lttng-live): its events as they arrive, to the session's end. */
 TT_EXTERN int tt_source_open(const char *path, tt_source **out, char *err, size_t errlen);
 /* Open several traces and merge them in time order (n == 1: just open). */
 TT_EXTERN int tt_source_open_all(const char *const *paths, size_t n, tt_source **out, char *err,
@@ -72,6 +75,10 @@ TT_EXTERN int tt_source_next(tt_source *src, tt_trace_event *ev, char *err, size
 /* After the end: a note on data that could not be read (a truncated file's
  * missing tail, ...), or NULL when everything was read. */
 TT_EXTERN const char *tt_source_note(const tt_source *src);
+/* A live source waits for events; with ms > 0, tt_source_next returns
+ * -EAGAIN (not an error: call it again) when none came for ms, so that the
+ * caller can show what it has (summary --follow). 0: wait (the default). */
+TT_EXTERN void tt_source_set_follow(tt_source *src, unsigned ms);
 /* Progress: work done so far (events read) and in total (0 when unknown). */
 TT_EXTERN void tt_source_progress(const tt_source *src, uint64_t *done, uint64_t *total);
 TT_EXTERN void tt_source_close(tt_source *src);
