@@ -57,7 +57,17 @@ extern "C" {
   X(12, mark, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                      \
   X(13, region_begin, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                              \
   X(14, region_end, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                \
-  X(15, lost, WARNING, U64, count, NONE, _1, NONE, _2, NONE, _3)
+  X(15, lost, WARNING, U64, count, NONE, _1, NONE, _2, NONE, _3)                                \
+  X(16, event_set, DEBUG, U64, event, U64, task, U64, woken, NONE, _3)                           \
+  X(17, event_clear, DEBUG, U64, event, U64, task, U64, was_set, NONE, _3)                       \
+  X(18, sem_acquired, DEBUG, U64, sem, U64, task, U64, value, NONE, _3)                          \
+  X(19, sem_released, DEBUG, U64, sem, U64, task, U64, value, U64, woken)                        \
+  X(20, cond_notify, DEBUG, U64, cond, U64, task, I64, asked, U64, woken)                        \
+  X(21, queue_put, DEBUG, U64, queue, U64, task, U64, count, NONE, _3)                           \
+  X(22, queue_get, DEBUG, U64, queue, U64, task, U64, count, NONE, _3)                           \
+  X(23, wait_timeout, INFO, U64, task, U64, object, U64, state, NONE, _3)                        \
+  X(24, deadlock, WARNING, U64, task, U64, tasks, STR, call, NONE, _3)                           \
+  X(25, deadlock_edge, WARNING, U64, task, U64, object, U64, holder, STR, site)
 
 enum tt_ev_type {
   TT_EV_NONE = 0,
@@ -98,7 +108,7 @@ enum tt_ev_type {
   M(lock_contended, INSTANT, NONE, NONE, NONE, NONE, NONE,                                         \
     "waiter found lock held by holder and waits")                                                  \
   M(lock_acquired, NONE, NONE, NONE, NONE, NONE, NONE,                                             \
-    "task got lock after waiting wait_ns (contended acquires only)")                               \
+    "task got lock after waiting wait_ns (0: it was free; every acquire)")                         \
   M(lock_released, NONE, NONE, NONE, NONE, NONE, NONE, "task released lock after holding it hold_ns") \
   M(loop_poll_begin, LOOP_BEGIN, loop_poll_end, NONE, NONE, NONE, NONE,                                 \
     "the loop blocks polling for I/O, for at most timeout_ns (-1: no limit)")                      \
@@ -110,7 +120,27 @@ enum tt_ev_type {
     "task enters the region called name (tt_region_begin)")                                        \
   M(region_end, END, region_begin, NONE, NONE, NONE, NONE, "task leaves the region called name")  \
   M(lost, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                   \
-    "count events of this process were lost here (buffer full)")
+    "count events of this process were lost here (buffer full)")                                   \
+  M(event_set, NONE, NONE, NONE, NONE, NONE, NONE,                                                 \
+    "task (0: the loop) set event, waking woken waiters")                                          \
+  M(event_clear, NONE, NONE, NONE, NONE, NONE, NONE,                                               \
+    "task cleared event (was_set: 1 if it was set, a signal nobody may have seen)")                \
+  M(sem_acquired, NONE, NONE, NONE, NONE, NONE, NONE,                                              \
+    "task took a permit of sem (at once or handed over), value permits left")                      \
+  M(sem_released, NONE, NONE, NONE, NONE, NONE, NONE,                                              \
+    "task gave a permit back to sem: to a waiter (woken 1) or to value")                           \
+  M(cond_notify, NONE, NONE, NONE, NONE, NONE, NONE,                                               \
+    "task notified cond for asked waiters (-1: all), woken were there")                            \
+  M(queue_put, NONE, NONE, NONE, NONE, NONE, NONE,                                                 \
+    "an item of task went into queue (or to a getter), count items now in it")                     \
+  M(queue_get, NONE, NONE, NONE, NONE, NONE, NONE,                                                 \
+    "task took an item from queue (or from a putter), count items left")                           \
+  M(wait_timeout, NONE, NONE, NONE, NONE, STATE, NONE,                                             \
+    "task's wait (state, on object) reached its deadline: the task_wake that follows timed out")   \
+  M(deadlock, INSTANT, NONE, NONE, NONE, NONE, NONE,                                               \
+    "a deadlock of tasks waiting tasks, found at call (loop: none can run); edges follow")         \
+  M(deadlock_edge, NONE, NONE, NONE, NONE, NONE, NONE,                                             \
+    "in the deadlock just reported, task waits at site on object, held by holder (0: none)")
 
 /* Enum types of integer fields (tt_ev_desc.etype). */
 #define TT_ENUM_NONE 0
