@@ -135,7 +135,7 @@ enum tt_ev_type {
     "an item of task went into queue (or to a getter), count items now in it")                     \
   M(queue_get, NONE, NONE, NONE, NONE, NONE, NONE,                                                 \
     "task took an item from queue (or from a putter), count items left")                           \
-  M(wait_timeout, NONE, NONE, NONE, NONE, STATE, NONE,                                             \
+  M(wait_timeout, INSTANT, NONE, NONE, NONE, STATE, NONE,                                             \
     "task's wait (state, on object) reached its deadline: the task_wake that follows timed out")   \
   M(deadlock, INSTANT, NONE, NONE, NONE, NONE, NONE,                                               \
     "a deadlock of tasks waiting tasks, found at call (loop: none can run); edges follow")         \
