@@ -61,7 +61,7 @@
     var dl = document.createElement("pre");
     dl.id = "deadlock";
     dl.textContent = meta.deadlock;
-    document.body.insertBefore(dl, document.getElementById("wrap"));
+    document.getElementById("bar").appendChild(dl); /* the bar's height places the timeline below */
   }
   /* Lanes in display order: per process, loops first, then tasks in spawn order. */
   var order = [];
@@ -233,11 +233,15 @@
       ctx.fillRect(xOf(mk.ts) - 1, my, 2, ROW);
     }
     /* Regions as spans along the top of their lane, named when there is room. */
+    var drawnRegions = 0, drawnTimeouts = 0;
+    for (mi = 0; mi < ticks.length && nm <= 2000; mi++)
+      if (evName(ticks[mi].type) === "wait_timeout" && ticks[mi].ts >= v0 && ticks[mi].ts <= v1) drawnTimeouts++;
     for (mi = 0; mi < regions.length; mi++) {
       var rg = regions[mi];
       if (rg.ts > v1 || rg.ts + rg.d < v0) continue;
       var ry = AXIS + row[rg.lane] * ROW - top + 1 + 4 * Math.min(rg.depth, 2);
       if (ry < AXIS - ROW || ry > H) continue;
+      drawnRegions++;
       var rx0 = Math.max(LABEL, xOf(rg.ts)), rx1 = Math.min(W, xOf(rg.ts + rg.d));
       ctx.fillStyle = "rgba(20,20,20,0.55)";
       ctx.fillRect(rx0, ry, Math.max(2, rx1 - rx0), 4);
@@ -291,6 +295,8 @@
     status.textContent = nl + " lanes, " + meta.intervals + " intervals; view " + fmt(v0) + " .. " +
       fmt(v1) + " (drawn in " + lastDraw.toFixed(1) + " ms)";
     status.setAttribute("data-draw-ms", lastDraw.toFixed(2));
+    status.setAttribute("data-regions", drawnRegions);
+    status.setAttribute("data-timeouts", drawnTimeouts);
   }
 
   function zoom(f, atX) {
