@@ -9,7 +9,9 @@ static const char usage[] =
     "time order): per process, loop utilisation, scheduling latency\n"
     "(p50/p99/max) and lost events; per task, busy, runnable and blocked\n"
     "time, switches, longest step, result and spawn site (busiest first);\n"
-    "the most contended locks; the slowest steps.\n";
+    "the deadlocks the runtime reported, with their cycle; the most contended\n"
+    "locks (and those held or waited for at the end); the events,\n"
+    "semaphores, conditions and queues; the slowest steps.\n";
 
 int tt_cmd_summary(int argc, char **argv) {
   return tt__cli_report("summary", argc, argv, usage, tt_render_summary);

@@ -80,8 +80,8 @@ static void lock_header(FILE *out) {
 static void lock_row(FILE *out, const tt_model *m, const tt_vlock *l, int with_pid) {
   fputs("  ", out);
   tt__put_name(out, l->name, 20, 20);
-  /* A contended acquire ends in a release too; so do uncontended ones,
-   * which emit nothing else: releases count every acquire. */
+  /* Every acquire is a lock_acquired now; older traces have them for
+   * contended acquires only, and a release for every one: the larger. */
   fprintf(out, " %8llu %9llu ",
           (unsigned long long)(l->acquires > l->releases ? l->acquires : l->releases),
           (unsigned long long)l->contended);
