@@ -32,7 +32,7 @@ int tt_event_set(tt_event *e) {
   uint64_t woken = 0;
   while (tt__wake_first(&e->waiters, 0, e->obj.id) != NULL)
     woken++;
-  tt__emit_event_set(e->obj.id, tt__self_id(), woken);
+  TT__TRACED(tt__emit_event_set(e->obj.id, tt__self_id(), woken));
   return 0;
 }
 
@@ -44,7 +44,7 @@ int tt_event_clear(tt_event *e) {
     return err;
   /* was_set 1: a set that a waiter arriving later never sees (a missed
    * signal shows as event_set, event_clear, then that waiter's wait). */
-  tt__emit_event_clear(e->obj.id, tt__self_id(), e->is_set);
+  TT__TRACED(tt__emit_event_clear(e->obj.id, tt__self_id(), e->is_set));
   e->is_set = 0;
   return 0;
 }
