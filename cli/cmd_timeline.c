@@ -25,7 +25,11 @@ static const char *usage(void) {
   fputs(usage_head, f);
   fputs("  ", f);
   tt_timeline_legend(f, ", ", 74, 2);
-  fputs(".\n", f);
+  fputs(".\n"
+        "Under a task, a row of what happened to it: '*' a mark, '[==]' a region,\n"
+        "'T' a wait that timed out (not woken), 'X' the call that found a\n"
+        "deadlock; the deadlocks follow the grid, with their cycle.\n",
+        f);
   fclose(f);
   return text;
 }

@@ -13,9 +13,12 @@
 #                                                        target: within 1.2x
 #  4. `switch` recorded with tasktrace:* at default channel sizes: events
 #     in the trace, none discarded
+#  5. the sync objects' events (issue 10): `tasktrace-bench sync` (event
+#     set/clear, semaphore, lock, queue put/get: 8 events a round) plain,
+#     and recorded by `tasktrace record`; the difference per call
 # Parts 3 and 4 start lttng-sessiond if none runs (scripts/lttng-record.sh).
 set -euo pipefail
-case "${1:-}" in -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 B=${TT_BUILD_DIR:-build}
 OFF=$B/lttng-off
@@ -24,7 +27,7 @@ runs=${1:-5}
 
 [ -f "$B/CMakeCache.txt" ] || cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$B" -j"$(nproc)" --target tasktrace-bench tasktrace-lttng tt-bench-lttng-bare \
-  tt-bench-lttng-emit >/dev/null
+  tt-bench-lttng-emit tasktrace-cli >/dev/null
 [ -f "$OFF/CMakeCache.txt" ] ||
   cmake -S . -B "$OFF" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTT_LTTNG=OFF >/dev/null
 cmake --build "$OFF" -j"$(nproc)" --target tasktrace-bench >/dev/null
@@ -56,6 +59,15 @@ rec() { # rec EVENTS COMMAND...: record under a fresh session, print the figure
   rm -rf "$dir"
 }
 
+# recsync: `tasktrace-bench sync` under `tasktrace record` (the native
+# stream, what a user records with), its figure
+recsync() {
+  local dir
+  dir=$(mktemp -d)
+  "$B/bin/tasktrace" record --quiet -o "$dir/sync.ttrace" -- "$B/bin/tasktrace-bench" sync
+  rm -rf "$dir"
+}
+
 echo "bench-trace: medians of $runs runs (ns per op / per event)"
 for _ in $(seq "$runs"); do
   take sw_on "$B/bin/tasktrace-bench" switch
@@ -65,6 +77,8 @@ for _ in $(seq "$runs"); do
   take lc_dbg env TASKTRACE_DEBUG=1 "$B/bin/tasktrace-bench" lock_counter
   take ev_bare rec 'ttbench:*' "$B/bin/tt-bench-lttng-bare" 200000
   take ev_tt rec 'tasktrace:*' "$B/bin/tt-bench-lttng-emit" 200000
+  take sy_off "$B/bin/tasktrace-bench" sync
+  take sy_rec recsync
 done
 
 median_all
@@ -88,3 +102,9 @@ rm -rf "$dir"
 printf '\nswitch recorded with tasktrace:* (default channels): %s ns/op, %s task_switch events, ' \
   "$traced" "$n"
 if [ -z "$bt" ]; then echo "none discarded"; else echo "DISCARDED: $bt"; fi
+
+# 5. The sync objects' events: 8 calls a round, each one event recorded.
+printf '\nsync (8 calls a round): %s ns/round untraced, %s ns/round recorded (tasktrace record): ' \
+  "${best[sy_off]}" "${best[sy_rec]}"
+awk -v a="${best[sy_off]}" -v b="${best[sy_rec]}" \
+  'BEGIN{printf "%.1f ns per call untraced, %.1f ns more per traced event\n", a/8, (b-a)/8}'

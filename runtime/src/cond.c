@@ -80,6 +80,8 @@ int tt_cond_notify(tt_cond *c, int n) {
   TT__RACE(release, c);
   while (woken < n && tt__wake_first(&c->waiters, 0, c->obj.id) != NULL)
     woken++;
+  TT__TRACED(
+      tt__emit_cond_notify(c->obj.id, tt__self_id(), n == INT_MAX ? -1 : n, (uint64_t)woken));
   return woken;
 }
 

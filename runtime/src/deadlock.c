@@ -58,10 +58,44 @@ static void describe_edge(FILE *f, const tt_task *t, const char *verb, const cha
   fputc('\n', f);
 }
 
+static const char *site_str(const char *site) { return site ? site : ""; }
+
+/* The cycle as events: a deadlock, then one edge per task of it, self's
+ * (the call being made) first. */
+static void trace_cycle(const tt_task *self, const char *fn, const tt_lock *l, const tt_task *on,
+                        size_t n) {
+  tt__emit_deadlock(self->id, n, fn);
+  tt__emit_deadlock_edge(self->id, l ? l->obj.id : on->id, on->id, site_str(tt__call_site));
+  for (const tt_task *t = on; t != self; t = tt__waits_for(t)) {
+    const tt_task *next = tt__waits_for(t);
+    tt__emit_deadlock_edge(t->id, t->block_obj, next ? next->id : 0, site_str(t->wait_site));
+  }
+}
+
+void tt__trace_stuck(tt_loop *loop) {
+  if (!tt__trace_on)
+    return;
+  size_t blocked = 0;
+  for (tt__list *n = loop->tasks.next; n != &loop->tasks; n = n->next)
+    blocked += tt__container_of(n, tt_task, all)->state == TT__T_PARKED;
+  tt__emit_deadlock(0, blocked, "loop");
+  for (tt__list *n = loop->tasks.next; n != &loop->tasks; n = n->next) {
+    const tt_task *t = tt__container_of(n, tt_task, all);
+    if (t->state != TT__T_PARKED)
+      continue;
+    const tt_task *h = tt__waits_for(t);
+    uint64_t holder = h ? h->id : 0;
+    if (h == NULL && t->block_state == TT_STATE_lock && t->block_ptr != NULL)
+      holder = ((const tt_lock *)t->block_ptr)->holder_id; /* finished holding it */
+    tt__emit_deadlock_edge(t->id, t->block_obj, holder, site_str(t->wait_site));
+  }
+}
+
 void tt__report_cycle(const tt_task *self, const char *fn, const tt_lock *l, const tt_task *on) {
   size_t n = 1;
   for (const tt_task *t = on; t != self; t = tt__waits_for(t))
     n++;
+  trace_cycle(self, fn, l, on, n);
   fprintf(stderr,
           "tasktrace: deadlock: %s would close a cycle of %zu task(s) waiting for each other "
           "with no timeout; refused with -EDEADLK:\n",

@@ -29,8 +29,10 @@ int tt_event_set(tt_event *e) {
   TT__RACE(release, e);
   /* Everyone on the list is parked (timeouts and cancels leave it), so
    * each pass wakes one and takes it off. */
+  uint64_t woken = 0;
   while (tt__wake_first(&e->waiters, 0, e->obj.id) != NULL)
-    ;
+    woken++;
+  TT__TRACED(tt__emit_event_set(e->obj.id, tt__self_id(), woken));
   return 0;
 }
 
@@ -40,6 +42,9 @@ int tt_event_clear(tt_event *e) {
   int err = tt__check_owner(&e->obj, "tt_event_clear");
   if (err < 0)
     return err;
+  /* was_set 1: a set that a waiter arriving later never sees (a missed
+   * signal shows as event_set, event_clear, then that waiter's wait). */
+  TT__TRACED(tt__emit_event_clear(e->obj.id, tt__self_id(), e->is_set));
   e->is_set = 0;
   return 0;
 }

@@ -214,6 +214,23 @@ TT__HIDDEN void tt__report_cycle(const tt_task *self, const char *fn, const tt_l
                                  const tt_task *on);
 /* The task that must act for parked task t to go on, or NULL. */
 TT__HIDDEN const tt_task *tt__waits_for(const tt_task *t);
+/* tt_run's own check found no task can run: put every parked task's wait
+ * in the trace as a deadlock (tracing on only; the report is loop.c's). */
+TT__HIDDEN void tt__trace_stuck(tt_loop *loop);
+/* The running task's id for an event (0: the loop, or another thread). */
+static inline uint64_t tt__self_id(void) {
+  return tt__loop && tt__loop->current ? tt__loop->current->id : 0;
+}
+/* TT__TRACED(tt__emit_x(args)): the arguments (the task's id, a count) are
+ * loaded only when tracing is on. The emit hooks test tt__trace_on
+ * themselves, but their arguments are computed before the call, and the
+ * compiler does not sink TLS and field loads into the branch: without this
+ * a sync call would pay for them (about 10 instructions) when idle. */
+#define TT__TRACED(call)                                                                           \
+  do {                                                                                             \
+    if (TT_UNLIKELY(tt__trace_on))                                                                 \
+      call;                                                                                        \
+  } while (0)
 
 /* ---- Objects ------------------------------------------------------------ */
 

@@ -30,8 +30,9 @@ static inline void took(tt_lock *l, tt_task *t, int64_t wait_ns) {
     l->acquired_at = tt__obs_now();
     if (tt__cfg.debug)
       tt__debug_lock_took(l, t, tt__call_site);
-    if (wait_ns >= 0)
-      tt__emit_lock_acquired(l->obj.id, t->id, (uint64_t)wait_ns);
+    /* Every acquire, the free ones too (wait 0): a lock taken and never
+     * released must show in the trace. */
+    tt__emit_lock_acquired(l->obj.id, t->id, wait_ns > 0 ? (uint64_t)wait_ns : 0);
   }
 }
 

@@ -267,6 +267,7 @@ static int loop_run(tt_loop *loop, tt_task *mt) {
   }
   if (mt->state == TT__T_DONE)
     return mt->result;
+  tt__trace_stuck(loop);
   report_deadlock(loop);
   return -EDEADLK;
 }

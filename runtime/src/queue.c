@@ -92,6 +92,9 @@ static int put_now(tt_queue *q, void *item) {
     g->data = item;
     q->unfinished++;
     tt__wake(g->task, 0, current(), q->obj.id);
+    TT__TRACED(tt__emit_queue_put(q->obj.id, tt__self_id(), 0));
+    /* handed over: the getter has it */
+    TT__TRACED(tt__emit_queue_get(q->obj.id, g->task->id, 0));
     return 0;
   }
   if (full(q))
@@ -100,6 +103,7 @@ static int put_now(tt_queue *q, void *item) {
   if (err < 0)
     return err;
   push_tail(q, item);
+  TT__TRACED(tt__emit_queue_put(q->obj.id, tt__self_id(), q->count));
   return 0;
 }
 
@@ -108,11 +112,14 @@ static int get_now(tt_queue *q, void **item) {
   if (q->count == 0)
     return -EAGAIN;
   *item = pop_head(q);
+  TT__TRACED(tt__emit_queue_get(q->obj.id, tt__self_id(), q->count));
   tt__waiter *p = first(&q->putters);
   if (p != NULL) {
     /* The queue was full: the slot just freed goes to the first putter. */
     push_tail(q, p->data);
     tt__wake(p->task, 0, current(), q->obj.id);
+    /* the putter's item is in: its wait is over */
+    TT__TRACED(tt__emit_queue_put(q->obj.id, p->task->id, q->count));
   }
   return 0;
 }

@@ -43,6 +43,7 @@ int tt_sem_acquire(tt_sem *s, tt_deadline deadline) {
   if (s->value > 0) {
     /* value > 0 means nobody waits (hand-off), so this jumps no queue. */
     s->value--;
+    TT__TRACED(tt__emit_sem_acquired(s->obj.id, self->id, (uint64_t)s->value));
     if (TT_UNLIKELY(tt__cfg.debug) && s->bound >= 0)
       tt__debug_sem_took(s, self);
     return tt__race_got(s, 0);
@@ -51,6 +52,8 @@ int tt_sem_acquire(tt_sem *s, tt_deadline deadline) {
   tt__list_push(&s->waiters, &w.link);
   /* 0: a release handed us its permit; else we were never woken. */
   int r = tt__park(self, TT_STATE_sem, s->obj.id, s, &w, deadline);
+  if (r == 0)
+    TT__TRACED(tt__emit_sem_acquired(s->obj.id, self->id, (uint64_t)s->value));
   if (TT_UNLIKELY(tt__cfg.debug) && s->bound >= 0 && r == 0)
     tt__debug_sem_took(s, self);
   return tt__race_got(s, r);
@@ -69,8 +72,11 @@ int tt_sem_release(tt_sem *s) {
   if (s->bound >= 0 && s->value >= s->bound)
     return -EOVERFLOW;
   TT__RACE(release, s);
-  if (tt__wake_first(&s->waiters, 0, s->obj.id) == NULL)
+  bool handed = tt__wake_first(&s->waiters, 0, s->obj.id) != NULL;
+  if (!handed)
     s->value++;
+  TT__TRACED(
+      tt__emit_sem_released(s->obj.id, tt__self_id(), (uint64_t)s->value, handed));
   return 0;
 }
 

@@ -140,6 +140,47 @@ static int bench_queue(void *arg) {
   return 0;
 }
 
+/* ---- sync: the sync objects' own calls, none blocking (op = one round) --
+ * A round is an Event set and clear, a Semaphore acquire and release, an
+ * uncontended Lock acquire and release and a Queue put and get: eight
+ * calls, each one event when traced (scripts/bench-trace.sh compares it
+ * recorded and not). */
+
+#define SY_ROUNDS 500000
+
+static int bench_sync(void *arg) {
+  (void)arg;
+  long rounds = SY_ROUNDS / scale;
+  tt_event e;
+  tt_sem s;
+  tt_lock l;
+  tt_queue q;
+  CHECK(tt_event_init(&e, "bench-event"));
+  CHECK(tt_sem_init(&s, 1, "bench-sem"));
+  CHECK(tt_lock_init(&l, "bench-lock"));
+  CHECK(tt_queue_init(&q, 4, "bench-queue"));
+  int64_t t0 = tt_now();
+  for (long i = 0; i < rounds; i++) {
+    void *item = NULL;
+    CHECK(tt_event_set(&e));
+    CHECK(tt_event_clear(&e));
+    CHECK(tt_sem_acquire(&s, TT_FOREVER));
+    CHECK(tt_sem_release(&s));
+    CHECK(tt_lock_acquire(&l, TT_FOREVER));
+    CHECK(tt_lock_release(&l));
+    CHECK(tt_queue_put_nowait(&q, &e));
+    CHECK(tt_queue_get_nowait(&q, &item));
+    if (item != &e) {
+      fprintf(stderr, "tasktrace-bench: sync: the queue lost its item\n");
+      exit(1);
+    }
+  }
+  int64_t ns = tt_now() - t0;
+  CHECK(tt_queue_close(&q));
+  report("sync", ns, rounds);
+  return 0;
+}
+
 /* ---- spawn: 100000 tasks that return at once, joined (op = one task) --- */
 
 #define SP_TASKS 100000
@@ -229,6 +270,9 @@ static const struct {
      "100 tasks x 1000: acquire a shared Lock, read, yield, write+1, release (op = one)"},
     {"queue", bench_queue, "200000 integers through a Queue of capacity 64 (op = one item)"},
     {"spawn", bench_spawn, "spawn 100000 tasks that return at once, join all (op = one task)"},
+    {"sync", bench_sync,
+     "500000 rounds of Event set+clear, Semaphore, Lock and Queue put+get, none blocking "
+     "(op = one round of 8 calls)"},
     {"million", bench_million,
      "1000000 tasks each sleep 1 s concurrently; spawn time, peak RSS (op = one task "
      "spawned and asleep)"},

@@ -5,6 +5,9 @@
 # has the timeline's colours in it; a page of a million events redraws
 # within a frame or two when panned and zoomed.
 #   check_html.sh BIN_DIR SRC_DIR      (exit 77: no chromium, skipped)
+#   check_html.sh BIN_DIR SRC_DIR sync: only the pages of recorded sync
+#     programs (tests/viewer/sync_prog.c): a deadlock shown with its cycle,
+#     regions drawn as spans, a timed-out wait
 set -u
 bin=$1
 T=$bin/tasktrace
@@ -28,6 +31,30 @@ chrome() {
     --disable-component-update --disable-sync --no-first-run --user-data-dir="$tmp/profile" \
     --enable-logging=stderr --v=0 --window-size=1200,600 --hide-scrollbars "$@" "$url"
 }
+
+# sync: a recorded lock-order deadlock and a run with regions and a
+# timeout, each a page in the browser (issue 10, items 17-18).
+if [ "${3:-}" = sync ]; then
+  prog=$bin/../tests/tt-sync-prog
+  for mode in lockorder mixed; do
+    "$T" record --quiet -o "$tmp/$mode.ttrace" -- "$prog" $mode >/dev/null 2>&1
+    "$T" export --format html -o "$tmp/$mode.html" "$tmp/$mode.ttrace" || fail "export $mode"
+    chrome "file://$tmp/$mode.html" --dump-dom >"$tmp/$mode.dom" 2>"$tmp/$mode.log"
+    grep -q 'data-loaded="1"' "$tmp/$mode.dom" || fail "$mode page did not finish loading"
+    if grep -q 'CONSOLE' "$tmp/$mode.log"; then fail "$mode: console output: $(grep CONSOLE "$tmp/$mode.log")"; fi
+  done
+  # The deadlock above the timeline, in the text views' words, as text.
+  grep -q '<pre id="deadlock">DEADLOCK at [^<]*tt_lock_acquire in task .\{1,12\}\(alice\|bob\)' "$tmp/lockorder.dom" ||
+    fail "no deadlock shown: $(grep -o '<pre id="deadlock">[^<]*' "$tmp/lockorder.dom")"
+  grep -q "waits at [^<]*sync_prog.c:[0-9]* for lock .\{1,6\}acct-[ab]" "$tmp/lockorder.dom" ||
+    fail "the deadlock's cycle not shown"
+  grep -q 'data-regions="2"' "$tmp/mixed.dom" ||
+    fail "regions not drawn: $(grep -o '<span id="status"[^>]*>' "$tmp/mixed.dom")"
+  grep -q 'data-timeouts="1"' "$tmp/mixed.dom" || fail "the timed-out wait not drawn"
+  [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+  echo ok
+  exit 0
+fi
 
 # Evil names: markup and control characters in task, lock and mark names.
 "$bin/tt-gen-trace" -o "$tmp/evil.ttrace" -n 3000 -t 6 --evil 2>/dev/null

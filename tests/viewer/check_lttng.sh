@@ -2,7 +2,8 @@
 # The LTTng path: record the bank example with a real lttng-sessiond
 # (scripts/lttng-record.sh), view the CTF trace directory through
 # libbabeltrace2, import it into a .ttrace file, and check that both give
-# the very same summary, which has the lock contention of the fixed bank.
+# the very same summary, which has the lock contention of the fixed bank;
+# then a recorded lock-order deadlock (tt-sync-prog), shown as one.
 #   check_lttng.sh BIN_DIR SRC_DIR       (exit 77: no LTTng tools, skipped)
 set -u
 bin=$1 src=$2
@@ -33,5 +34,13 @@ grep -q "x smaller" "$tmp/imp" || fail "import did not report the ratio: $(cat "
 diff -u "$tmp/dir.txt" "$tmp/file.txt" || fail "the LTTng trace and its import differ"
 # The HTML and the timeline read the directory too.
 "$T" timeline --color never "$tmp/trace" | grep -q "^customer-0 .*L" || fail "timeline of DIR"
+# The sync objects' events and a deadlock come through LTTng as well
+# (issue 10): a recorded lock-order deadlock, read from the directory.
+bash "$src/scripts/lttng-record.sh" -o "$tmp/dl" -- "$bin/../tests/tt-sync-prog" lockorder \
+  >"$tmp/dl.out" 2>&1
+"$T" summary "$tmp/dl" >"$tmp/dl.txt" 2>"$tmp/err" || fail "summary of the deadlock: $(cat "$tmp/err")"
+grep -q "^DEADLOCK at .*tt_lock_acquire in task '\(alice\|bob\)' would close a cycle of 2" "$tmp/dl.txt" ||
+  fail "no deadlock through LTTng: $(cat "$tmp/dl.txt")"
+grep -q "still held at the end by" "$tmp/dl.txt" || fail "uncontended acquires missing: $(cat "$tmp/dl.txt")"
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo ok

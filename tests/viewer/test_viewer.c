@@ -759,3 +759,80 @@ TEST(dump_prints_enum_names) {
   }
   free(out);
 }
+
+/* Issue 10, items 16-18: a missed signal, a timed-out wait, a lock taken
+ * uncontended and never released, and a deadlock whose waits the
+ * teardown ends by cancelling: each is counted as what it was. */
+static size_t sync_trace(tt_trace_event *ev) {
+  size_t n = 0;
+  ev[n++] = S(E(0, TT_EV_object_name, 20, TT_KIND_event, 0, 0), 2, "ready");
+  ev[n++] = S(E(0, TT_EV_object_name, 21, TT_KIND_lock, 0, 0), 2, "L");
+  ev[n++] = S(S(E(1000, TT_EV_task_create, 2, 0, 0, 0), 2, "setter"), 3, "x.c:1");
+  ev[n++] = S(S(E(1000, TT_EV_task_create, 3, 0, 0, 0), 2, "waiter"), 3, "x.c:2");
+  ev[n++] = E(2000, TT_EV_task_switch, 0, 2, TT_STATE_start, 0);
+  ev[n++] = E(3000, TT_EV_event_set, 20, 2, 0, 0);
+  ev[n++] = E(3100, TT_EV_event_clear, 20, 2, 1, 0);
+  ev[n++] = E(4000, TT_EV_task_switch, 2, 3, TT_STATE_yield, 0);
+  ev[n++] = E(5000, TT_EV_task_switch, 3, 2, TT_STATE_event, 20);
+  ev[n++] = E(9000, TT_EV_wait_timeout, 3, 20, TT_STATE_event, 0);
+  ev[n++] = E(9000, TT_EV_task_wake, 3, 0, 0, 0);
+  ev[n++] = E(10000, TT_EV_lock_acquired, 21, 2, 0, 0);
+  ev[n++] = E(10500, TT_EV_task_switch, 2, 3, TT_STATE_yield, 0);
+  ev[n++] = E(11000, TT_EV_lock_contended, 21, 3, 2, 0);
+  ev[n++] = E(11000, TT_EV_task_switch, 3, 2, TT_STATE_lock, 21);
+  ev[n++] = E(11500, TT_EV_task_switch, 2, 0, TT_STATE_join, 3);
+  ev[n++] = S(E(12000, TT_EV_deadlock, 0, 2, 0, 0), 2, "loop");
+  ev[n++] = S(E(12000, TT_EV_deadlock_edge, 2, 3, 3, 0), 3, "");
+  ev[n++] = S(E(12000, TT_EV_deadlock_edge, 3, 21, 2, 0), 3, "x.c:5");
+  ev[n++] = E(13000, TT_EV_task_wake, 3, 0, 0, 0); /* the teardown's cancel */
+  ev[n++] = E(13000, TT_EV_task_wake, 2, 0, 0, 0);
+  ev[n++] = E(13500, TT_EV_task_switch, 0, 3, TT_STATE_start, 0);
+  ev[n++] = E(14000, TT_EV_task_exit, 3, TT_EXIT_CANCELLED, (uint64_t)-125, 0);
+  ev[n++] = E(14000, TT_EV_task_switch, 3, 2, TT_STATE_done, 0);
+  ev[n++] = E(14500, TT_EV_task_exit, 2, TT_EXIT_CANCELLED, (uint64_t)-125, 0);
+  ev[n++] = E(14500, TT_EV_task_switch, 2, 0, TT_STATE_done, 0);
+  return n;
+}
+
+TEST(model_sync_objects_timeouts_deadlocks) {
+  tt_trace_event ev[32];
+  tt_model *m = load(ev, sync_trace(ev), NULL);
+  ASSERT_EQ(tt_model_nobjs(m), 1);
+  const tt_vobj *o = tt_model_obj(m, 0);
+  ASSERT_EQ(o->kind, TT_KIND_event);
+  ASSERT_EQ(o->signals, 1);
+  ASSERT_EQ(o->takes, 1);
+  ASSERT_EQ(o->missed, 1); /* set, cleared, nobody woken by it */
+  ASSERT_EQ(o->waits, 1);
+  ASSERT_EQ(o->wait_total, 4000);
+  ASSERT_EQ(o->timeouts, 1);
+  ASSERT_EQ(task_named(m, "waiter")->timeouts, 1);
+  ASSERT_EQ(tt_model_nlocks(m), 1);
+  const tt_vlock *l = tt_model_lock(m, 0);
+  ASSERT_EQ(l->acquires, 1);  /* uncontended, and never released */
+  ASSERT_EQ(l->holder, 2);
+  ASSERT_EQ(l->unfinished, 1); /* the deadlocked wait never ended: not a 0 ns wait */
+  ASSERT_EQ(l->unfinished_max, 2000);
+  ASSERT_EQ(l->wait_total, 0);
+  ASSERT_TRUE(l->deadlocked);
+  ASSERT_EQ(tt_model_ndeadlocks(m), 1);
+  const tt_vdeadlock *d = tt_model_deadlock(m, 0);
+  ASSERT_EQ(d->nedges, 2);
+  ASSERT_STR_EQ(d->edges[1].site, "x.c:5");
+  ASSERT_TRUE(task_named(m, "waiter")->deadlocked);
+  char *s = RENDER(tt_render_summary(m, out));
+  ASSERT_CONTAINS(s, "DEADLOCK at 12.0 us: 2 task(s) blocked, none can run");
+  ASSERT_CONTAINS(s, "  'waiter' waits at x.c:5 for lock 'L', held by 'setter' (never ended)\n");
+  ASSERT_CONTAINS(s, "  'setter' waits for task 'waiter' (never ended)\n");
+  ASSERT_CONTAINS(s, " deadlock  x.c:2\n");
+  ASSERT_CONTAINS(s, "waits that timed out (ended by their deadline, not woken): 1\n");
+  ASSERT_CONTAINS(s, "missed signal x1");
+  if (strstr(s, "cancelled") != NULL)
+    tt_test_fail(__FILE__, __LINE__, "deadlocked tasks shown as cancelled:\n%s", s);
+  free(s);
+  s = RENDER(tt_render_locks(m, out));
+  ASSERT_CONTAINS(s, "      still held at the end by 'setter' (taken at 10.0 us, never released)\n");
+  ASSERT_CONTAINS(s, "      1 wait(s) unfinished at the end (still waiting after 2.0 us): deadlock\n");
+  free(s);
+  tt_model_free(m);
+}

@@ -12,6 +12,7 @@
 
 #include "grow.h"
 #include "tasktrace/viewer.h"
+#include "text.h"
 #include "vmap.h"
 
 extern const unsigned char tt__asset_css[], tt__asset_js[];
@@ -116,7 +117,7 @@ static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
   long lane = -1;
   const char *text = "";
   uint64_t num = 0;
-  char buf[64];
+  char buf[128];
   switch (ev->type) {
   case TT_EV_mark:
   case TT_EV_region_begin:
@@ -137,6 +138,20 @@ static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
     text = n ? n : "";
     break;
   }
+  case TT_EV_wait_timeout: {
+    lane = lane_of(h, ev->pid, 0, ev->u[0]);
+    snprintf(buf, sizeof buf, "timed out: %s", tt_state_word((unsigned)ev->u[2]));
+    text = buf;
+    num = obj_of(h, ev->pid, ev->u[1]); /* page.js: the object's name */
+    break;
+  }
+  case TT_EV_deadlock:
+    lane = ev->u[0] ? lane_of(h, ev->pid, 0, ev->u[0]) : -1;
+    snprintf(buf, sizeof buf, "deadlock of %" PRIu64 " task(s), found by %.32s", ev->u[1],
+             ev->s[2] ? ev->s[2] : "?");
+    text = buf;
+    num = ev->u[1];
+    break;
   case TT_EV_lost:
     snprintf(buf, sizeof buf, "%" PRIu64 " events lost", ev->u[0]);
     text = buf;
@@ -244,6 +259,25 @@ static void put_events(FILE *o) {
   }
 }
 
+/* The deadlocks, in the words of the text views (tasktrace summary), for
+ * the page to show above the timeline. */
+static void put_deadlock_text(FILE *o, const tt_model *m) {
+  if (tt_model_ndeadlocks(m) == 0)
+    return;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (f == NULL)
+    return;
+  tt__put_deadlocks(f, m);
+  if (fclose(f) == 0 && text != NULL) {
+    fputs(",\"deadlock\":\"", o);
+    tt_json_escape(o, text[0] == '\n' ? text + 1 : text);
+    fputc('"', o);
+  }
+  free(text);
+}
+
 int tt_html_end(tt_html *h, const tt_model *m) {
   FILE *o = h->out;
   int err = h->err;
@@ -276,7 +310,9 @@ int tt_html_end(tt_html *h, const tt_model *m) {
                ",\"switches\":%" PRIu64,
             t->busy, t->runnable, t->blocked, t->switches);
     char res[64];
-    if (!t->exited)
+    if (t->deadlocked)
+      snprintf(res, sizeof res, "deadlock (waits that never ended)");
+    else if (!t->exited)
       snprintf(res, sizeof res, "unfinished");
     else if (t->status == TT_EXIT_OK)
       snprintf(res, sizeof res, "finished, result %" PRId64, t->result);
@@ -299,7 +335,9 @@ int tt_html_end(tt_html *h, const tt_model *m) {
     }
     fputc('"', o);
   }
-  fputs("]}</script>\n<script>\n", o);
+  fputc(']', o);
+  put_deadlock_text(o, m);
+  fputs("}</script>\n<script>\n", o);
   fwrite(tt__asset_js, 1, tt__asset_js_len, o);
   fputs("</script>\n</body></html>\n", o);
   if (ferror(o))

@@ -11,8 +11,11 @@
  * runnable; done: finished; else blocked on object); next runs. prev == 0
  * is the loop itself switching to next; next == 0 returns to the loop.
  * task_wake: a blocked task is runnable again, woken by waker (0: the
- * loop, for timers and I/O). An uncontended lock acquire emits nothing;
- * every release emits lock_released with the hold time.
+ * loop, for timers and I/O), after a wait_timeout when its deadline ended
+ * the wait. Every acquire emits lock_acquired (older traces: contended
+ * ones only), every release lock_released with the hold time; the other
+ * sync objects emit theirs (event_set, sem_acquired, queue_put, ...), and
+ * a deadlock the runtime found is a deadlock event and one edge per task.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -66,6 +69,12 @@ struct tt_model {
   const char *over_limit; /* "tasks" or "objects" once past it */
   int err;
   uint64_t unrecorded;    /* event types the recording left out (1 << type) */
+  tt_vobj *objs; /* the other sync objects (events, semaphores, ...) */
+  size_t nobjs, cobjs;
+  tt__vmap obj_map;
+  tt_vdeadlock deadlocks[TT_MODEL_DEADLOCKS_KEEP];
+  size_t ndeadlocks;
+  bool edges_open; /* the last deadlock still takes its edges */
 };
 
 void tt_model_set_unrecorded(tt_model *m, uint64_t mask) { m->unrecorded = mask; }
@@ -98,6 +107,7 @@ int tt_model_new(const tt_model_hooks *hooks, tt_model **out) {
   tt__vmap_init(&m->name_map);
   tt__vmap_init(&m->loop_map);
   tt__vmap_init(&m->proc_map);
+  tt__vmap_init(&m->obj_map);
   m->first_ts = UINT64_MAX;
   m->max_tasks = TT_MODEL_MAX_TASKS;
   *out = m;
@@ -134,6 +144,13 @@ void tt_model_free(tt_model *m) {
   tt__vmap_free(&m->name_map);
   tt__vmap_free(&m->loop_map);
   tt__vmap_free(&m->proc_map);
+  free(m->objs);
+  tt__vmap_free(&m->obj_map);
+  for (size_t i = 0; i < m->ndeadlocks; i++) {
+    free(m->deadlocks[i].call);
+    for (size_t k = 0; k < m->deadlocks[i].nedges; k++)
+      free(m->deadlocks[i].edges[k].site);
+  }
   free(m);
 }
 
@@ -428,6 +445,179 @@ typedef int (*handler)(tt_model *m, tt_vproc *p, const tt_trace_event *ev);
 static int no_effect(tt_model *m, tt_vproc *p, const tt_trace_event *ev) { return 0; }
 #define NO_EFFECT no_effect
 
+/* ---- The other sync objects, timeouts and deadlocks ---- */
+
+static tt_vobj *get_obj(tt_model *m, uint32_t pid, uint64_t id, unsigned kind) {
+  uint32_t i = tt__vmap_get(&m->obj_map, pid, id);
+  if (i != UINT32_MAX)
+    return &m->objs[i];
+  if (m->nobjs >= m->max_tasks) {
+    m->over_limit = "objects";
+    return NULL;
+  }
+  if (tt__grow(&m->objs, &m->cobjs, m->nobjs + 1, sizeof *m->objs, 16) < 0 ||
+      tt__vmap_put(&m->obj_map, pid, id, (uint32_t)m->nobjs) < 0)
+    return NULL;
+  tt_vobj *o = &m->objs[m->nobjs++];
+  memset(o, 0, sizeof *o);
+  o->pid = pid;
+  o->id = id;
+  const obj_name *n = find_name(m, pid, id);
+  o->kind = n ? n->kind : kind; /* the name's kind, else what the wait said */
+  return o;
+}
+
+/* t's wait (blocked on t->object for t->why) ended at ts, woken or timed
+ * out: it counts for the object. Locks count their waits in lock_acquired. */
+static int wait_ended(tt_model *m, tt_vproc *p, tt_vtask *t, uint64_t ts) {
+  bool timed_out = t->timing_out;
+  t->timing_out = false;
+  t->timeouts += timed_out;
+  int on = tt_state_on(t->why);
+  if (t->object == 0 || on < 0 || on == TT_KIND_task || on == TT_KIND_io)
+    return 0;
+  if (on == TT_KIND_lock) {
+    tt_vlock *l = get_lock(m, p->pid, t->object);
+    if (l == NULL)
+      return -1;
+    l->timeouts += timed_out;
+    if (timed_out && l->waiting > 0)
+      l->waiting--;
+    return 0;
+  }
+  tt_vobj *o = get_obj(m, p->pid, t->object, (unsigned)on);
+  if (o == NULL)
+    return -1;
+  uint64_t d = ts > t->since ? ts - t->since : 0;
+  o->waits++;
+  o->wait_total += d;
+  if (d > o->wait_max)
+    o->wait_max = d;
+  o->timeouts += timed_out;
+  return 0;
+}
+
+/* At the end: a wait still going is unfinished, never a 0 ns wait. */
+static void wait_unfinished(tt_model *m, tt_vproc *p, tt_vtask *t, uint64_t end) {
+  int on = tt_state_on(t->why);
+  uint64_t d = end > t->since ? end - t->since : 0;
+  if (t->object == 0 || on < 0 || on == TT_KIND_task || on == TT_KIND_io)
+    return;
+  uint64_t *n, *max;
+  if (on == TT_KIND_lock) {
+    tt_vlock *l = get_lock(m, p->pid, t->object);
+    if (l == NULL)
+      return;
+    n = &l->unfinished, max = &l->unfinished_max;
+  } else {
+    tt_vobj *o = get_obj(m, p->pid, t->object, (unsigned)on);
+    if (o == NULL)
+      return;
+    n = &o->unfinished, max = &o->unfinished_max;
+  }
+  ++*n;
+  if (d > *max)
+    *max = d;
+}
+
+/* signal: a set, release, notify or put (woken: waiters it woke); else a
+ * clear, acquire or get. */
+static int obj_count(tt_model *m, tt_vproc *p, const tt_trace_event *ev, unsigned kind,
+                     bool signal, uint64_t woken) {
+  tt_vobj *o = get_obj(m, p->pid, ev->u[0], kind);
+  if (o == NULL)
+    return -1;
+  if (signal)
+    o->signals++, o->woken += woken;
+  else
+    o->takes++;
+  return 0;
+}
+
+static int on_event_set(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  if (obj_count(m, p, ev, TT_KIND_event, true, ev->u[2]) < 0)
+    return -1;
+  tt_vobj *o = get_obj(m, p->pid, ev->u[0], TT_KIND_event);
+  o->unseen = o->unseen || ev->u[2] == 0; /* nobody waited: the set waits to be seen */
+  if (ev->u[2] > 0)
+    o->unseen = false;
+  return 0;
+}
+
+static int on_event_clear(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  if (obj_count(m, p, ev, TT_KIND_event, false, 0) < 0)
+    return -1;
+  tt_vobj *o = get_obj(m, p->pid, ev->u[0], TT_KIND_event);
+  if (ev->u[2] && o->unseen)
+    o->missed++; /* set, then cleared, and no waiter was woken by it */
+  o->unseen = false;
+  return 0;
+}
+
+static int on_sem_acquired(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  return obj_count(m, p, ev, TT_KIND_sem, false, 0);
+}
+static int on_sem_released(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  return obj_count(m, p, ev, TT_KIND_sem, true, ev->u[3]);
+}
+static int on_cond_notify(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  return obj_count(m, p, ev, TT_KIND_cond, true, ev->u[3]);
+}
+static int on_queue_put(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  return obj_count(m, p, ev, TT_KIND_queue, true, 0);
+}
+static int on_queue_get(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  return obj_count(m, p, ev, TT_KIND_queue, false, 0);
+}
+
+static int on_wait_timeout(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  tt_vtask *t = get_task(m, p, ev->u[0], ev->ts);
+  if (t == NULL)
+    return -1;
+  t->timing_out = true; /* the wake that follows ends the wait */
+  return 0;
+}
+
+static int on_deadlock(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  m->edges_open = false;
+  if (m->ndeadlocks == TT_MODEL_DEADLOCKS_KEEP)
+    return 0; /* bounded: the first ones are the ones that matter */
+  tt_vdeadlock *d = &m->deadlocks[m->ndeadlocks];
+  memset(d, 0, sizeof *d);
+  d->pid = p->pid;
+  d->ts = ev->ts;
+  d->task = ev->u[0];
+  d->tasks = ev->u[1];
+  if ((d->call = strdup(ev->s[2] ? ev->s[2] : "")) == NULL)
+    return -1;
+  m->ndeadlocks++;
+  m->edges_open = true;
+  return 0;
+}
+
+static int on_deadlock_edge(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  tt_vdeadlock *d = m->ndeadlocks ? &m->deadlocks[m->ndeadlocks - 1] : NULL;
+  if (!m->edges_open || d->pid != p->pid || d->nedges == TT_VDEADLOCK_EDGES)
+    return 0;
+  tt_vtask *t = get_task(m, p, ev->u[0], ev->ts);
+  if (t == NULL)
+    return -1;
+  t->deadlocked = true;
+  uint32_t k = tt__vmap_get(&m->lock_map, p->pid, ev->u[1]);
+  if (k != UINT32_MAX)
+    m->locks[k].deadlocked = true;
+  else if ((k = tt__vmap_get(&m->obj_map, p->pid, ev->u[1])) != UINT32_MAX)
+    m->objs[k].deadlocked = true;
+  char *site = strdup(ev->s[3] ? ev->s[3] : "");
+  if (site == NULL)
+    return -1;
+  d->edges[d->nedges].task = ev->u[0];
+  d->edges[d->nedges].object = ev->u[1];
+  d->edges[d->nedges].holder = ev->u[2];
+  d->edges[d->nedges++].site = site;
+  return 0;
+}
+
 static int on_task_create(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
   tt_vtask *t = get_task(m, p, ev->u[0], ev->ts);
   if (t == NULL)
@@ -478,6 +668,11 @@ static int on_task_wake(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
     return -1;
   if (t->exited && t->state == 0)
     return 0;
+  /* A deadlocked task's wait never ended: the runtime cancels it at exit. */
+  if (t->state == TT_VS_BLOCKED && t->deadlocked)
+    wait_unfinished(m, p, t, ev->ts);
+  else if (t->state == TT_VS_BLOCKED && wait_ended(m, p, t, ev->ts) < 0)
+    return -1;
   set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
   if (u[1] != 0)
     t->wakes++;
@@ -531,6 +726,9 @@ static int on_lock_acquired(tt_model *m, tt_vproc *p, const tt_trace_event *ev) 
     return -1;
   if (l->waiting > 0)
     l->waiting--;
+  l->acquires++;
+  l->holder = ev->u[1];
+  l->held_since = ev->ts;
   l->wait_total += ev->u[2];
   if (ev->u[2] > l->wait_max)
     l->wait_max = ev->u[2];
@@ -542,6 +740,8 @@ static int on_lock_released(tt_model *m, tt_vproc *p, const tt_trace_event *ev) 
   if (l == NULL)
     return -1;
   l->releases++;
+  if (l->holder == ev->u[1])
+    l->holder = 0;
   l->hold_total += ev->u[2];
   if (ev->u[2] > l->hold_max)
     l->hold_max = ev->u[2];
@@ -685,6 +885,8 @@ void tt_model_finish(tt_model *m) {
     if (t->state != 0) {
       tt_vproc *p = get_proc(m, t->pid, 0);
       apply_gap(m, p, t);
+      if (t->state == TT_VS_BLOCKED)
+        wait_unfinished(m, p, t, p->last_ts);
       /* Keep the state: the summary reports what each task was doing at
        * the end; only the interval is closed. */
       unsigned st = t->state, why = t->why;
@@ -719,6 +921,10 @@ const tt_vtask *tt_model_find_task(const tt_model *m, uint32_t pid, uint64_t id)
   return i == UINT32_MAX ? NULL : &m->tasks[i];
 }
 size_t tt_model_nlocks(const tt_model *m) { return m->nlocks; }
+size_t tt_model_nobjs(const tt_model *m) { return m->nobjs; }
+const tt_vobj *tt_model_obj(const tt_model *m, size_t i) { return &m->objs[i]; }
+size_t tt_model_ndeadlocks(const tt_model *m) { return m->ndeadlocks; }
+const tt_vdeadlock *tt_model_deadlock(const tt_model *m, size_t i) { return &m->deadlocks[i]; }
 const tt_vlock *tt_model_lock(const tt_model *m, size_t i) { return &m->locks[i]; }
 
 static int slow_cmp(const void *a, const void *b) {

@@ -133,6 +133,23 @@ static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
     put_object(o, m, ev->pid, ev->u[2]);
     fputs("\"}}", o);
     break;
+  case TT_EV_wait_timeout:
+    open_event(p, m, "i", ev->pid, ev->u[0]);
+    put_us(p, "ts", ev->ts);
+    fprintf(o, ",\"s\":\"t\",\"cat\":\"wait\",\"name\":\"timed out\",\"args\":{\"%s\":\"",
+            tt_state_name((unsigned)ev->u[2]));
+    put_object(o, m, ev->pid, ev->u[1]);
+    fputs("\"}}", o);
+    break;
+  case TT_EV_deadlock:
+    open_event(p, m, "i", ev->pid, ev->u[0]);
+    put_us(p, "ts", ev->ts);
+    fprintf(o, ",\"s\":\"%s\",\"cat\":\"deadlock\",\"name\":\"deadlock\",\"args\":{\"tasks\":%" PRIu64
+               ",\"call\":\"",
+            ev->u[0] ? "t" : "p", ev->u[1]);
+    tt_json_escape(o, ev->s[2]);
+    fputs("\"}}", o);
+    break;
   case TT_EV_lost:
     open_event(p, m, "i", ev->pid, 0);
     put_us(p, "ts", ev->ts);

@@ -7,6 +7,8 @@
 #include "unrecorded.h"
 
 static const char *status_name(const tt_vtask *t) {
+  if (t->deadlocked)
+    return "deadlock"; /* cancelled at exit only because it could never go on */
   if (!t->exited)
     return "alive";
   switch (t->status) {
@@ -33,6 +35,10 @@ static int by_wait(const void *a, const void *b) {
     return x->wait_total < y->wait_total ? 1 : -1;
   if (x->contended != y->contended)
     return x->contended < y->contended ? 1 : -1;
+  /* Then the ones a run ended stuck on: waited for, or held, at the end. */
+  int sx = x->unfinished > 0 || x->holder != 0, sy = y->unfinished > 0 || y->holder != 0;
+  if (sx != sy)
+    return sx ? -1 : 1;
   return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
@@ -87,11 +93,13 @@ static void lock_header(FILE *out) {
 static void lock_row(FILE *out, const tt_model *m, const tt_vlock *l, int with_pid) {
   fputs("  ", out);
   tt__put_name(out, l->name, 20, 20);
-  /* A contended acquire ends in a release too; so do uncontended ones,
-   * which emit nothing else: releases count every acquire. */
+  /* Every acquire is a lock_acquired now; older traces have them for
+   * contended acquires only, and a release for every one: the larger.
+   * Unknown only when the recording left out both. */
   bool no_rel = tt__unrec(m, TT_EV_lock_released), no_cont = tt__unrec(m, TT_EV_lock_contended);
+  bool no_acq = no_rel && tt__unrec(m, TT_EV_lock_acquired);
   fputc(' ', out);
-  put_count(out, 8, l->releases, no_rel);
+  put_count(out, 8, l->acquires > l->releases ? l->acquires : l->releases, no_acq);
   fputc(' ', out);
   put_count(out, 9, l->contended, no_cont);
   fputc(' ', out);
@@ -113,6 +121,7 @@ static void lock_row(FILE *out, const tt_model *m, const tt_vlock *l, int with_p
   if (with_pid && tt_model_nprocs(m) > 1)
     fprintf(out, "  [pid %u]", l->pid);
   fputc('\n', out);
+  tt__put_lock_notes(out, m, l);
 }
 
 static void slow_header(FILE *out) {
@@ -208,7 +217,7 @@ static void task_row(FILE *out, const tt_model *m, const tt_vtask *t) {
   put_dur_cols(out, 1, &t->longest_step, no_switch);
   fputc(' ', out);
   /* A failed task shows its errno's name (ETIMEDOUT), short and exact. */
-  const char *en = t->exited && t->status == TT_EXIT_ERROR && t->result < 0 && t->result > -4096
+  const char *en = t->exited && !t->deadlocked && t->status == TT_EXIT_ERROR && t->result < 0 && t->result > -4096
                        ? strerrorname_np((int)-t->result)
                        : NULL;
   fprintf(out, "%-9s", en ? en : status_name(t));
@@ -240,6 +249,12 @@ static void proc_tasks(const tt_model *m, const tt_vproc *p, size_t *ix, FILE *o
     fprintf(out, "  ... %zu more tasks (busiest shown first)\n", n - shown);
   if (p->slow_steps > 0)
     fprintf(out, "  slow steps: %llu\n", (unsigned long long)p->slow_steps);
+  uint64_t timeouts = 0;
+  for (size_t k = 0; k < n; k++)
+    timeouts += tt_model_task(m, ix[k])->timeouts;
+  if (timeouts > 0)
+    fprintf(out, "  waits that timed out (ended by their deadline, not woken): %llu\n",
+            (unsigned long long)timeouts);
 }
 
 /* The most contended locks (the first SUMMARY_LOCKS by wait). */
@@ -249,8 +264,10 @@ static int summary_locks(const tt_model *m, FILE *out) {
   if (lx == NULL)
     return -ENOMEM;
   size_t ncont = 0;
-  for (size_t i = 0; i < nl; i++)
-    ncont += tt_model_lock(m, i)->contended > 0;
+  for (size_t i = 0; i < nl; i++) {
+    const tt_vlock *l = tt_model_lock(m, i);
+    ncont += l->contended > 0 || l->holder != 0 || l->unfinished > 0;
+  }
   fprintf(out, "\ncontended locks: %zu of %zu", ncont, nl);
   if (ncont > 0) {
     fputs(ncont > SUMMARY_LOCKS ? " (top 5 by wait; 'tasktrace locks' for all)\n" : "\n", out);
@@ -282,6 +299,7 @@ static void summary_slow(const tt_model *m, FILE *out) {
 
 int tt_render_summary(const tt_model *m, FILE *out) {
   summary_totals(m, out);
+  tt__put_deadlocks(out, m);
   size_t nt = tt_model_ntasks(m);
   size_t *ix = malloc((nt ? nt : 1) * sizeof *ix);
   if (ix == NULL)
@@ -293,6 +311,7 @@ int tt_render_summary(const tt_model *m, FILE *out) {
   free(ix);
   if (summary_locks(m, out) < 0)
     return -ENOMEM;
+  tt__put_objects(out, m);
   summary_slow(m, out);
   return ferror(out) ? -EIO : 0;
 }
@@ -303,11 +322,15 @@ int tt_render_locks(const tt_model *m, FILE *out) {
   if (lx == NULL)
     return -ENOMEM;
   fprintf(out, "locks: %zu (most waited-for first)\n", nl);
+  tt__put_deadlocks(out, m);
+  if (tt_model_ndeadlocks(m) > 0)
+    fputc('\n', out);
   if (nl > 0)
     lock_header(out);
   for (size_t i = 0; i < nl; i++)
     lock_row(out, m, tt_model_lock(m, lx[i]), 1);
   free(lx);
+  tt__put_objects(out, m);
   return ferror(out) ? -EIO : 0;
 }
 

@@ -15,4 +15,13 @@ void tt__put_name(FILE *out, const char *s, int width, int max);
 /* A short duration column: tt_fmt_duration right-aligned in width. */
 void tt__put_dur(FILE *out, uint64_t ns, int width);
 
+/* sync_text.c: deadlocks and the sync objects other than locks. */
+const char *tt__kind_word(unsigned kind); /* "event", "semaphore", ... */
+/* Each deadlock the runtime reported, with its edges (nothing if none). */
+void tt__put_deadlocks(FILE *out, const tt_model *m);
+/* Lines under a lock's row: held at the end, waits unfinished or timed out. */
+void tt__put_lock_notes(FILE *out, const tt_model *m, const tt_vlock *l);
+/* The events, semaphores, conditions and queues (nothing if none). */
+void tt__put_objects(FILE *out, const tt_model *m);
+
 #endif

@@ -27,6 +27,9 @@ typedef struct lane {
   uint64_t task;
   size_t order;
   cell *cells;
+  char *notes;      /* marks, regions, timeouts, deadlocks: a row under the lane (NULL: none) */
+  int region_depth; /* regions open on the lane */
+  unsigned region_col; /* where the outermost open one began */
 } lane;
 
 struct tt_timeline {
@@ -58,8 +61,10 @@ int tt_timeline_new(const tt_timeline_opts *opts, tt_timeline **out, char *err, 
 void tt_timeline_free(tt_timeline *tl) {
   if (tl == NULL)
     return;
-  for (size_t i = 0; i < tl->nlanes; i++)
+  for (size_t i = 0; i < tl->nlanes; i++) {
     free(tl->lanes[i].cells);
+    free(tl->lanes[i].notes);
+  }
   free(tl->lanes);
   tt__vmap_free(&tl->map);
   tt__vmap_free(&tl->hidden_map);
@@ -89,6 +94,8 @@ static lane *get_lane(tt_timeline *tl, uint32_t pid, uint32_t tid, uint64_t task
   l->pid = pid;
   l->tid = tid;
   l->task = task;
+  l->notes = NULL;
+  l->region_depth = 0;
   l->order = tl->nlanes++;
   return l;
 }
@@ -103,13 +110,17 @@ static int class_of(const tt_interval *iv) {
   }
 }
 
-static void on_interval(void *arg, const tt_model *m, const tt_interval *iv) {
-  tt_timeline *tl = arg;
+static void base(tt_timeline *tl, const tt_model *m) {
   if (!tl->based) {
     tl->based = 1;
     tl->o.from += tt_model_first_ts(m);
     tl->o.to += tt_model_first_ts(m);
   }
+}
+
+static void on_interval(void *arg, const tt_model *m, const tt_interval *iv) {
+  tt_timeline *tl = arg;
+  base(tl, m);
   uint64_t from = tl->o.from, to = tl->o.to;
   if (iv->end <= from || iv->begin >= to)
     return;
@@ -139,10 +150,61 @@ static void on_interval(void *arg, const tt_model *m, const tt_interval *iv) {
   }
 }
 
+/* Marks, regions, timed-out waits and deadlocks go on a row of their own
+ * under the task's lane: '*' a mark, '[===]' a region, 'T' a wait that
+ * timed out, 'X' the call that found a deadlock. A later note in the same
+ * column wins, except that a region never hides a mark. */
+static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
+  tt_timeline *tl = arg;
+  base(tl, m);
+  char ch;
+  switch (ev->type) {
+  case TT_EV_mark: ch = '*'; break;
+  case TT_EV_region_begin: ch = '['; break;
+  case TT_EV_region_end: ch = ']'; break;
+  case TT_EV_wait_timeout: ch = 'T'; break;
+  case TT_EV_deadlock: ch = 'X'; break;
+  default: return;
+  }
+  if (ev->u[0] == 0 || ev->ts >= tl->o.to)
+    return;
+  lane *l = get_lane(tl, ev->pid, 0, ev->u[0]);
+  if (l == NULL)
+    return;
+  if (l->notes == NULL && (l->notes = calloc(tl->o.width, 1)) == NULL) {
+    tl->err = -ENOMEM;
+    return;
+  }
+  const unsigned w = tl->o.width;
+  unsigned c = ev->ts < tl->o.from ? 0
+                                   : (unsigned)((double)(ev->ts - tl->o.from) * w /
+                                                (double)(tl->o.to - tl->o.from));
+  if (c >= w)
+    c = w - 1;
+  if (ev->type == TT_EV_region_begin && l->region_depth++ > 0)
+    return; /* nested: the outermost region is drawn */
+  if (ev->type == TT_EV_region_begin)
+    l->region_col = ev->ts < tl->o.from ? 0 : c;
+  if (ev->type == TT_EV_region_end) {
+    if (l->region_depth == 0 || --l->region_depth > 0)
+      return;
+    for (unsigned k = l->region_col + 1; k < c; k++)
+      if (l->notes[k] == 0)
+        l->notes[k] = '=';
+    if (l->notes[l->region_col] == 0 && ev->ts >= tl->o.from)
+      l->notes[l->region_col] = '[';
+  }
+  if (ev->ts < tl->o.from)
+    return;
+  if (l->notes[c] == 0 || l->notes[c] == '=' || l->notes[c] == '[' || ch != ']')
+    l->notes[c] = ch;
+}
+
 void tt_timeline_hooks(tt_timeline *tl, tt_model_hooks *hooks) {
   memset(hooks, 0, sizeof *hooks);
   hooks->arg = tl;
   hooks->interval = on_interval;
+  hooks->instant = on_instant;
 }
 
 /* A blocked slice's letter: the schema's (TT_STATES), '.' for a reason
@@ -278,6 +340,13 @@ static void put_lane(const tt_timeline *tl, const tt_model *m, const lane *l, FI
   if (tl->o.color && cur != NULL)
     fputs("\033[0m", out);
   fputs("|\n", out);
+  if (l->notes == NULL)
+    return;
+  tt__put_name(out, "  ^ marks, regions", LABEL, LABEL);
+  fputc('|', out);
+  for (unsigned c = 0; c < tl->o.width; c++)
+    fputc(l->notes[c] ? l->notes[c] : ' ', out);
+  fputs("|\n", out);
 }
 
 int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
@@ -294,10 +363,12 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
   put_axis(tl, t0, out);
   uint32_t last_pid = 0;
   size_t shown = 0;
+  int notes = 0;
   for (size_t i = 0; i < tl->nlanes; i++) {
     const lane *l = &tl->lanes[i];
     if (!selected(tl, m, l))
       continue;
+    notes |= l->notes != NULL;
     if (tt_model_nprocs(m) > 1 && (shown == 0 || l->pid != last_pid))
       fprintf(out, "process %u\n", l->pid);
     last_pid = l->pid;
@@ -313,5 +384,9 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
           tt_fmt_duration((tl->o.to - tl->o.from) / tl->o.width, b1, sizeof b1));
   tt_timeline_legend(out, "  ", 0, 0);
   fputs("  . other  ? events lost  _ loop idle\n", out);
+  if (notes)
+    fprintf(out, "%*s^ marks, regions: * mark  [==] region  T wait timed out (not woken)  "
+                 "X deadlock found\n", LABEL + 1, "");
+  tt__put_deadlocks(out, m);
   return ferror(out) ? -EIO : 0;
 }

@@ -153,6 +153,9 @@ typedef struct tt_vtask {
   uint8_t state, why;
   uint64_t object, since;
   uint64_t gap_seen; /* the process's losses already applied to it */
+  uint64_t timeouts; /* waits of it that ended by their deadline (wait_timeout) */
+  bool deadlocked;   /* in a deadlock the runtime reported */
+  bool timing_out;   /* live: its wait reached its deadline, the wake is next */
 } tt_vtask;
 
 #define TT_VLOCK_HOLDERS 4
@@ -171,7 +174,44 @@ typedef struct tt_vlock {
     uint64_t task, count;
   } holders[TT_VLOCK_HOLDERS];
   uint64_t holders_other; /* contended acquires blamed on other holders */
+  uint64_t acquires;      /* lock_acquired seen (older traces: contended ones only) */
+  uint64_t holder, held_since; /* live: the task holding it (0: free), since when */
+  uint64_t timeouts;      /* waits for it that timed out */
+  uint64_t unfinished, unfinished_max; /* waits still going at the end of the trace */
+  bool deadlocked;        /* waited for in a deadlock the runtime reported */
 } tt_vlock;
+
+/* Every other sync object a task used or waited on: events, semaphores,
+ * conditions, queues. */
+typedef struct tt_vobj {
+  uint32_t pid;
+  uint64_t id;
+  unsigned kind;    /* enum tt_kind */
+  uint64_t signals; /* event: sets; sem: releases; cond: notifies; queue: puts */
+  uint64_t takes;   /* event: clears; sem: acquires; queue: gets */
+  uint64_t woken;   /* waiters its signals woke */
+  uint64_t missed;  /* event: sets cleared before any waiter was woken by them */
+  uint64_t waits, wait_total, wait_max; /* ended waits on it */
+  uint64_t timeouts;                    /* of which ended by their deadline */
+  uint64_t unfinished, unfinished_max;  /* waits still going at the end of the trace */
+  bool deadlocked;                      /* waited on in a reported deadlock */
+  bool unseen;                          /* live (event): set, and nobody woken by it yet */
+} tt_vobj;
+
+/* A deadlock the runtime reported (a deadlock event and its edges). */
+#define TT_VDEADLOCK_EDGES 32
+typedef struct tt_vdeadlock {
+  uint32_t pid;
+  uint64_t ts;
+  uint64_t task;  /* whose blocking call found it; 0: the loop found no task could run */
+  uint64_t tasks; /* tasks the runtime counted in it */
+  char *call;     /* "tt_lock_acquire", "tt_join", "loop" */
+  size_t nedges;  /* at most TT_VDEADLOCK_EDGES kept */
+  struct {
+    uint64_t task, object, holder; /* task waits on object, held by holder (0: none) */
+    char *site;                    /* where it waits, "" when unknown */
+  } edges[TT_VDEADLOCK_EDGES];
+} tt_vdeadlock;
 
 typedef struct tt_vproc {
   uint32_t pid;
@@ -225,6 +265,13 @@ TT_EXTERN const tt_vtask *tt_model_task(const tt_model *m, size_t i);
 TT_EXTERN const tt_vtask *tt_model_find_task(const tt_model *m, uint32_t pid, uint64_t id);
 TT_EXTERN size_t tt_model_nlocks(const tt_model *m);
 TT_EXTERN const tt_vlock *tt_model_lock(const tt_model *m, size_t i);
+/* The other sync objects, in order of first appearance. */
+TT_EXTERN size_t tt_model_nobjs(const tt_model *m);
+TT_EXTERN const tt_vobj *tt_model_obj(const tt_model *m, size_t i);
+/* The deadlocks reported, in time order; at most TT_MODEL_DEADLOCKS_KEEP. */
+#define TT_MODEL_DEADLOCKS_KEEP 16
+TT_EXTERN size_t tt_model_ndeadlocks(const tt_model *m);
+TT_EXTERN const tt_vdeadlock *tt_model_deadlock(const tt_model *m, size_t i);
 /* The slowest steps (slow_step events), longest first; at most
  * TT_MODEL_SLOW_KEEP are kept, tt_vproc.slow_steps counts them all. */
 #define TT_MODEL_SLOW_KEEP 256

@@ -39,7 +39,30 @@
     }
   }
   raw = null;
-  var ticks = marks.filter(function (m) { return m.lane >= 0 && evName(m.type) !== "lock_contended"; });
+  /* Regions (region_begin .. region_end on one lane) are spans; the other
+   * marks are ticks. A region still open at the end runs to the end. */
+  var regions = [], open = {};
+  marks.forEach(function (m) {
+    var n = evName(m.type);
+    if (n === "region_begin") (open[m.lane] = open[m.lane] || []).push(m);
+    else if (n === "region_end" && open[m.lane] && open[m.lane].length) {
+      var b = open[m.lane].pop();
+      regions.push({lane: m.lane, ts: b.ts, d: m.ts - b.ts, text: b.text, depth: open[m.lane].length});
+    }
+  });
+  Object.keys(open).forEach(function (l) {
+    open[l].forEach(function (b, d) { regions.push({lane: b.lane, ts: b.ts, d: meta.t1 - b.ts, text: b.text, depth: d}); });
+  });
+  var ticks = marks.filter(function (m) {
+    var n = evName(m.type);
+    return m.lane >= 0 && n !== "lock_contended" && n !== "region_begin" && n !== "region_end";
+  });
+  if (meta.deadlock) {
+    var dl = document.createElement("pre");
+    dl.id = "deadlock";
+    dl.textContent = meta.deadlock;
+    document.getElementById("bar").appendChild(dl); /* the bar's height places the timeline below */
+  }
   /* Lanes in display order: per process, loops first, then tasks in spawn order. */
   var order = [];
   for (i = 0; i < nl; i++) order.push(i);
@@ -205,8 +228,23 @@
       if (mk.ts < v0 || mk.ts > v1) continue;
       var my = AXIS + row[mk.lane] * ROW - top;
       if (my < AXIS - ROW || my > H) continue;
-      ctx.fillStyle = evName(mk.type) === "slow_step" ? "#ff7f0e" : "#000";
+      ctx.fillStyle = evName(mk.type) === "slow_step" ? "#ff7f0e" :
+        evName(mk.type) === "deadlock" ? "#d62728" : evName(mk.type) === "wait_timeout" ? "#8c564b" : "#000";
       ctx.fillRect(xOf(mk.ts) - 1, my, 2, ROW);
+    }
+    /* Regions as spans along the top of their lane, named when there is room. */
+    var drawnRegions = 0, drawnTimeouts = 0;
+    for (mi = 0; mi < ticks.length && nm <= 2000; mi++)
+      if (evName(ticks[mi].type) === "wait_timeout" && ticks[mi].ts >= v0 && ticks[mi].ts <= v1) drawnTimeouts++;
+    for (mi = 0; mi < regions.length; mi++) {
+      var rg = regions[mi];
+      if (rg.ts > v1 || rg.ts + rg.d < v0) continue;
+      var ry = AXIS + row[rg.lane] * ROW - top + 1 + 4 * Math.min(rg.depth, 2);
+      if (ry < AXIS - ROW || ry > H) continue;
+      drawnRegions++;
+      var rx0 = Math.max(LABEL, xOf(rg.ts)), rx1 = Math.min(W, xOf(rg.ts + rg.d));
+      ctx.fillStyle = "rgba(20,20,20,0.55)";
+      ctx.fillRect(rx0, ry, Math.max(2, rx1 - rx0), 4);
     }
     /* Lock hand-offs (and wakes when asked) as arrows between lanes. */
     var showWakes = document.getElementById("wakes").checked, nf = 0, fl;
@@ -257,6 +295,8 @@
     status.textContent = nl + " lanes, " + meta.intervals + " intervals; view " + fmt(v0) + " .. " +
       fmt(v1) + " (drawn in " + lastDraw.toFixed(1) + " ms)";
     status.setAttribute("data-draw-ms", lastDraw.toFixed(2));
+    status.setAttribute("data-regions", drawnRegions);
+    status.setAttribute("data-timeouts", drawnTimeouts);
   }
 
   function zoom(f, atX) {
@@ -330,11 +370,17 @@
         lines.push(what);
         lines.push("from " + fmt(L.b[hit]) + " for " + fmt(L.d[hit]));
       }
+      for (var ri = 0; ri < regions.length; ri++) {
+        var rgn = regions[ri];
+        if (rgn.lane === order[r] && t >= rgn.ts - slop && t <= rgn.ts + rgn.d + slop)
+          lines.push("region " + rgn.text + ": from " + fmt(rgn.ts) + " for " + fmt(rgn.d));
+      }
       for (var mi = 0; mi < marks.length; mi++) {
         var mk = marks[mi];
         if (mk.lane === order[r] && Math.abs(mk.ts - t) <= slop)
           lines.push(evName(mk.type) + " at " + fmt(mk.ts) + ": " + mk.text +
-                     (evName(mk.type) === "slow_step" ? " (" + fmt(mk.num) + ")" : ""));
+                     (evName(mk.type) === "slow_step" ? " (" + fmt(mk.num) + ")" :
+                      evName(mk.type) === "wait_timeout" ? " " + obj(mk.num) + " (not woken)" : ""));
       }
     }
     tip.textContent = lines.join("\n");
