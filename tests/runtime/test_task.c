@@ -458,7 +458,7 @@ TEST(names) { ASSERT_EQ(tt_run(main_names, NULL), 0); }
  * one touched stack page and at most 240 bytes more: the 160-byte record,
  * its slots in the ready ring and the timer heap, this test's handle, and
  * what the ring's and heap's doublings left in malloc (220 measured at
- * 32768 tasks; about 325 before the record shrank from 264 bytes). */
+ * 32768 tasks; the record was 104 bytes bigger before). */
 #define MEM_TASKS 32768
 static long resident_bytes(void) {
   long pages = 0, rss = 0;
