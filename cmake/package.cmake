@@ -28,13 +28,16 @@ foreach(kind SHARED STATIC)
     ARCHIVE_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/lib)
   target_include_directories(tasktrace-${k} INTERFACE ${TT_PUBLIC_INCLUDES})
   target_link_libraries(tasktrace-${k} PUBLIC PkgConfig::LIBUV Threads::Threads
-    PRIVATE PkgConfig::ZLIB ${CMAKE_DL_LIBS})
+    PRIVATE ${TT_DEFLATE_LIBS} ${CMAKE_DL_LIBS})
 endforeach()
 set_target_properties(tasktrace-shared PROPERTIES EXPORT_NAME tasktrace
   VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
 set_target_properties(tasktrace-static PROPERTIES EXPORT_NAME tasktrace_static)
 # A static archive's private dependencies are still needed at link time.
-target_link_libraries(tasktrace-static INTERFACE $<LINK_ONLY:PkgConfig::ZLIB> $<LINK_ONLY:${CMAKE_DL_LIBS}>)
+foreach(lib ${TT_DEFLATE_LIBS})
+  target_link_libraries(tasktrace-static INTERFACE $<LINK_ONLY:${lib}>)
+endforeach()
+target_link_libraries(tasktrace-static INTERFACE $<LINK_ONLY:${CMAKE_DL_LIBS}>)
 
 install(TARGETS tasktrace-shared tasktrace-static EXPORT tasktrace-targets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -66,6 +69,11 @@ endforeach()
 
 # pkg-config: `pkg-config --cflags --libs tasktrace` (add --static for the .a).
 set(TT_PC_LIBS_PRIVATE "-lz -ldl -lpthread")
+set(TT_HAVE_LIBDEFLATE 0)
+if(LIBDEFLATE_FOUND)
+  set(TT_PC_LIBS_PRIVATE "-ldeflate ${TT_PC_LIBS_PRIVATE}")
+  set(TT_HAVE_LIBDEFLATE 1)
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/tasktrace.pc.in ${PROJECT_BINARY_DIR}/tasktrace.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/tasktrace.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
@@ -96,5 +104,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON) # dpkg-shlibdeps: libuv1, zlib1g, libbabeltrace2-0, ...
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libuv1-dev, zlib1g-dev, pkg-config")
+if(LIBDEFLATE_FOUND)
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libdeflate-dev")
+endif()
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "lttng-tools")
 include(CPack)

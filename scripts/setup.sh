@@ -4,7 +4,7 @@
 set -euo pipefail
 case "${1:-}" in -h | --help) sed -n '2,3p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
-PKGS=(build-essential cmake pkg-config libuv1-dev zlib1g-dev
+PKGS=(build-essential cmake pkg-config libuv1-dev zlib1g-dev libdeflate-dev
       liblttng-ust-dev lttng-tools babeltrace2 libbabeltrace2-dev
       clang valgrind)
 # Extra packages for the test suite and benchmarks, by purpose:

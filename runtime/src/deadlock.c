@@ -48,11 +48,11 @@ static void describe_edge(FILE *f, const tt_task *t, const char *verb, const cha
   tt__describe_task(f, t);
   if (l != NULL) {
     fprintf(f, " %s for lock '%s' at %s, held by task '%s' (id %llu)", verb, l->obj.name,
-            site_or(site), on->name, (unsigned long long)on->id);
+            site_or(site), tt__task_name(on), (unsigned long long)on->id);
     if (l->acquired_site != NULL)
       fprintf(f, " since %s", l->acquired_site);
   } else {
-    fprintf(f, " %s for task '%s' (id %llu) at %s", verb, on->name, (unsigned long long)on->id,
+    fprintf(f, " %s for task '%s' (id %llu) at %s", verb, tt__task_name(on), (unsigned long long)on->id,
             site_or(site));
   }
   fputc('\n', f);
@@ -107,8 +107,8 @@ void tt__report_cycle(const tt_task *self, const char *fn, const tt_lock *l, con
     describe_edge(stderr, t, "waits", t->wait_site,
                   t->block_state == TT_STATE_lock ? (const tt_lock *)t->block_ptr : NULL, next);
   }
-  fprintf(stderr, "  cycle: '%s'", self->name);
+  fprintf(stderr, "  cycle: '%s'", tt__task_name(self));
   for (const tt_task *t = on; t != self; t = tt__waits_for(t))
-    fprintf(stderr, " -> '%s'", t->name);
-  fprintf(stderr, " -> '%s'\n", self->name);
+    fprintf(stderr, " -> '%s'", tt__task_name(t));
+  fprintf(stderr, " -> '%s'\n", tt__task_name(self));
 }

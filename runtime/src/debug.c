@@ -54,7 +54,7 @@ struct tt__loop_debug {
 static double ms(int64_t ns) { return (double)ns / 1e6; }
 
 void tt__describe_task(FILE *f, const tt_task *t) {
-  fprintf(f, "task '%s' (id %llu, spawned at %s)", t->name, (unsigned long long)t->id,
+  fprintf(f, "task '%s' (id %llu, spawned at %s)", tt__task_name(t), (unsigned long long)t->id,
           t->site ? t->site : "?");
 }
 
@@ -87,7 +87,7 @@ void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next) {
         if (d > g->longest) {
           g->longest = d;
           g->longest_id = prev->id;
-          memcpy(g->longest_name, prev->name, sizeof g->longest_name);
+          snprintf(g->longest_name, sizeof g->longest_name, "%s", tt__task_name(prev));
           g->longest_site = prev->site;
         }
       }
@@ -116,7 +116,7 @@ static const char *blocked_on_name(const tt_task *t) {
   if (t->block_ptr == NULL || on < 0)
     return NULL;
   if (on == TT_KIND_task)
-    return ((const tt_task *)t->block_ptr)->name;
+    return tt__task_name(t->block_ptr);
   return ((const tt__obj *)t->block_ptr)->name;
 }
 
@@ -147,10 +147,10 @@ static void describe_wait(FILE *f, const tt_task *t) {
     const tt_lock *l = t->block_ptr;
     const tt_task *h = tt__task_ref(l->holder, l->holder_id);
     if (h != NULL && h->state != TT__T_DONE)
-      fprintf(f, " (held by task '%s', id %llu)", h->name, (unsigned long long)h->id);
+      fprintf(f, " (held by task '%s', id %llu)", tt__task_name(h), (unsigned long long)h->id);
     else if (h != NULL) /* finished, not joined yet: it still has its name */
       fprintf(f, " (held by task '%s', id %llu, which has finished without releasing it)",
-              h->name, (unsigned long long)h->id);
+              tt__task_name(h), (unsigned long long)h->id);
     else if (l->holder != NULL) /* its record is gone, maybe to another task */
       fprintf(f, " (held by task id %llu, which has finished without releasing it)",
               (unsigned long long)l->holder_id);
@@ -229,7 +229,7 @@ void tt__debug_pending(tt_loop *loop) {
 void tt__debug_released(tt_task *t) {
   /* A record given back without finishing (abandoned at teardown) must
    * not stay linked to the locks it held: the record is reused. */
-  if (t->held.next != NULL)
+  if (t->ext != NULL && t->ext->held.next != NULL)
     tt__debug_finished_holding(t, false);
   if (t->state != TT__T_DONE || t->result >= 0 || t->retrieved || t == t->loop->main ||
       (t->cancelled && t->result == -ECANCELED))
@@ -292,7 +292,7 @@ void tt__debug_lock_waited(const tt_lock *l, const tt_task *self, uint64_t holde
 static void describe_holder(FILE *f, const tt_lock *l) {
   const tt_task *h = tt__task_ref(l->holder, l->holder_id);
   if (h != NULL)
-    fprintf(f, "task '%s' (id %llu%s)", h->name, (unsigned long long)h->id,
+    fprintf(f, "task '%s' (id %llu%s)", tt__task_name(h), (unsigned long long)h->id,
             h->state == TT__T_DONE ? ", which has finished without releasing it" : "");
   else if (l->holder != NULL)
     fprintf(f, "task id %llu (which has finished without releasing it)",
@@ -303,10 +303,13 @@ static void describe_holder(FILE *f, const tt_lock *l) {
 
 void tt__debug_lock_took(tt_lock *l, tt_task *t, const char *site) {
   l->acquired_site = site;
-  if (t->held.next == NULL)
-    tt__list_init(&t->held);
   tt__list_remove(&l->held_link);
-  tt__list_push(&t->held, &l->held_link);
+  tt__task_ext *x = tt__ext_of(t);
+  if (x == NULL)
+    return; /* out of memory: a finish holding it goes unreported */
+  if (x->held.next == NULL)
+    tt__list_init(&x->held);
+  tt__list_push(&x->held, &l->held_link);
 }
 
 void tt__debug_lock_dropped(tt_lock *l) {
@@ -315,8 +318,9 @@ void tt__debug_lock_dropped(tt_lock *l) {
 }
 
 void tt__debug_finished_holding(tt_task *t, bool report) {
-  while (!tt__list_empty(&t->held)) {
-    tt_lock *l = tt__container_of(t->held.next, tt_lock, held_link);
+  tt__list *held = &t->ext->held; /* the callers checked it is there */
+  while (!tt__list_empty(held)) {
+    tt_lock *l = tt__container_of(held->next, tt_lock, held_link);
     tt__list_remove(&l->held_link); /* it stays held (asyncio): only the list forgets it */
     if (!report)
       continue;
@@ -345,9 +349,12 @@ static void waits_cb(uv_timer_t *h) {
     tt_task *t = tt__container_of(n, tt_task, all);
     if (t->state != TT__T_PARKED || t->block_state != TT_STATE_lock || t->block_ptr == NULL ||
         t->parked_at == 0 || now - t->parked_at <= tt__cfg.lock_ns ||
-        t->wait_reported == t->parked_at)
+        (t->ext != NULL && t->ext->wait_reported == t->parked_at))
       continue;
-    t->wait_reported = t->parked_at;
+    tt__task_ext *x = tt__ext_of(t);
+    if (x == NULL)
+      continue; /* out of memory: it could not be reported just once */
+    x->wait_reported = t->parked_at;
     const tt_lock *l = t->block_ptr;
     fprintf(stderr, "tasktrace: lock wait in progress: ");
     tt__describe_task(stderr, t);
@@ -459,7 +466,7 @@ static void sigquit_cb(uv_signal_t *h, int signum) {
     if (t->parked_at != 0 && (t->state == TT__T_PARKED || t->state == TT__T_READY))
       snprintf(dur, sizeof dur, "%.1f ms", ms(now - t->parked_at));
     fprintf(stderr, "  %6llu  %-8s %10s  %-20s %-28s ", (unsigned long long)t->id,
-            t->state < 5 ? st[t->state] : "?", dur, t->name, t->site ? t->site : "?");
+            t->state < 5 ? st[t->state] : "?", dur, tt__task_name(t), t->site ? t->site : "?");
     describe_wait(stderr, t);
     fputc('\n', stderr);
   }
@@ -475,13 +482,13 @@ static void segv_handler(int sig, siginfo_t *si, void *uctx) {
   (void)uctx;
   tt_task *t = tt__stack_guard_owner(tt__loop, si->si_addr);
   if (t != NULL) {
-    char buf[512];
+    char buf[512], name[32]; /* no allocation in a signal handler */
     int n = snprintf(buf, sizeof buf,
                      "tasktrace: stack overflow: task '%s' (id %llu, spawned at %s) overflowed "
                      "its %zu KiB stack (fault at %p, in its guard page); give it a bigger one "
                      "with tt_spawn_opts.stack_size\n",
-                     t->name, (unsigned long long)t->id, t->site ? t->site : "?",
-                     t->stack_size / 1024, si->si_addr);
+                     tt__task_name_into(t, name, sizeof name), (unsigned long long)t->id,
+                     t->site ? t->site : "?", (size_t)t->stack_size / 1024, si->si_addr);
     if (n > 0 && write(2, buf, (size_t)n) < 0) {
     }
   }

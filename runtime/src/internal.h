@@ -52,44 +52,59 @@ typedef struct tt__waiter {
   void *data; /* per primitive: the queue item, the cond's... */
 } tt__waiter;
 
+/* What only some tasks need, kept out of the record so that a plain task
+ * (a default name, debug mode off) touches fewer bytes: a million of them
+ * is a million records (task.c: tt__task_ext allocates it on first need). */
+typedef struct tt__task_ext {
+  char name[32];         /* the name given at spawn, or "task-N" once asked for */
+  tt__list held;         /* debug mode: the locks it holds (tt_lock.held_link); next NULL: none yet */
+  int64_t wait_reported; /* debug mode: parked_at of the lock wait last reported as long */
+  const char *inv_from;  /* invariants on: where its current step began (NULL: its start) */
+} tt__task_ext;
+
+/* The task record. Its size is most of what a sleeping task costs beyond
+ * its one stack page (`tasktrace-bench million`): 160 bytes on x86_64, so
+ * cold and optional things live in tt__task_ext and the small fields share
+ * words. */
 struct tt_task {
   tt__ctx ctx;           /* saved registers while not running */
   tt_loop *loop;
   uint64_t id;
   tt_fn fn;
   void *arg;
-  int result;            /* fn's return value once DONE */
+  union {
+    int result;          /* fn's return value once DONE */
+    int wake_result;     /* while parked: what tt__park returns (never both) */
+  };
+  uint32_t heap_idx;     /* position in the loop's timer heap, or TT__NO_HEAP */
+  uint32_t stack_size;   /* requested (0: default), then usable bytes; <= 1 GiB */
+  unsigned vg_stack;     /* valgrind's id for the stack */
   uint8_t state;         /* enum tt__task_state */
-  uint8_t handle_out;    /* the spawner's handle is not given back yet */
-  uint8_t cancel_pending; /* deliver -ECANCELED at the next yield point */
-  uint8_t cancelled;     /* a cancellation was delivered */
-  uint8_t retrieved;     /* someone got the result (join) */
-  uint8_t stack_kind;    /* enum tt__stack_kind */
   uint8_t block_state;   /* enum tt_state: why it is parked */
-  uint8_t uncancellable; /* this park ignores cancellation */
-  uint8_t cancel_woken;  /* woken by tt_cancel, its park has not returned yet */
-  int wake_result;       /* what tt__park returns */
-  uint64_t block_obj;    /* id of the object it is parked on */
-  const void *block_ptr; /* that object (lock, task) for the wait-for graph */
+  uint8_t stack_kind;    /* enum tt__stack_kind */
+  uint8_t cancel_pending; /* deliver -ECANCELED at the next yield point (a byte: read at every one) */
+  /* Flags off the switch path share a byte. */
+  uint8_t handle_out : 1;     /* the spawner's handle is not given back yet */
+  uint8_t cancelled : 1;      /* a cancellation was delivered */
+  uint8_t retrieved : 1;      /* someone got the result (join) */
+  uint8_t uncancellable : 1;  /* this park ignores cancellation */
+  uint8_t cancel_woken : 1;   /* woken by tt_cancel, its park has not returned yet */
+  const void *block_ptr; /* the object (lock, task) it is parked on, for reports and the wait-for graph */
   tt__waiter *waiter;    /* its record on a wait list, NULL if none */
   tt_task *joiner;       /* the task blocked in tt_join on this one */
   int64_t deadline;      /* of the current park, TT_FOREVER if none */
-  size_t heap_idx;       /* position in the loop's timer heap, or SIZE_MAX */
   int64_t parked_at;     /* when the current park began */
   int64_t step_start;    /* when the current step began (slow steps) */
-  const char *wait_site; /* debug mode: file:line of the blocking call it is in (NULL: unknown) */
-  tt__list held;         /* debug mode: the locks it holds (tt_lock.held_link); next NULL: none yet */
-  int64_t wait_reported; /* debug mode: parked_at of the lock wait last reported as long */
-  const char *inv_from;  /* invariants on: where its current step began (NULL: its start) */
+  const char *wait_site; /* file:line of the blocking call it is in (NULL: unknown) */
   void *stack;           /* lowest usable address, NULL until first run */
-  size_t stack_size;
-  unsigned vg_stack;     /* valgrind's id for the stack */
-  uint64_t parent;       /* id of the spawning task, 0 for none */
   const char *site;      /* spawn site, file:line (static string) */
-  tt__list all;          /* in loop->tasks while not FREE */
-  tt_task *next_free;    /* in the pool while FREE */
-  char name[32];
+  union {
+    tt__list all;        /* in loop->tasks while not FREE */
+    tt_task *next_free;  /* in the pool while FREE */
+  };
+  tt__task_ext *ext;     /* NULL until needed: a name given, debug mode, invariants */
 };
+#define TT__NO_HEAP UINT32_MAX
 
 /* ---- The loop ----------------------------------------------------------- */
 
@@ -264,6 +279,15 @@ TT__HIDDEN void tt__reap(tt_loop *loop);
 TT__HIDDEN void tt__task_entry(void *arg);
 TT__HIDDEN void tt__pool_trim(void);
 TT__HIDDEN bool tt__task_valid(const tt_task *t);
+/* t's side record, allocated on first need; NULL when out of memory (the
+ * caller then goes without what it wanted to keep there). */
+TT__HIDDEN tt__task_ext *tt__ext_of(tt_task *t);
+/* t's name: the one given at spawn, else "task-N" (made on first ask, so a
+ * task nobody names or asks about keeps no name). Lives as long as t. */
+TT__HIDDEN const char *tt__task_name(const tt_task *t);
+/* The same without keeping anything: "task-N" goes into buf (a signal
+ * handler's way). */
+TT__HIDDEN const char *tt__task_name_into(const tt_task *t, char *buf, size_t cap);
 
 /* ---- Loop observability (poll.c) and debug mode (debug.c) ---------------
  *

@@ -37,8 +37,10 @@ int tt_invariant_add(int (*fn)(void *arg), void *arg, const char *name) {
 void tt__invariant_check(tt_task *self, const char *end_site) {
   if (!tt__cfg.invariants)
     return;
-  const char *from = self->inv_from;
-  self->inv_from = end_site;
+  tt__task_ext *x = tt__ext_of(self);
+  const char *from = x != NULL ? x->inv_from : NULL; /* out of memory: "its start" */
+  if (x != NULL)
+    x->inv_from = end_site;
   for (size_t i = 0; i < ninvs; i++) {
     if (invs[i].fn(invs[i].arg))
       continue;

@@ -90,7 +90,7 @@ static const char *blocked_on_name(const tt_task *t) {
   if (t->block_ptr == NULL || on < 0)
     return "?";
   if (on == TT_KIND_task)
-    return ((const tt_task *)t->block_ptr)->name;
+    return tt__task_name(t->block_ptr);
   return ((const tt__obj *)t->block_ptr)->name;
 }
 
@@ -120,10 +120,10 @@ static void report_deadlock(tt_loop *loop) {
       fprintf(stderr, " at %s", t->wait_site);
     const tt_task *h = tt__waits_for(t);
     if (h != NULL && t->block_state == TT_STATE_lock && h->state != TT__T_DONE)
-      fprintf(stderr, " held by task '%s' (id %llu)", h->name, (unsigned long long)h->id);
+      fprintf(stderr, " held by task '%s' (id %llu)", tt__task_name(h), (unsigned long long)h->id);
     else if (h != NULL && t->block_state == TT_STATE_lock)
       fprintf(stderr, " held by task '%s' (id %llu), which has finished without releasing it",
-              h->name, (unsigned long long)h->id);
+              tt__task_name(h), (unsigned long long)h->id);
     else if (t->block_state == TT_STATE_lock && t->block_ptr != NULL)
       fprintf(stderr, " held by task id %llu, which has finished without releasing it",
               (unsigned long long)((const tt_lock *)t->block_ptr)->holder_id);
@@ -139,13 +139,13 @@ static void report_deadlock(tt_loop *loop) {
       slow = tt__waits_for(slow);
       fast = tt__waits_for(tt__waits_for(fast));
       if (slow == fast && slow != NULL) {
-        fprintf(stderr, "  cycle: '%s'", slow->name);
+        fprintf(stderr, "  cycle: '%s'", tt__task_name(slow));
         const tt_task *c = tt__waits_for(slow);
         while (c != slow) {
-          fprintf(stderr, " -> '%s'", c->name);
+          fprintf(stderr, " -> '%s'", tt__task_name(c));
           c = tt__waits_for(c);
         }
-        fprintf(stderr, " -> '%s'\n", slow->name);
+        fprintf(stderr, " -> '%s'\n", tt__task_name(slow));
         return;
       }
     }

@@ -9,7 +9,7 @@
 /* The base heap, generated for task pointers: each task keeps its index
  * (heap_idx), so a wake removes it in O(log n). */
 #define EARLIER(loop, a, b) ((void)(loop), (*(a))->deadline < (*(b))->deadline)
-#define MOVED(loop, t, i) ((void)(loop), (*(t))->heap_idx = (i))
+#define MOVED(loop, t, i) ((void)(loop), (*(t))->heap_idx = (uint32_t)(i))
 TT_HEAP_DEFINE(timers, tt_task *, tt_loop *, EARLIER, MOVED)
 
 static void timer_arm(tt_loop *loop) {
@@ -30,6 +30,8 @@ static void timer_arm(tt_loop *loop) {
 }
 
 static int heap_insert(tt_loop *loop, tt_task *t) {
+  if (loop->heap_len >= TT__NO_HEAP)
+    return -ENOMEM; /* heap_idx is 32 bits: four billion timed waits at once */
   int r = timers_push(loop, &loop->heap, &loop->heap_len, &loop->heap_cap, t);
   if (r < 0)
     return r;
@@ -40,9 +42,9 @@ static int heap_insert(tt_loop *loop, tt_task *t) {
 
 void tt__heap_remove(tt_loop *loop, tt_task *t) {
   size_t i = t->heap_idx;
-  if (i == SIZE_MAX)
+  if (i == TT__NO_HEAP)
     return;
-  t->heap_idx = SIZE_MAX;
+  t->heap_idx = TT__NO_HEAP;
   timers_remove(loop, loop->heap, &loop->heap_len, i);
   /* The timer is re-armed lazily: an early fire finds nothing due. */
   if (loop->heap_len == 0)
@@ -75,7 +77,6 @@ int tt__park(tt_task *self, unsigned why, uint64_t obj, const void *ptr, tt__wai
   }
   self->state = TT__T_PARKED;
   self->block_state = (uint8_t)why;
-  self->block_obj = obj;
   self->block_ptr = ptr;
   self->waiter = w;
   self->deadline = deadline;
@@ -99,7 +100,7 @@ bool tt__wake(tt_task *t, int result, tt_task *waker, uint64_t obj) {
     tt__list_remove(&t->waiter->link);
     t->waiter = NULL;
   }
-  if (t->heap_idx != SIZE_MAX)
+  if (t->heap_idx != TT__NO_HEAP)
     tt__heap_remove(t->loop, t);
   t->wake_result = result;
   tt__emit_task_wake(t->id, waker ? waker->id : 0, obj);

@@ -45,6 +45,8 @@ void tt__task_release(tt_task *t) {
     tt__debug_released(t);
   tt__list_remove(&t->all);
   loop->ntasks--;
+  free(t->ext);
+  t->ext = NULL;
   t->state = TT__T_FREE;
   t->next_free = pool_free;
   pool_free = t;
@@ -53,6 +55,9 @@ void tt__task_release(tt_task *t) {
 void tt__pool_trim(void) {
   for (pool_chunk *c = pool_chunks, *next; c != NULL; c = next) {
     next = c->next;
+    for (size_t i = 0; i < POOL_CHUNK; i++)
+      if (c->tasks[i].state != TT__T_FREE)
+        free(c->tasks[i].ext); /* a record never given back (teardown) */
     free(c);
   }
   pool_chunks = NULL;
@@ -61,6 +66,41 @@ void tt__pool_trim(void) {
 
 bool tt__task_valid(const tt_task *t) {
   return t != NULL && t->state != TT__T_FREE && t->handle_out && t->loop == tt__loop;
+}
+
+tt__task_ext *tt__ext_of(tt_task *t) {
+  if (t->ext == NULL)
+    t->ext = calloc(1, sizeof *t->ext);
+  return t->ext;
+}
+
+static const char *default_name(uint64_t id, char *buf, size_t cap) {
+  snprintf(buf, cap, "task-%llu", (unsigned long long)id);
+  return buf;
+}
+
+const char *tt__task_name_into(const tt_task *t, char *buf, size_t cap) {
+  if (t->ext != NULL && t->ext->name[0] != '\0')
+    return t->ext->name;
+  return default_name(t->id, buf, cap);
+}
+
+const char *tt__task_name(const tt_task *t) {
+  if (t->ext != NULL && t->ext->name[0] != '\0')
+    return t->ext->name;
+  /* Reports ask for names rarely: keeping the name from now on is cheaper
+   * than a name in every record. The record is ours, so not really const. */
+  tt__task_ext *x = tt__ext_of((tt_task *)t);
+  if (x != NULL)
+    return default_name(t->id, x->name, sizeof x->name);
+  static __thread char fallback[32]; /* out of memory: good until the next ask */
+  return default_name(t->id, fallback, sizeof fallback);
+}
+
+/* task_create while tracing: the name is formatted only for the trace. */
+static __attribute__((noinline)) void emit_create(const tt_task *t, uint64_t parent, const char *site) {
+  char buf[32];
+  tt__emit_task_create(t->id, parent, tt__task_name_into(t, buf, sizeof buf), site);
 }
 
 int tt__spawn(tt_task **out, tt_fn fn, void *arg, const char *name, size_t stack_size,
@@ -80,26 +120,29 @@ int tt__spawn(tt_task **out, tt_fn fn, void *arg, const char *name, size_t stack
   tt_task *t = task_alloc();
   if (t == NULL)
     return -ENOMEM;
-  /* Only what is not set below needs clearing; the name is written below. */
-  memset(t, 0, offsetof(tt_task, name));
+  memset(t, 0, sizeof *t);
+  if (name != NULL && name[0] != '\0') { /* "" is no name: "task-N" */
+    if (tt__ext_of(t) == NULL) {
+      t->next_free = pool_free; /* still FREE: straight back */
+      pool_free = t;
+      return -ENOMEM;
+    }
+    snprintf(t->ext->name, sizeof t->ext->name, "%s", name);
+  }
   t->loop = loop;
   t->id = tt__next_id();
   t->fn = fn;
   t->arg = arg;
   t->handle_out = 1;
-  t->heap_idx = SIZE_MAX;
+  t->heap_idx = TT__NO_HEAP;
   t->deadline = TT_FOREVER;
-  t->stack_size = stack_size;
+  t->stack_size = (uint32_t)stack_size;
   t->site = site;
-  t->parent = loop->current ? loop->current->id : 0;
-  if (name != NULL)
-    snprintf(t->name, sizeof t->name, "%s", name);
-  else
-    snprintf(t->name, sizeof t->name, "task-%llu", (unsigned long long)t->id);
   tt__list_push(&loop->tasks, &t->all);
   loop->ntasks++;
   tt__ready_push(loop, t);
-  tt__emit_task_create(t->id, t->parent, t->name, site);
+  if (TT_UNLIKELY(tt__trace_on))
+    emit_create(t, loop->current ? loop->current->id : 0, site);
   TT__RACE(spawn, loop->current, t);
   *out = t;
   return 0;
@@ -135,7 +178,7 @@ void tt__task_finish(tt_task *t, int result) {
   TT__RACE(finish, t);
   /* Not at tt_run's teardown: those tasks were cancelled by it (and the
    * pending-at-shutdown report names them). */
-  if (TT_UNLIKELY(tt__cfg.debug) && t->held.next != NULL)
+  if (TT_UNLIKELY(tt__cfg.debug) && t->ext != NULL && t->ext->held.next != NULL)
     tt__debug_finished_holding(t, !loop->stopping);
   if (t->joiner != NULL) {
     tt_task *j = t->joiner;
@@ -330,7 +373,7 @@ int tt_sleep_until(tt_deadline deadline) {
 
 tt_task *tt_self(void) { return tt__loop ? tt__loop->current : NULL; }
 uint64_t tt_task_id(const tt_task *t) { return t ? t->id : 0; }
-const char *tt_task_name(const tt_task *t) { return t ? t->name : "(none)"; }
+const char *tt_task_name(const tt_task *t) { return t ? tt__task_name(t) : "(none)"; }
 int tt_task_done(const tt_task *t) {
   if (t == NULL || t->state == TT__T_FREE)
     return -EINVAL;

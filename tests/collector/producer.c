@@ -5,15 +5,21 @@
  * every 10000th is preceded by mark("phase") (an interned string). EVENTS 0
  * runs until killed. With PAUSE_EVERY, it sleeps PAUSE_US every PAUSE_EVERY
  * events (a steady rate). Prints "events=N cpu_ns_per_event=X wall_ms=W" at
- * the end: X on the emitting thread's CPU clock, W the loop's wall time. */
+ * the end: X on the emitting thread's CPU clock, W the loop's wall time.
+ * With TT_TEST_PROGRESS_FD=N it writes one byte to fd N (made non-blocking:
+ * a full pipe skips bytes, never stalls it) after every 1000th numbered
+ * event, so that a test waits for progress instead of a fixed time. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tasktrace/emit.h"
 #include "tasktrace/tasktrace.h"
 
 static long events, pause_every, pause_us;
+static int progress_fd = -1;
 
 static int64_t cpu_ns(void) {
   struct timespec ts;
@@ -29,6 +35,9 @@ static int main_task(void *arg) {
     if (i % 10000 == 0)
       tt_mark("phase");
     tt__emit_lock_released((uint64_t)i, self, 7);
+    if (progress_fd >= 0 && (i + 1) % 1000 == 0 && write(progress_fd, "+", 1) < 0) {
+      /* full (the test reads less often) or gone: nothing to do */
+    }
     if (pause_every && (i + 1) % pause_every == 0) {
       cpu += cpu_ns() - t0;
       tt_sleep_ms(0);
@@ -53,6 +62,17 @@ int main(int argc, char **argv) {
   if (argc >= 4) {
     pause_every = atol(argv[2]);
     pause_us = atol(argv[3]);
+  }
+  const char *pfd = getenv("TT_TEST_PROGRESS_FD");
+  if (pfd != NULL) {
+    char *end;
+    long fd = strtol(pfd, &end, 10);
+    if (*pfd == '\0' || *end != '\0' || fd < 0 || fd > 1023 || fcntl((int)fd, F_GETFD) < 0) {
+      fprintf(stderr, "tt-test-producer: TT_TEST_PROGRESS_FD='%s' is not an open descriptor\n", pfd);
+      return 2;
+    }
+    progress_fd = (int)fd;
+    fcntl(progress_fd, F_SETFL, fcntl(progress_fd, F_GETFL) | O_NONBLOCK);
   }
   return tt_run(main_task, NULL) < 0 ? 1 : 0;
 }

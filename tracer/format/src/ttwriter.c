@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#if TT_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 
 #include "tasktrace/wire.h"
 #include "tt_base.h"
@@ -37,7 +40,11 @@ struct tt_writer {
   uint64_t off;            /* bytes in the file */
   tt_proc_info proc;
   tt_writer_opts opts;
+#if TT_LIBDEFLATE
+  struct libdeflate_compressor *ld; /* whole-chunk deflate: see emit_chunk */
+#else
   z_stream z;
+#endif
   uint8_t *raw;            /* the chunk being filled */
   size_t raw_len, raw_cap;
   uint8_t *zbuf;
@@ -98,6 +105,28 @@ static int add_index(tt_writer *w, uint64_t off, uint32_t kind, uint32_t nev, ui
   return 0;
 }
 
+/* Chunks are deflated whole (raw DEFLATE, no zlib wrapper) with libdeflate
+ * where it was found at build time, else zlib: the reader inflates both
+ * with zlib. libdeflate by measurement (README, "The collector"): 1.5x the
+ * ingest rate of zlib at level 1 on the switch and lock_counter recordings,
+ * and a few percent fewer bytes. */
+static int compressor_init(tt_writer *w, int level) {
+#if TT_LIBDEFLATE
+  w->ld = libdeflate_alloc_compressor(level);
+  return w->ld != NULL ? 0 : -ENOMEM;
+#else
+  return deflateInit2(&w->z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK ? 0 : -ENOMEM;
+#endif
+}
+
+static void compressor_end(tt_writer *w) {
+#if TT_LIBDEFLATE
+  libdeflate_free_compressor(w->ld);
+#else
+  deflateEnd(&w->z);
+#endif
+}
+
 static void chunk_header(uint8_t *h, uint32_t kind, uint32_t stored, uint32_t raw, uint32_t nev,
                          uint64_t first, uint64_t last, uint32_t payload_crc) {
   tt__chunk_hdr c = {kind, stored, raw, nev, first, last, payload_crc};
@@ -108,6 +137,15 @@ static void chunk_header(uint8_t *h, uint32_t kind, uint32_t stored, uint32_t ra
  * the ring in flight-recorder mode). */
 static int emit_chunk(tt_writer *w, uint32_t kind, const uint8_t *raw, size_t len, uint32_t nev,
                       uint64_t first, uint64_t last) {
+#if TT_LIBDEFLATE
+  size_t bound = libdeflate_deflate_compress_bound(w->ld, len) + TT__CHUNK_HDR;
+  if (bound > w->zcap && tt_grow(&w->zbuf, &w->zcap, bound, 1, bound) < 0)
+    return -ENOMEM;
+  uint32_t stored = (uint32_t)libdeflate_deflate_compress(w->ld, raw, len, w->zbuf + TT__CHUNK_HDR,
+                                                          w->zcap - TT__CHUNK_HDR);
+  if (stored == 0)
+    return -EIO;
+#else
   size_t bound = deflateBound(&w->z, len) + TT__CHUNK_HDR;
   if (bound > w->zcap && tt_grow(&w->zbuf, &w->zcap, bound, 1, bound) < 0)
     return -ENOMEM;
@@ -119,6 +157,7 @@ static int emit_chunk(tt_writer *w, uint32_t kind, const uint8_t *raw, size_t le
   if (deflate(&w->z, Z_FINISH) != Z_STREAM_END)
     return -EIO;
   uint32_t stored = (uint32_t)w->z.total_out;
+#endif
   chunk_header(w->zbuf, kind, stored, (uint32_t)len, nev, first, last,
                tt__crc32(w->zbuf + TT__CHUNK_HDR, stored));
   size_t total = TT__CHUNK_HDR + stored;
@@ -214,7 +253,7 @@ int tt__writer_open_fd(tt_writer **out, int fd, const tt_proc_info *proc,
   w->proc = *proc;
   w->proc.program[sizeof w->proc.program - 1] = 0;
   w->opts = o;
-  if (deflateInit2(&w->z, o.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (compressor_init(w, o.level) < 0) {
     close(fd);
     free(w);
     return -ENOMEM;
@@ -225,7 +264,7 @@ int tt__writer_open_fd(tt_writer **out, int fd, const tt_proc_info *proc,
   int r = write_all(w, h, sizeof h);
   if (r < 0) {
     close(w->fd);
-    deflateEnd(&w->z);
+    compressor_end(w);
     free(w);
     return r;
   }
@@ -444,7 +483,7 @@ int tt__writer_close(tt_writer *w, uint64_t *file_events) {
     w->ring_head = c->next;
     free(c);
   }
-  deflateEnd(&w->z);
+  compressor_end(w);
   tt__strmap_clear(&w->by_content);
   tt__idmap_free(&w->by_id, free);
   free(w->idx);
