@@ -68,7 +68,7 @@ static void trace_cycle(const tt_task *self, const char *fn, const tt_lock *l, c
   tt__emit_deadlock_edge(self->id, l ? l->obj.id : on->id, on->id, site_str(tt__call_site));
   for (const tt_task *t = on; t != self; t = tt__waits_for(t)) {
     const tt_task *next = tt__waits_for(t);
-    tt__emit_deadlock_edge(t->id, t->block_obj, next ? next->id : 0, site_str(t->wait_site));
+    tt__emit_deadlock_edge(t->id, tt__block_obj(t), next ? next->id : 0, site_str(t->wait_site));
   }
 }
 
@@ -87,7 +87,7 @@ void tt__trace_stuck(tt_loop *loop) {
     uint64_t holder = h ? h->id : 0;
     if (h == NULL && t->block_state == TT_STATE_lock && t->block_ptr != NULL)
       holder = ((const tt_lock *)t->block_ptr)->holder_id; /* finished holding it */
-    tt__emit_deadlock_edge(t->id, t->block_obj, holder, site_str(t->wait_site));
+    tt__emit_deadlock_edge(t->id, tt__block_obj(t), holder, site_str(t->wait_site));
   }
 }
 

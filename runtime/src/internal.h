@@ -106,6 +106,16 @@ struct tt_task {
 };
 #define TT__NO_HEAP UINT32_MAX
 
+/* The id of the object a parked task waits on, for the trace: every object
+ * starts with its tt__obj (io.h, tasktrace.h), a join waits on the task. */
+static inline uint64_t tt__block_obj(const tt_task *t) {
+  if (t->block_ptr == NULL)
+    return 0;
+  if (t->block_state == TT_STATE_join)
+    return ((const tt_task *)t->block_ptr)->id;
+  return ((const tt__obj *)t->block_ptr)->id;
+}
+
 /* ---- The loop ----------------------------------------------------------- */
 
 /* The scheduling policy: FIFO, or seeded random (TASKTRACE_SCHED_SEED). */

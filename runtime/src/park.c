@@ -59,7 +59,7 @@ void tt__timer_cb(uv_timer_t *h) {
     tt_task *t = loop->heap[0];
     /* A sleep that reaches its deadline succeeded; any other wait timed out. */
     if (t->block_state != TT_STATE_sleep)
-      TT__TRACED(tt__emit_wait_timeout(t->id, t->block_obj, t->block_state));
+      TT__TRACED(tt__emit_wait_timeout(t->id, tt__block_obj(t), t->block_state));
     tt__wake(t, t->block_state == TT_STATE_sleep ? 0 : -ETIMEDOUT, NULL, 0);
   }
   timer_arm(loop);

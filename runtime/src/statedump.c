@@ -36,12 +36,13 @@ static void dump_lock(const tt_lock *l) {
 }
 
 static void dump_task(const tt_task *t) {
-  tt__emit_statedump_task(t->id, t->parent, t->name, t->site ? t->site : "");
+  /* The record keeps no parent (issue 14: a million records): 0, unknown. */
+  tt__emit_statedump_task(t->id, 0, tt__task_name(t), t->site ? t->site : "");
   unsigned state = TT_STATE_yield; /* ready (none runs: we are in the loop) */
   uint64_t obj = 0;
   if (t->state == TT__T_PARKED) {
     state = t->block_state;
-    obj = t->block_obj;
+    obj = tt__block_obj(t);
   } else if (t->state == TT__T_DONE) {
     state = TT_STATE_done;
   }
@@ -53,8 +54,8 @@ static void dump_task(const tt_task *t) {
   else if (o != NULL)
     tt__emit_statedump_object(o->id, (uint64_t)kind, o->name, 0);
   /* Debug mode: the locks it holds (see debug.c, the held list). */
-  if (t->held.next != NULL)
-    for (const tt__list *n = t->held.next; n != &t->held; n = n->next)
+  if (t->ext != NULL && t->ext->held.next != NULL)
+    for (const tt__list *n = t->ext->held.next; n != &t->ext->held; n = n->next)
       dump_lock(tt__container_of(n, tt_lock, held_link));
 }
 

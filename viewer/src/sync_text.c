@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "text.h"
+#include "unrecorded.h"
 
 /* "semaphore", not the schema's short "sem": these are for people. */
 const char *tt__kind_word(unsigned kind) {
@@ -84,13 +85,14 @@ void tt__put_deadlocks(FILE *out, const tt_model *m) {
 
 void tt__put_lock_notes(FILE *out, const tt_model *m, const tt_vlock *l) {
   char b[32];
-  if (l->holder != 0) {
+  /* Without releases (a log-level filter) every lock would look held. */
+  if (l->holder != 0 && !tt__unrec(m, TT_EV_lock_released)) {
     fputs("      still held at the end by ", out);
     put_task(out, m, l->pid, l->holder);
     fprintf(out, " (taken at %s, never released)\n",
             tt_fmt_duration(l->held_since - tt_model_first_ts(m), b, sizeof b));
   }
-  if (l->unfinished > 0)
+  if (l->unfinished > 0 && !tt__unrec(m, TT_EV_lock_acquired))
     fprintf(out, "      %" PRIu64 " wait(s) unfinished at the end (still waiting after %s)%s\n",
             l->unfinished, tt_fmt_duration(l->unfinished_max, b, sizeof b),
             l->deadlocked ? ": deadlock" : "");

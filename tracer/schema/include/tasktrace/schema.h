@@ -149,7 +149,7 @@ enum tt_ev_type {
   M(statedump_begin, NAMES, NONE, NONE, NONE, NONE, NONE,                                             \
     "an LTTng session began while the program ran: the state of its tasks tasks follows")             \
   M(statedump_task, NAMES, NONE, NONE, NONE, NONE, NONE,                                              \
-    "state dump: task, spawned by parent, is alive, with its name and spawn site")                    \
+    "state dump: task, spawned by parent (0: unknown), is alive, with its name and spawn site")                    \
   M(statedump_task_state, NONE, NONE, NONE, STATE, NONE, NONE,                                        \
     "state dump: task is runnable (state yield), finished (done) or parked (why) on object")          \
   M(statedump_object, NAMES, NONE, NONE, KIND, NONE, NONE,                                            \
