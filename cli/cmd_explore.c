@@ -307,6 +307,8 @@ static void quote(FILE *f, const char *s) {
 }
 
 static void replay_cmd(FILE *f, const state *st, const char *sched) {
+  if (ex_vt_env != NULL)
+    fprintf(f, "%s ", ex_vt_env);
   fputs(st->lenient ? "TASKTRACE_SCHEDULE_LENIENT=1 TASKTRACE_SCHEDULE=" : "TASKTRACE_SCHEDULE=", f);
   quote(f, sched);
   for (char **a = st->o.argv; *a; a++) {
@@ -369,12 +371,16 @@ static int record_trace(state *st, const char *sched, const char *trace) {
   char e[4200];
   snprintf(e, sizeof e, "TASKTRACE_SCHEDULE=%s", sched);
   char *pre[] = {st->self, "record", "--quiet", "-o", (char *)trace, "--", "env", e,
-                 "TASKTRACE_SCHEDULE_LENIENT=1"};
-  size_t npre = sizeof pre / sizeof pre[0] - !st->lenient;
+                 (char *)ex_vt_env, "TASKTRACE_SCHEDULE_LENIENT=1"};
+  size_t npre = 8;
+  if (ex_vt_env != NULL)
+    npre++;
+  if (st->lenient)
+    pre[npre++] = "TASKTRACE_SCHEDULE_LENIENT=1";
   memcpy(argv, pre, npre * sizeof *argv);
   memcpy(argv + npre, st->o.argv, n * sizeof *argv);
   char *env[] = {NULL};
-  ex_run r = {0};
+  ex_run r = {.plain = 1};
   snprintf(r.sched, sizeof r.sched, "%s/record.sched", st->tmp);
   snprintf(r.out, sizeof r.out, "%s/record.log", st->tmp);
   int status = 0, err = ex_spawn(&r, argv, env);
@@ -405,7 +411,7 @@ static void show_timeline(state *st, const char *trace) {
     argv[6] = (char *)trace;
     argv[7] = NULL;
   }
-  ex_run r = {0};
+  ex_run r = {.plain = 1};
   snprintf(r.sched, sizeof r.sched, "%s/timeline.sched", st->tmp);
   snprintf(r.out, sizeof r.out, "%s/timeline.txt", st->tmp);
   char *env[] = {NULL};
@@ -615,6 +621,8 @@ int tt_cmd_explore(int argc, char **argv) {
   if (r < 0)
     return -1 - r;
   st.first_fail = -1;
+  /* Virtual time is on for PROGRAM unless the user says otherwise. */
+  ex_vt_env = getenv("TASKTRACE_VIRTUAL_TIME") == NULL ? "TASKTRACE_VIRTUAL_TIME=1" : NULL;
   ssize_t n = readlink("/proc/self/exe", st.self, sizeof st.self - 1);
   if (n <= 0)
     return bad("%s", "cannot find its own executable (/proc/self/exe)");

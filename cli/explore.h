@@ -34,6 +34,7 @@ typedef struct ex_run {
   double start;
   int killed;     /* overstayed --timeout */
   long index;
+  int plain;      /* not PROGRAM (record, timeline): no ex_vt_env */
   char sched[4096], out[4096]; /* its schedule file, its stdout+stderr */
 } ex_run;
 
@@ -64,5 +65,8 @@ typedef struct ex_shrink_ctx {
 void ex_shrink(ex_shrink_ctx *c, ex_sched *s, const char *sig);
 
 extern volatile int ex_interrupted;
+/* "TASKTRACE_VIRTUAL_TIME=1" when explore turns virtual time on for
+ * PROGRAM (the user did not set the variable), else NULL. */
+extern const char *ex_vt_env;
 
 #endif

@@ -133,6 +133,12 @@ struct tt_loop {
   uv_prepare_t prepare;  /* before each poll: LTTng state, loop_poll_begin, debug checks */
   bool poll_traced;      /* loop_poll_begin was emitted: loop_poll_end is due */
   struct tt__loop_debug *dbg; /* debug mode state, NULL otherwise */
+  /* Virtual time (vtime.c, TASKTRACE_VIRTUAL_TIME=1): tt_now() is vnow. */
+  bool vt;               /* on for this loop */
+  bool vt_polling;       /* the coming poll waits for real I/O: vnow follows it */
+  unsigned vt_spins;     /* polls in a row with tasks ready, timers due later, no I/O */
+  int64_t vnow;          /* the loop's clock, ns (starts at the real CLOCK_MONOTONIC) */
+  int64_t vt_poll_start; /* real time the current poll began (vt_polling) */
 };
 
 /* Per thread: the loop it runs, if any. */
@@ -305,6 +311,7 @@ typedef struct tt__config {
   const char *record;       /* TASKTRACE_SCHEDULE_OUT */
   bool lenient;             /* TASKTRACE_SCHEDULE_LENIENT=1: replay what fits, FIFO after */
   bool invariants;          /* check invariants after every step */
+  bool virtual_time;        /* TASKTRACE_VIRTUAL_TIME=1 (vtime.c) */
 } tt__config;
 enum tt__policy_kind { TT__POL_FIFO = 0, TT__POL_RANDOM, TT__POL_PCT, TT__POL_REPLAY };
 extern tt__config tt__cfg;
@@ -325,6 +332,12 @@ TT__HIDDEN int tt__policy_start(tt_loop *loop);  /* tt_run: set up from tt__cfg 
 TT__HIDDEN void tt__policy_stop(tt_loop *loop);  /* tt_run's end */
 TT__HIDDEN void tt__policy_order(tt_loop *loop, size_t n); /* reorder the round's batch */
 TT__HIDDEN bool tt__policy_yield(tt_loop *loop, tt_task *self); /* yield here? */
+
+/* ---- Virtual time (vtime.c) ----------------------------------------------
+ * Each guarded by TT_UNLIKELY(loop->vt) (or vt_polling) at its call. */
+TT__HIDDEN void tt__vt_init(tt_loop *loop);        /* loop_open: from tt__cfg */
+TT__HIDDEN void tt__vt_before_poll(tt_loop *loop); /* prepare: jump, or time the poll */
+TT__HIDDEN void tt__vt_after_poll(tt_loop *loop);  /* check: the real wait, added */
 
 /* ---- Invariants (invariant.c) --------------------------------------------- */
 extern bool tt__inv_on; /* invariants registered and checking is on */

@@ -234,6 +234,7 @@ static int loop_open(tt_loop **out) {
   loop->thread = uv_thread_self();
   note_sched_stack(loop);
   loop->timer_due = -1;
+  tt__vt_init(loop);
   tt__list_init(&loop->tasks);
   tt__list_init(&loop->streams);
   uv_mutex_init(&loop->tsq_lock);

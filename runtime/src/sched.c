@@ -161,6 +161,8 @@ static void run_round(tt_loop *loop) {
 
 void tt__drain(uv_check_t *h) {
   tt_loop *loop = tt__container_of(h, tt_loop, check);
+  if (TT_UNLIKELY(loop->vt_polling))
+    tt__vt_after_poll(loop);
   if (TT_UNLIKELY(loop->poll_traced)) {
     loop->poll_traced = false;
     tt__emit_loop_poll_end(0);
@@ -169,14 +171,17 @@ void tt__drain(uv_check_t *h) {
     uv_idle_stop(&loop->idle);
     return;
   }
-  int64_t start = tt_now();
+  /* The budget is real time (it bounds real I/O latency); deadlines are
+   * the loop's time, virtual under TASKTRACE_VIRTUAL_TIME. */
+  int64_t start = (int64_t)tt_now_ns();
   for (unsigned round = 1;; round++) {
     run_round(loop);
     if (loop->ready.len == 0 || round == ROUNDS_PER_POLL || loop->stopping)
       break;
     if ((round & 3) == 0) {
-      int64_t now = tt_now();
-      if (now - start > POLL_BUDGET_NS || (loop->heap_len > 0 && loop->heap[0]->deadline <= now))
+      int64_t now = (int64_t)tt_now_ns();
+      int64_t clock = TT_UNLIKELY(loop->vt) ? loop->vnow : now;
+      if (now - start > POLL_BUDGET_NS || (loop->heap_len > 0 && loop->heap[0]->deadline <= clock))
         break;
     }
   }
