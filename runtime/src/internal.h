@@ -339,6 +339,11 @@ TT__HIDDEN void tt__vt_init(tt_loop *loop);        /* loop_open: from tt__cfg */
 TT__HIDDEN void tt__vt_before_poll(tt_loop *loop); /* prepare: jump, or time the poll */
 TT__HIDDEN void tt__vt_after_poll(tt_loop *loop);  /* check: the real wait, added */
 
+/* ---- Fork server (forkserver.c) -------------------------------------------
+ * tt_run's first call under TASKTRACE_FORKSERVER serves explore's runs and
+ * returns 0 in each run's child; 0 at once without it, <0 if it is bad. */
+TT__HIDDEN int tt__forkserver(void);
+
 /* ---- Invariants (invariant.c) --------------------------------------------- */
 extern bool tt__inv_on; /* invariants registered and checking is on */
 TT__HIDDEN void tt__invariant_check(tt_task *self, const char *end_site);

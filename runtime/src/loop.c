@@ -327,8 +327,11 @@ int tt_run(tt_fn main, void *arg) {
     return -EINVAL;
   if (tt__loop != NULL)
     return -EBUSY; /* one loop per thread, and tt_run does not nest */
+  int r = tt__forkserver(); /* under explore: from here on, in one run of many */
+  if (r < 0)
+    return r;
   tt_loop *loop;
-  int r = loop_open(&loop);
+  r = loop_open(&loop);
   if (r < 0)
     return r;
   tt_task *mt;
