@@ -331,7 +331,8 @@ TT__HIDDEN void tt__seed_delay(tt_loop *loop, tt_task *self);
 TT__HIDDEN int tt__policy_start(tt_loop *loop);  /* tt_run: set up from tt__cfg */
 TT__HIDDEN void tt__policy_stop(tt_loop *loop);  /* tt_run's end */
 TT__HIDDEN void tt__policy_order(tt_loop *loop, size_t n); /* reorder the round's batch */
-TT__HIDDEN bool tt__policy_yield(tt_loop *loop, tt_task *self); /* yield here? */
+/* Yield here (again: extra yields made at this yield point so far)? */
+TT__HIDDEN bool tt__policy_yield(tt_loop *loop, tt_task *self, unsigned again);
 
 /* ---- Virtual time (vtime.c) ----------------------------------------------
  * Each guarded by TT_UNLIKELY(loop->vt) (or vt_polling) at its call. */

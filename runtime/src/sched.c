@@ -29,16 +29,19 @@ uint64_t tt__rng_next(tt__rng *r) {
 
 /* The seeded scheduler's other half: where the policy says so (random: at
  * one yield point in four; every blocking call through tt__enter, and
- * tt_yield), yield once more first,
- * so that the call happens a round later than it would. The switch
+ * tt_yield), yield once more first, so that the call happens a round later
+ * than it would; pct asks again after each extra yield (a lower-priority
+ * task keeps slipping while a higher one is ready, up to a bound), the
+ * others say no. Every ask is a decision of the schedule. The switch
  * consumes the call's site; it is put back for the real wait that follows,
  * or the seed would cost the report its location. */
 void tt__seed_delay(tt_loop *loop, tt_task *self) {
-  if (!tt__policy_yield(loop, self)) /* policy.c: random, pct, or a replayed schedule */
-    return;
   const char *site = tt__call_site;
-  tt__ready_push(loop, self);
-  tt__switch_out(loop, self, TT_STATE_yield, 0);
+  /* policy.c: random, pct, or a replayed schedule */
+  for (unsigned again = 0; tt__policy_yield(loop, self, again); again++) {
+    tt__ready_push(loop, self);
+    tt__switch_out(loop, self, TT_STATE_yield, 0);
+  }
   tt__call_site = site;
 }
 
