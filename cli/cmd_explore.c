@@ -29,6 +29,8 @@ static const char usage[] =
     "--timeout (a hang). Then replay its schedule to confirm it, shrink it to the\n"
     "fewest deviations from FIFO order that still fail the same way, save it and\n"
     "a trace of the shrunk run in DIR, print the replay command and a timeline.\n"
+    "Runs fork from PROGRAM's fork server (started once per job, at its first\n"
+    "tt_run) and run under virtual time (TASKTRACE_VIRTUAL_TIME=1, unless set).\n"
     "\n"
     "  --runs N          at most N runs (default 10000)\n"
     "  --time SECONDS    at most this long exploring (default 60)\n"

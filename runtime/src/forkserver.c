@@ -15,6 +15,8 @@
  * "tasktrace-forkserver 1"; explore's request; the server's replies, two
  * int32s each: {1, pid} then {2, wait status}.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include "internal.h"
 
@@ -122,6 +123,20 @@ static void serve(int sock) {
   }
 }
 
+/* fd is explore's socketpair: a local SOCK_SEQPACKET socket whose other
+ * end belongs to our parent, of our user. Not any socket that happens to
+ * be inherited: a server takes orders from it. */
+static bool from_explore(long fd) {
+  struct stat sb;
+  int type = 0;
+  struct ucred cr;
+  socklen_t tl = sizeof type, cl = sizeof cr;
+  return fd >= 3 && fd <= 65535 && fstat((int)fd, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+         getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_SEQPACKET &&
+         getsockopt((int)fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 && cr.pid == getppid() &&
+         cr.uid == getuid();
+}
+
 int tt__forkserver(void) {
   static bool served;
   const char *v = getenv("TASKTRACE_FORKSERVER");
@@ -129,10 +144,9 @@ int tt__forkserver(void) {
     return 0;
   served = true;
   char *end;
+  errno = 0;
   long fd = strtol(v, &end, 10);
-  struct stat sb;
-  if (*v < '0' || *v > '9' || *end != '\0' || fd < 3 || fd > 65535 || fstat((int)fd, &sb) < 0 ||
-      !S_ISSOCK(sb.st_mode)) {
+  if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || !from_explore(fd)) {
     char e[64];
     fprintf(stderr, "tasktrace: TASKTRACE_FORKSERVER='%s': not a socket inherited from "
                     "tasktrace explore\n", tt_esc(e, sizeof e, v));
