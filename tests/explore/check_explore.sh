@@ -59,6 +59,10 @@ race_invariant)
 race_deadlock)
   found "deadlock" "$dir/race_deadlock"
   grep -q "tasktrace: deadlock:" "$tmp/r.err" || fail "the replay did not report the deadlock" ;;
+race_deep)
+  # A bug of depth 2 (two ordering constraints) that FIFO never breaks.
+  found "exit 1" "$dir/race_deep" 2
+  grep -q "depth-2 interleaving" "$tmp/r.out" || fail "the replay did not show the depth-2 interleaving" ;;
 never)
   explore --runs 60 -- "$dir/edge" never
   [ $rc -eq 0 ] || fail "exit $rc for a program that never fails"
