@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ static const char usage[] =
     "--timeout (a hang). Then replay its schedule to confirm it, shrink it to the\n"
     "fewest deviations from FIFO order that still fail the same way, save it and\n"
     "a trace of the shrunk run in DIR, print the replay command and a timeline.\n"
+    "Runs fork from PROGRAM's fork server (started once per job, at its first\n"
+    "tt_run) and run under virtual time (TASKTRACE_VIRTUAL_TIME=1, unless set).\n"
     "\n"
     "  --runs N          at most N runs (default 10000)\n"
     "  --time SECONDS    at most this long exploring (default 60)\n"
@@ -40,6 +43,9 @@ static const char usage[] =
     "  --out DIR         where the schedule and trace go (default tasktrace-explore)\n"
     "  --json            print one JSON object as the last line\n"
     "  --find-only       stop at the first failure: no confirming, shrinking, trace\n"
+    "  --exec            start every run with a fresh exec of PROGRAM, not from its\n"
+    "                    fork server (a program that does things before tt_run that\n"
+    "                    must differ from run to run, or starts threads before it)\n"
     "\n"
     "Exit status: 0 no failure found, 1 a failure found, 2 bad usage or PROGRAM\n"
     "cannot be explored (not found, not a tasktrace program).\n";
@@ -49,7 +55,7 @@ typedef struct opts {
   double time, timeout;
   unsigned long long seed;
   int strategy; /* 0 portfolio, 1 pct, 2 random */
-  int json, find_only;
+  int json, find_only, exec;
   const char *out;
   char **argv;
 } opts;
@@ -90,7 +96,7 @@ static int parse(int argc, char **argv, opts *o) {
       {"runs", 1, NULL, 'n'},  {"time", 1, NULL, 't'},    {"jobs", 1, NULL, 'j'},
       {"strategy", 1, NULL, 's'}, {"depth", 1, NULL, 'd'}, {"seed", 1, NULL, 'S'},
       {"timeout", 1, NULL, 'T'}, {"out", 1, NULL, 'o'},    {"json", 0, NULL, 'J'},
-      {"find-only", 0, NULL, 'F'}, {"help", 0, NULL, 'h'},  {0}};
+      {"find-only", 0, NULL, 'F'}, {"exec", 0, NULL, 'X'}, {"help", 0, NULL, 'h'},  {0}};
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   *o = (opts){.runs = 10000, .jobs = ncpu > 0 ? ncpu : 1, .depth = 3, .time = 60, .timeout = 10,
               .seed = (unsigned long long)time(NULL), .out = "tasktrace-explore"};
@@ -125,6 +131,8 @@ static int parse(int argc, char **argv, opts *o) {
       o->json = 1;
     } else if (c == 'F') {
       o->find_only = 1;
+    } else if (c == 'X') {
+      o->exec = 1;
     } else {
       return -1 - bad("unknown option '%s' (tasktrace explore --help)", argv[optind - 1]);
     }
@@ -233,14 +241,85 @@ static void finished(state *st, ex_run *r, const ex_result *res, const char *str
     fprintf(stderr, "tasktrace explore: could not keep the failing run's files\n");
 }
 
+/* Slot k's next run, through its fork server if it has one (started at
+ * its first run; --exec or a program that cannot serve: a fresh exec). */
+static int start_run(state *st, ex_server *srv, ex_run *r, long k, char *const *e) {
+  if (!st->o.exec && !srv->tried) {
+    srv->tried = 1;
+    char log[PATH_MAX];
+    snprintf(log, sizeof log, "%s/server-%ld.log", st->tmp, k);
+    if (ex_server_start(srv, st->o.argv, log, st->o.timeout < 5 ? st->o.timeout : 5) < 0)
+      srv->sock = -1; /* no server for this slot */
+  }
+  r->served = srv->sock >= 0 && ex_server_run(srv, r, e) == 0;
+  return r->served ? 0 : ex_spawn(r, st->o.argv, e);
+}
+
+/* The runs that ended: from the servers, then from waitpid. */
+static long reap(state *st, ex_server *srv, ex_run *slot, const char **strat) {
+  long ended = 0;
+  int status;
+  for (long k = 0; k < st->o.jobs; k++) {
+    if (slot[k].pid == 0 || !slot[k].served)
+      continue;
+    int got = ex_server_poll(&srv[k], &status);
+    if (got < 0) { /* the server is gone: the run is lost, not a failure */
+      kill(-slot[k].pid, SIGKILL);
+      slot[k].pid = 0;
+      ended++;
+    } else if (got == 1) {
+      slot[k].pid = 0;
+      ended++;
+      ex_result res;
+      ex_classify(&slot[k], status, &res);
+      finished(st, &slot[k], &res, strat[k]);
+    }
+  }
+  pid_t w;
+  while ((w = waitpid(-1, &status, WNOHANG)) > 0)
+    for (long k = 0; k < st->o.jobs; k++)
+      if (slot[k].pid == w && !slot[k].served) {
+        slot[k].pid = 0;
+        ended++;
+        ex_result res;
+        ex_classify(&slot[k], status, &res);
+        finished(st, &slot[k], &res, strat[k]);
+      }
+  return ended;
+}
+
+/* Wait a little for a run to end: on the servers' sockets when every run
+ * in flight is served (woken at once), else 100 us (waitpid is polled). */
+static void nap(const state *st, const ex_server *srv, const ex_run *slot) {
+  struct pollfd p[256];
+  nfds_t n = 0;
+  int plain = 0;
+  for (long k = 0; k < st->o.jobs; k++) {
+    if (slot[k].pid == 0)
+      continue;
+    if (slot[k].served)
+      p[n++] = (struct pollfd){.fd = srv[k].sock, .events = POLLIN};
+    else
+      plain = 1;
+  }
+  struct timespec ts = {0, plain || n == 0 ? 100000 : 5000000};
+  if (n == 0)
+    nanosleep(&ts, NULL);
+  else
+    ppoll(p, n, &ts, NULL);
+}
+
 /* Runs 1.. in parallel until a failure, the budget or Ctrl-C. */
 static void explore(state *st) {
   long J = st->o.jobs, next = 1;
   ex_run *slot = calloc((size_t)J, sizeof *slot);
+  ex_server *srv = calloc((size_t)J, sizeof *srv);
   char (*env)[96] = calloc((size_t)J, sizeof *env), (*outv)[4200] = calloc((size_t)J, sizeof *outv);
   const char **strat = calloc((size_t)J, sizeof *strat);
-  if (!slot || !env || !outv || !strat)
+  if (!slot || !srv || !env || !outv || !strat)
     goto out;
+  for (long k = 0; k < J; k++)
+    srv[k].sock = -1;
   long live = 0;
   double last = 0;
   for (;;) {
@@ -255,7 +334,7 @@ static void explore(state *st) {
       strat[k] = run_env(st, next, env[k], sizeof env[k]);
       char *e[] = {env[k], outv[k], NULL};
       slot[k].index = next;
-      if (ex_spawn(&slot[k], st->o.argv, e) == 0) {
+      if (start_run(st, &srv[k], &slot[k], k, e) == 0) {
         live++;
         next++;
       }
@@ -263,16 +342,8 @@ static void explore(state *st) {
     }
     if (live == 0 && stop)
       break;
-    int status;
-    pid_t w = waitpid(-1, &status, WNOHANG);
-    for (long k = 0; k < J && w > 0; k++)
-      if (slot[k].pid == w) {
-        slot[k].pid = 0;
-        live--;
-        ex_result res;
-        ex_classify(&slot[k], status, &res);
-        finished(st, &slot[k], &res, strat[k]);
-      }
+    long ended = reap(st, srv, slot, strat);
+    live -= ended;
     double now = ex_now();
     for (long k = 0; k < J; k++)
       if (slot[k].pid != 0 && !slot[k].killed && (now - slot[k].start > st->o.timeout || ex_interrupted)) {
@@ -283,13 +354,14 @@ static void explore(state *st) {
       progress(st, 0);
       last = now;
     }
-    if (w <= 0) {
-      struct timespec ts = {0, 100000};
-      nanosleep(&ts, NULL);
-    }
+    if (ended == 0)
+      nap(st, srv, slot);
   }
 out:
+  for (long k = 0; srv != NULL && k < J; k++)
+    ex_server_stop(&srv[k]);
   free(slot);
+  free(srv);
   free(env);
   free(outv);
   free(strat);
@@ -307,6 +379,8 @@ static void quote(FILE *f, const char *s) {
 }
 
 static void replay_cmd(FILE *f, const state *st, const char *sched) {
+  if (ex_vt_env != NULL)
+    fprintf(f, "%s ", ex_vt_env);
   fputs(st->lenient ? "TASKTRACE_SCHEDULE_LENIENT=1 TASKTRACE_SCHEDULE=" : "TASKTRACE_SCHEDULE=", f);
   quote(f, sched);
   for (char **a = st->o.argv; *a; a++) {
@@ -369,12 +443,16 @@ static int record_trace(state *st, const char *sched, const char *trace) {
   char e[4200];
   snprintf(e, sizeof e, "TASKTRACE_SCHEDULE=%s", sched);
   char *pre[] = {st->self, "record", "--quiet", "-o", (char *)trace, "--", "env", e,
-                 "TASKTRACE_SCHEDULE_LENIENT=1"};
-  size_t npre = sizeof pre / sizeof pre[0] - !st->lenient;
+                 (char *)ex_vt_env, "TASKTRACE_SCHEDULE_LENIENT=1"};
+  size_t npre = 8;
+  if (ex_vt_env != NULL)
+    npre++;
+  if (st->lenient)
+    pre[npre++] = "TASKTRACE_SCHEDULE_LENIENT=1";
   memcpy(argv, pre, npre * sizeof *argv);
   memcpy(argv + npre, st->o.argv, n * sizeof *argv);
   char *env[] = {NULL};
-  ex_run r = {0};
+  ex_run r = {.plain = 1};
   snprintf(r.sched, sizeof r.sched, "%s/record.sched", st->tmp);
   snprintf(r.out, sizeof r.out, "%s/record.log", st->tmp);
   int status = 0, err = ex_spawn(&r, argv, env);
@@ -405,7 +483,7 @@ static void show_timeline(state *st, const char *trace) {
     argv[6] = (char *)trace;
     argv[7] = NULL;
   }
-  ex_run r = {0};
+  ex_run r = {.plain = 1};
   snprintf(r.sched, sizeof r.sched, "%s/timeline.sched", st->tmp);
   snprintf(r.out, sizeof r.out, "%s/timeline.txt", st->tmp);
   char *env[] = {NULL};
@@ -615,6 +693,8 @@ int tt_cmd_explore(int argc, char **argv) {
   if (r < 0)
     return -1 - r;
   st.first_fail = -1;
+  /* Virtual time is on for PROGRAM unless the user says otherwise. */
+  ex_vt_env = getenv("TASKTRACE_VIRTUAL_TIME") == NULL ? "TASKTRACE_VIRTUAL_TIME=1" : NULL;
   ssize_t n = readlink("/proc/self/exe", st.self, sizeof st.self - 1);
   if (n <= 0)
     return bad("%s", "cannot find its own executable (/proc/self/exe)");

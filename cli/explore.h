@@ -34,6 +34,8 @@ typedef struct ex_run {
   double start;
   int killed;     /* overstayed --timeout */
   long index;
+  int plain;      /* not PROGRAM (record, timeline): no ex_vt_env */
+  int served;     /* started by a fork server (its status comes from there) */
   char sched[4096], out[4096]; /* its schedule file, its stdout+stderr */
 } ex_run;
 
@@ -63,6 +65,26 @@ typedef struct ex_shrink_ctx {
 } ex_shrink_ctx;
 void ex_shrink(ex_shrink_ctx *c, ex_sched *s, const char *sig);
 
+/* A fork server (explore_fork.c): PROGRAM started once, forking a run
+ * per request at its first tt_run. */
+typedef struct ex_server {
+  pid_t pid; /* the server, 0 for none */
+  int sock;  /* explore's end, -1 for none */
+  int tried; /* started once (it is not started again) */
+} ex_server;
+/* Start one (output before tt_run to log); waits up to wait seconds for
+ * its hello. 0, or <0: PROGRAM cannot serve (run it fresh instead). */
+int ex_server_start(ex_server *s, char **argv, const char *log, double wait);
+/* Start run r (env as ex_spawn's) in it: r->pid is the run's. 0 or <0
+ * (the server is gone). */
+int ex_server_run(ex_server *s, ex_run *r, char *const *env);
+/* The run's wait status: 1 with *status, 0 not yet, <0 the server is gone. */
+int ex_server_poll(ex_server *s, int *status);
+void ex_server_stop(ex_server *s);
+
 extern volatile int ex_interrupted;
+/* "TASKTRACE_VIRTUAL_TIME=1" when explore turns virtual time on for
+ * PROGRAM (the user did not set the variable), else NULL. */
+extern const char *ex_vt_env;
 
 #endif

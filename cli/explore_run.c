@@ -13,6 +13,7 @@
 #include "tt_base.h"
 
 volatile int ex_interrupted;
+const char *ex_vt_env;
 
 double ex_now(void) {
   struct timespec ts;
@@ -35,6 +36,12 @@ static void child(const ex_run *r, char **argv, char *const *env) {
   unsetenv("TASKTRACE_SCHED");
   unsetenv("TASKTRACE_SCHEDULE");
   unsetenv("TASKTRACE_SCHEDULE_LENIENT");
+  if (ex_vt_env != NULL && !r->plain)
+    putenv((char *)ex_vt_env);
+  /* Runs are not traced (record makes the trace, with its own collector):
+   * no LTTng-UST start-up, and its session daemon registration, per run. */
+  if (!r->plain)
+    setenv("TASKTRACE_LTTNG_PROVIDER", "", 0);
   for (size_t i = 0; env[i] != NULL; i++)
     putenv(env[i]);
   execvp(argv[0], argv);

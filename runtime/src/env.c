@@ -103,6 +103,14 @@ static int load_explore(tt__config *c) {
     }
     c->lenient = v[0] == '1';
   }
+  if ((v = getenv("TASKTRACE_VIRTUAL_TIME")) != NULL && *v != '\0') {
+    if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0) {
+      fprintf(stderr, "tasktrace: TASKTRACE_VIRTUAL_TIME='%s': expected 0 or 1\n",
+              tt_esc(e, sizeof e, v));
+      return -EINVAL;
+    }
+    c->virtual_time = v[0] == '1';
+  }
   c->seeded = c->policy != TT__POL_FIFO || c->record != NULL;
   c->invariants = c->debug || c->seeded;
   return 0;

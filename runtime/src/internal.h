@@ -159,6 +159,12 @@ struct tt_loop {
   bool poll_traced;      /* loop_poll_begin was emitted: loop_poll_end is due */
   unsigned dumped;       /* the tt__lttng_sessions its state was last dumped for (statedump.c) */
   struct tt__loop_debug *dbg; /* debug mode state, NULL otherwise */
+  /* Virtual time (vtime.c, TASKTRACE_VIRTUAL_TIME=1): tt_now() is vnow. */
+  bool vt;               /* on for this loop */
+  bool vt_polling;       /* the coming poll waits for real I/O: vnow follows it */
+  unsigned vt_spins;     /* polls in a row with tasks ready, timers due later, no I/O */
+  int64_t vnow;          /* the loop's clock, ns (starts at the real CLOCK_MONOTONIC) */
+  int64_t vt_poll_start; /* real time the current poll began (vt_polling) */
 };
 
 /* Emit the state dump of loop (statedump.c): its live tasks (name, spawn
@@ -362,6 +368,7 @@ typedef struct tt__config {
   const char *record;       /* TASKTRACE_SCHEDULE_OUT */
   bool lenient;             /* TASKTRACE_SCHEDULE_LENIENT=1: replay what fits, FIFO after */
   bool invariants;          /* check invariants after every step */
+  bool virtual_time;        /* TASKTRACE_VIRTUAL_TIME=1 (vtime.c) */
 } tt__config;
 enum tt__policy_kind { TT__POL_FIFO = 0, TT__POL_RANDOM, TT__POL_PCT, TT__POL_REPLAY };
 extern tt__config tt__cfg;
@@ -381,7 +388,19 @@ TT__HIDDEN void tt__seed_delay(tt_loop *loop, tt_task *self);
 TT__HIDDEN int tt__policy_start(tt_loop *loop);  /* tt_run: set up from tt__cfg */
 TT__HIDDEN void tt__policy_stop(tt_loop *loop);  /* tt_run's end */
 TT__HIDDEN void tt__policy_order(tt_loop *loop, size_t n); /* reorder the round's batch */
-TT__HIDDEN bool tt__policy_yield(tt_loop *loop, tt_task *self); /* yield here? */
+/* Yield here (again: extra yields made at this yield point so far)? */
+TT__HIDDEN bool tt__policy_yield(tt_loop *loop, tt_task *self, unsigned again);
+
+/* ---- Virtual time (vtime.c) ----------------------------------------------
+ * Each guarded by TT_UNLIKELY(loop->vt) (or vt_polling) at its call. */
+TT__HIDDEN void tt__vt_init(tt_loop *loop);        /* loop_open: from tt__cfg */
+TT__HIDDEN void tt__vt_before_poll(tt_loop *loop); /* prepare: jump, or time the poll */
+TT__HIDDEN void tt__vt_after_poll(tt_loop *loop);  /* check: the real wait, added */
+
+/* ---- Fork server (forkserver.c) -------------------------------------------
+ * tt_run's first call under TASKTRACE_FORKSERVER serves explore's runs and
+ * returns 0 in each run's child; 0 at once without it, <0 if it is bad. */
+TT__HIDDEN int tt__forkserver(void);
 
 /* ---- Invariants (invariant.c) --------------------------------------------- */
 extern bool tt__inv_on; /* invariants registered and checking is on */

@@ -234,6 +234,7 @@ static int loop_open(tt_loop **out) {
   loop->thread = uv_thread_self();
   note_sched_stack(loop);
   loop->timer_due = -1;
+  tt__vt_init(loop);
   tt__list_init(&loop->tasks);
   tt__list_init(&loop->streams);
   uv_mutex_init(&loop->tsq_lock);
@@ -327,8 +328,11 @@ int tt_run(tt_fn main, void *arg) {
     return -EINVAL;
   if (tt__loop != NULL)
     return -EBUSY; /* one loop per thread, and tt_run does not nest */
+  int r = tt__forkserver(); /* under explore: from here on, in one run of many */
+  if (r < 0)
+    return r;
   tt_loop *loop;
-  int r = loop_open(&loop);
+  r = loop_open(&loop);
   if (r < 0)
     return r;
   tt_task *mt;

@@ -20,7 +20,13 @@ void tt__obj_init(tt__obj *o, unsigned kind, const char *name) {
   tt__emit_object_name(o->id, kind, o->name);
 }
 
-int64_t tt_now(void) { return (int64_t)tt_now_ns(); }
+/* Under virtual time (vtime.c) the loop's own clock, on its thread. */
+int64_t tt_now(void) {
+  tt_loop *loop = tt__loop;
+  if (TT_UNLIKELY(loop != NULL && loop->vt))
+    return loop->vnow;
+  return (int64_t)tt_now_ns();
+}
 
 int tt__check_owner(const tt__obj *o, const char *fn) {
   if (TT_LIKELY(o->loop == tt__loop && o->loop != NULL))

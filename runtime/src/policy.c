@@ -13,9 +13,10 @@
  *   pct     Burckhardt et al., ASPLOS 2010: each task a random priority,
  *           D-1 change points over the K steps of a run (a step is a
  *           decision where more than one task could run); the batch runs
- *           highest priority first, and a yield point yields when a ready
- *           task outranks the running one. A yield never starves anyone:
- *           a round runs every task of its batch, whatever the priorities.
+ *           highest priority first, and at a yield point the task slips a
+ *           round, again and again (at most MAX_SLIPS), while a ready task
+ *           outranks it. A yield never starves anyone: a round runs every
+ *           task of its batch, whatever the priorities.
  *   replay  TASKTRACE_SCHEDULE=FILE: the decisions of the file, in order;
  *           a program that asks for a different decision has diverged and
  *           the run stops (exit 85), saying at which decision and why.
@@ -342,14 +343,24 @@ void tt__policy_order(tt_loop *loop, size_t n) {
   }
 }
 
-bool tt__policy_yield(tt_loop *loop, tt_task *self) {
+/* pct: how many rounds in a row a task slips at one yield point while a
+ * higher-priority task is ready. Unbounded would be PCT's strict priority,
+ * and a higher task spinning on tt_yield until this one acts would starve
+ * it; a bound keeps the spin progressing (a step every MAX_SLIPS + 1
+ * rounds) and still lets the higher task run far ahead. */
+#define MAX_SLIPS 8
+
+bool tt__policy_yield(tt_loop *loop, tt_task *self, unsigned again) {
   tt__policy *p = loop->pol;
   uint32_t want = 0;
-  p->steps += loop->ready.len > 0 && !p->stopped;
+  bool live = loop->ready.len > 0 && !p->stopped;
+  p->steps += again == 0 && live; /* a step: one per yield point, not per ask */
   if (p->kind == TT__POL_RANDOM) {
-    want = (tt__rng_next(&loop->rng) & 3) == 0;
-  } else if (p->kind == TT__POL_PCT && loop->ready.len > 0 && !p->stopped) {
-    pct_step(p, self->id);
+    if (again == 0) /* random slips once: the same draws as ever */
+      want = (tt__rng_next(&loop->rng) & 3) == 0;
+  } else if (p->kind == TT__POL_PCT && live && again < MAX_SLIPS) {
+    if (again == 0)
+      pct_step(p, self->id);
     uint64_t mine = prio(p, self->id);
     for (size_t i = 0; i < loop->ready.len && !want; i++)
       want = prio(p, ring_at(loop, i)->id) > mine;

@@ -14,6 +14,8 @@
  * on) gets the loop's state first, before this iteration's events. */
 static void prepare_cb(uv_prepare_t *h) {
   tt_loop *loop = tt__container_of(h, tt_loop, prepare);
+  if (TT_UNLIKELY(loop->vt))
+    tt__vt_before_poll(loop); /* first: a jump wakes tasks, the poll below must not block */
   tt__lttng_refresh();
   if (TT_UNLIKELY(loop->dumped != tt__lttng_sessions))
     tt__statedump(loop);

@@ -29,16 +29,19 @@ uint64_t tt__rng_next(tt__rng *r) {
 
 /* The seeded scheduler's other half: where the policy says so (random: at
  * one yield point in four; every blocking call through tt__enter, and
- * tt_yield), yield once more first,
- * so that the call happens a round later than it would. The switch
+ * tt_yield), yield once more first, so that the call happens a round later
+ * than it would; pct asks again after each extra yield (a lower-priority
+ * task keeps slipping while a higher one is ready, up to a bound), the
+ * others say no. Every ask is a decision of the schedule. The switch
  * consumes the call's site; it is put back for the real wait that follows,
  * or the seed would cost the report its location. */
 void tt__seed_delay(tt_loop *loop, tt_task *self) {
-  if (!tt__policy_yield(loop, self)) /* policy.c: random, pct, or a replayed schedule */
-    return;
   const char *site = tt__call_site;
-  tt__ready_push(loop, self);
-  tt__switch_out(loop, self, TT_STATE_yield, 0);
+  /* policy.c: random, pct, or a replayed schedule */
+  for (unsigned again = 0; tt__policy_yield(loop, self, again); again++) {
+    tt__ready_push(loop, self);
+    tt__switch_out(loop, self, TT_STATE_yield, 0);
+  }
   tt__call_site = site;
 }
 
@@ -161,6 +164,8 @@ static void run_round(tt_loop *loop) {
 
 void tt__drain(uv_check_t *h) {
   tt_loop *loop = tt__container_of(h, tt_loop, check);
+  if (TT_UNLIKELY(loop->vt_polling))
+    tt__vt_after_poll(loop);
   if (TT_UNLIKELY(loop->poll_traced)) {
     loop->poll_traced = false;
     tt__emit_loop_poll_end(0);
@@ -169,14 +174,17 @@ void tt__drain(uv_check_t *h) {
     uv_idle_stop(&loop->idle);
     return;
   }
-  int64_t start = tt_now();
+  /* The budget is real time (it bounds real I/O latency); deadlines are
+   * the loop's time, virtual under TASKTRACE_VIRTUAL_TIME. */
+  int64_t start = (int64_t)tt_now_ns();
   for (unsigned round = 1;; round++) {
     run_round(loop);
     if (loop->ready.len == 0 || round == ROUNDS_PER_POLL || loop->stopping)
       break;
     if ((round & 3) == 0) {
-      int64_t now = tt_now();
-      if (now - start > POLL_BUDGET_NS || (loop->heap_len > 0 && loop->heap[0]->deadline <= now))
+      int64_t now = (int64_t)tt_now_ns();
+      int64_t clock = TT_UNLIKELY(loop->vt) ? loop->vnow : now;
+      if (now - start > POLL_BUDGET_NS || (loop->heap_len > 0 && loop->heap[0]->deadline <= clock))
         break;
     }
   }

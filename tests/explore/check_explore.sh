@@ -59,6 +59,10 @@ race_invariant)
 race_deadlock)
   found "deadlock" "$dir/race_deadlock"
   grep -q "tasktrace: deadlock:" "$tmp/r.err" || fail "the replay did not report the deadlock" ;;
+race_deep)
+  # A bug of depth 2 (two ordering constraints) that FIFO never breaks.
+  found "exit 1" "$dir/race_deep" 2
+  grep -q "depth-2 interleaving" "$tmp/r.out" || fail "the replay did not show the depth-2 interleaving" ;;
 never)
   explore --runs 60 -- "$dir/edge" never
   [ $rc -eq 0 ] || fail "exit $rc for a program that never fails"
@@ -143,6 +147,36 @@ schedule_file)
     TASKTRACE_SCHED=$v "$p" >/dev/null 2>"$tmp/err"
     [ $? -eq 2 ] && grep -q "TASKTRACE_SCHED='$v'" "$tmp/err" || fail "TASKTRACE_SCHED=$v accepted"
   done ;;
+forkserver)
+  # 60 runs from 3 execs: run 0 and one fork server per job (--jobs 2).
+  FORKPROBE=$tmp/probe explore --runs 60 -- "$dir/forkprobe"
+  [ $rc -eq 0 ] && [ "$(field runs)" = 60 ] || fail "exit $rc"
+  [ "$(wc -l <"$tmp/probe")" -le 3 ] || fail "$(wc -l <"$tmp/probe") execs for 60 runs: no fork server"
+  # --exec: one exec a run; and the fork server's runs still find races.
+  rm -f "$tmp/probe"
+  FORKPROBE=$tmp/probe explore --runs 20 --exec -- "$dir/forkprobe"
+  [ $rc -eq 0 ] && [ "$(wc -l <"$tmp/probe")" -eq 20 ] || fail "--exec: $(wc -l <"$tmp/probe") execs for 20 runs"
+  found "exit 1" "$dir/race_order" ;;
+forkserver_old)
+  # A program that does not answer as a fork server: a fresh exec a run.
+  FORKPROBE=$tmp/probe explore --runs 30 -- "$dir/forkprobe" --old
+  [ $rc -eq 0 ] && [ "$(field runs)" = 30 ] || fail "exit $rc"
+  n=$(wc -l <"$tmp/probe")
+  [ "$n" -ge 30 ] || fail "$n execs for 30 runs" ;;
+forkserver_env)
+  # TASKTRACE_FORKSERVER from elsewhere: a one-line error, never a hang.
+  for v in abc 1 -3 99999999999 ''; do
+    TASKTRACE_FORKSERVER=$v "$dir/forkprobe" >"$tmp/out" 2>"$tmp/err"
+    r=$?
+    if [ -z "$v" ]; then [ $r -eq 0 ] || fail "an empty TASKTRACE_FORKSERVER: exit $r"; continue; fi
+    [ $r -eq 2 ] && grep -q "^tasktrace: TASKTRACE_FORKSERVER='$v': not a socket inherited from tasktrace explore$" \
+      "$tmp/err" || fail "TASKTRACE_FORKSERVER=$v: exit $r: $(cat "$tmp/err")"
+  done ;;
+pct_spin)
+  # A task spinning on tt_yield until another acts: pct lowers a yielder,
+  # so every run ends (none is a hang).
+  explore --runs 200 --strategy pct --timeout 5 -- "$dir/forkprobe" --spin
+  [ $rc -eq 0 ] && [ "$(field failures)" = 0 ] || fail "pct: exit $rc, $(field failures) failures" ;;
 *) fail "unknown case" ;;
 esac
 exit 0

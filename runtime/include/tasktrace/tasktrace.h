@@ -37,7 +37,9 @@ typedef int64_t tt_deadline;
 #define TT_FOREVER ((tt_deadline)-1) /* wait as long as it takes */
 #define TT_NOWAIT ((tt_deadline)0)   /* try once, never block */
 
-TT_EXTERN int64_t tt_now(void);                 /* CLOCK_MONOTONIC, ns */
+/* CLOCK_MONOTONIC, ns; under TASKTRACE_VIRTUAL_TIME=1, on a loop's thread,
+ * that loop's virtual clock (docs/explore.md). */
+TT_EXTERN int64_t tt_now(void);
 static inline tt_deadline tt_after_ms(int64_t ms) { return tt_now() + ms * 1000000; }
 
 /* The message for a negative errno (or a tasktrace error). */
