@@ -231,4 +231,11 @@ void rt_report(const rt_race *r) {
           W2.line, W2.fn,
           r->kind == RT_LOST_UPDATE ? " without reading it again"
                                     : ", acting on the check it read before yielding");
+  char what[2048];
+  snprintf(what, sizeof what,
+           "%s on '%.200s'%s (%s): read at %.200s, yielded at %.200s, written by task '%s' at %.200s, "
+           "written back at %.200s",
+           kind, var, off, r->predicted ? "predicted" : "observed", R.line,
+           r->y_site ? r->y_site : "?", r->b ? r->b->name : "?", W.line, W2.line);
+  tt__race_event(r->a ? r->a->id : 0, r->b ? r->b->id : 0, r->read_ts, what);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "text.h"
 
 static const char *status_name(const tt_vtask *t) {
@@ -265,6 +266,7 @@ int tt_render_summary(const tt_model *m, FILE *out) {
   if (summary_locks(m, out) < 0)
     return -ENOMEM;
   summary_slow(m, out);
+  tt__render_findings(m, out);
   return ferror(out) ? -EIO : 0;
 }
 

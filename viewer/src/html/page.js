@@ -205,8 +205,14 @@
       if (mk.ts < v0 || mk.ts > v1) continue;
       var my = AXIS + row[mk.lane] * ROW - top;
       if (my < AXIS - ROW || my > H) continue;
-      ctx.fillStyle = evName(mk.type) === "slow_step" ? "#ff7f0e" : "#000";
-      ctx.fillRect(xOf(mk.ts) - 1, my, 2, ROW);
+      var en = evName(mk.type), finding = en === "race" || en === "lock_inversion";
+      /* A race's window: from the step of its read to the report. */
+      if (en === "race" && mk.num > 0) {
+        ctx.fillStyle = "rgba(214,39,40,0.35)";
+        ctx.fillRect(xOf(mk.num - 1), my + ROW - 4, Math.max(1, xOf(mk.ts) - xOf(mk.num - 1)), 4);
+      }
+      ctx.fillStyle = en === "slow_step" ? "#ff7f0e" : finding ? "#d62728" : "#000";
+      ctx.fillRect(xOf(mk.ts) - (finding ? 2 : 1), my, finding ? 4 : 2, ROW);
     }
     /* Lock hand-offs (and wakes when asked) as arrows between lanes. */
     var showWakes = document.getElementById("wakes").checked, nf = 0, fl;

@@ -57,7 +57,9 @@ extern "C" {
   X(12, mark, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                      \
   X(13, region_begin, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                              \
   X(14, region_end, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                \
-  X(15, lost, WARNING, U64, count, NONE, _1, NONE, _2, NONE, _3)
+  X(15, lost, WARNING, U64, count, NONE, _1, NONE, _2, NONE, _3)                                  \
+  X(30, race, WARNING, U64, task, U64, other, U64, read_ts, STR, what)                             \
+  X(31, lock_inversion, WARNING, U64, task, U64, other, U64, lock, STR, what)
 
 enum tt_ev_type {
   TT_EV_NONE = 0,
@@ -110,7 +112,13 @@ enum tt_ev_type {
     "task enters the region called name (tt_region_begin)")                                        \
   M(region_end, END, region_begin, NONE, NONE, NONE, NONE, "task leaves the region called name")  \
   M(lost, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                   \
-    "count events of this process were lost here (buffer full)")
+    "count events of this process were lost here (buffer full)")                                 \
+  M(race, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                   \
+    "the race detector found a race of task with other; read_ts: when the step of its read "      \
+    "began (0: unknown); what: the report in one line")                                            \
+  M(lock_inversion, INSTANT, NONE, NONE, NONE, NONE, NONE,                                         \
+    "task took lock in the opposite order to other's (debug mode): a deadlock in another "        \
+    "schedule; what: the four sites")
 
 /* Enum types of integer fields (tt_ev_desc.etype). */
 #define TT_ENUM_NONE 0
