@@ -76,6 +76,8 @@ typedef struct rt_race {
   uint64_t read_ts; /* when the step of R began (0: unknown), for the trace event */
 } rt_race;
 void rt_report(const rt_race *r);
+/* The live heap block holding addr (heap.c: the wrapped allocator). */
+bool rt_heap_block(uintptr_t addr, uintptr_t *start, size_t *size, uintptr_t *pc);
 void rt_report_init(void);
 
 #endif

@@ -146,6 +146,19 @@ static void expect_predicted(const char *mode, const char *w_tag, const char *w_
   free(out);
 }
 
+/* A race on heap memory is named by the block's size and allocation site
+ * (the wrapped malloc), with the offset of the field. */
+TEST(heap_block_named_by_allocation_site) {
+  const char *src = "tests/race/race_prog.c";
+  char *out;
+  ASSERT_EQ(run("race_prog", "heap", NULL, &out), 66);
+  ASSERT_LINE(out, "tasktrace: race: lost update on 'heap block of 16 bytes allocated at */%s "
+                   "(in new_account)' (+8) (observed)",
+              line_of(src, "/* @heap_alloc */", 1));
+  ASSERT_EQ(count(out, "tasktrace: race:"), 1);
+  free(out);
+}
+
 /* FIFO runs the other write after the update (or before it): never inside. */
 TEST(predicted_after) { expect_predicted("predict_after", "/* @W_after */", "late_writer"); }
 TEST(predicted_before) { expect_predicted("predict_before", "/* @W_before */", "early_writer"); }
