@@ -239,6 +239,15 @@ TEST(race_in_trace) {
               line_of("examples/bank.c", "balance -= amount", 1),
               line_of("examples/bank.c", "balance -= amount", 1));
   free(out);
+  /* The terminal timeline: a row under each task's lane, the window on
+   * the reader's ('=' up to the report's '!'). */
+  char *tl[] = {tt, "timeline", "--width", "60", file, NULL};
+  ASSERT_EQ(tt_test_spawn(tl, NULL, &out, 60), 0);
+  ASSERT_LINE(out, "  ^ race 'balance'    |=*=!*|");
+  ASSERT_LINE(out, "  ^ race 'balance'    | *!*|");
+  ASSERT_EQ(count(out, "  ^ race 'balance'"), 2);
+  ASSERT_CONTAINS(out, "! a race or lock-order inversion reported");
+  free(out);
   char *exp[] = {tt, "export", "--format", "html", "-o", html, file, NULL};
   ASSERT_EQ(tt_test_spawn(exp, NULL, &out, 60), 0);
   free(out);

@@ -39,8 +39,11 @@ void tt__findings_free(tt__findings *f) {
 
 static void task_name(FILE *out, const tt_model *m, uint32_t pid, uint64_t id) {
   const tt_vtask *t = id ? tt_model_find_task(m, pid, id) : NULL;
-  if (t != NULL)
-    fprintf(out, "'%s' (id %llu)", t->name, (unsigned long long)id);
+  if (t != NULL) { /* names from a trace: through tt_escape, as every text view */
+    fputc('\'', out);
+    tt__put_name(out, t->name, 0, 0);
+    fprintf(out, "' (id %llu)", (unsigned long long)id);
+  }
   else if (id != 0)
     fprintf(out, "task id %llu", (unsigned long long)id);
   else
@@ -62,8 +65,51 @@ static void section(const tt_model *m, FILE *out, unsigned type, const char *tit
     task_name(out, m, x->pid, x->task);
     fputs(type == TT_EV_race ? " raced with " : " inverts the order of ", out);
     task_name(out, m, x->pid, x->other);
-    fprintf(out, ": %s\n", x->what);
+    fputs(": ", out);
+    tt__put_name(out, x->what, 0, 0);
+    fputc('\n', out);
   }
+}
+
+/* ---- The terminal timeline's rows (timeline.c) ---- */
+
+/* "race 'balance'" from "stale check on 'balance' (observed): ...";
+ * "lock order 'L1'" from "'L1' at ...". */
+static void row_label(const tt_vfinding *x, char *buf, size_t cap) {
+  const char *q = strchr(x->what, '\'');
+  const char *e = q ? strchr(q + 1, '\'') : NULL;
+  int n = e ? (int)(e - q - 1) : 0;
+  snprintf(buf, cap, "  ^ %s '%.*s'", x->type == TT_EV_race ? "race" : "lock order", n,
+           q ? q + 1 : "");
+}
+
+static unsigned column(uint64_t ts, uint64_t from, uint64_t to, unsigned width) {
+  unsigned c = (unsigned)((double)(ts - from) * width / (double)(to - from));
+  return c >= width ? width - 1 : c;
+}
+
+int tt__timeline_findings(FILE *out, const tt_model *m, uint32_t pid, uint64_t task,
+                          uint64_t from, uint64_t to, unsigned width, int label) {
+  const tt__findings *f = tt__model_findings(m);
+  int rows = 0;
+  for (size_t i = 0; i < f->n && to > from && width > 0; i++) {
+    const tt_vfinding *x = &f->v[i];
+    if (x->pid != pid || (x->task != task && x->other != task) || x->ts < from || x->ts >= to)
+      continue;
+    char lab[64];
+    row_label(x, lab, sizeof lab);
+    tt__put_name(out, lab, label, label);
+    unsigned end = column(x->ts, from, to, width), start = end;
+    /* The window, on the lane of the task whose read it is. */
+    if (x->type == TT_EV_race && x->task == task && x->arg != 0 && x->arg <= x->ts)
+      start = column(x->arg < from ? from : x->arg, from, to, width);
+    fputc('|', out);
+    for (unsigned c = 0; c < width; c++)
+      fputc(c == end ? '!' : c >= start && c < end ? '=' : ' ', out);
+    fputs("|\n", out);
+    rows++;
+  }
+  return rows;
 }
 
 void tt__render_findings(const tt_model *m, FILE *out) {

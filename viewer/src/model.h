@@ -30,5 +30,11 @@ const tt__findings *tt__model_findings(const tt_model *m);
 /* The "races" and "lock-order inversions" sections of the summary
  * (nothing when there are none). */
 void tt__render_findings(const tt_model *m, FILE *out);
+/* The terminal timeline's rows under task's lane: one per race or
+ * inversion it is part of, reported within [from, to): '!' at the report,
+ * and for a race, '=' from the step of the read on the reading task's
+ * lane. label: the label column's width. Returns the rows printed. */
+int tt__timeline_findings(FILE *out, const tt_model *m, uint32_t pid, uint64_t task,
+                          uint64_t from, uint64_t to, unsigned width, int label);
 
 #endif

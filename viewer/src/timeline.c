@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "grow.h"
+#include "model.h"
 #include "text.h"
 #include "vmap.h"
 
@@ -294,6 +295,7 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
   put_axis(tl, t0, out);
   uint32_t last_pid = 0;
   size_t shown = 0;
+  int findings = 0;
   for (size_t i = 0; i < tl->nlanes; i++) {
     const lane *l = &tl->lanes[i];
     if (!selected(tl, m, l))
@@ -303,6 +305,9 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
     last_pid = l->pid;
     shown++;
     put_lane(tl, m, l, out);
+    if (l->tid == 0)
+      findings += tt__timeline_findings(out, m, l->pid, l->task, tl->o.from, tl->o.to,
+                                        tl->o.width, LABEL);
   }
   if (shown == 0)
     fprintf(out, "%*s(no task %s in this window)\n", LABEL + 1, "",
@@ -313,5 +318,9 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
           tt_fmt_duration((tl->o.to - tl->o.from) / tl->o.width, b1, sizeof b1));
   tt_timeline_legend(out, "  ", 0, 0);
   fputs("  . other  ? events lost  _ loop idle\n", out);
+  if (findings > 0)
+    fprintf(out, "%*s! a race or lock-order inversion reported  = the race's window, from the "
+                 "step of its read ('tasktrace summary' has the sites)\n",
+            LABEL + 1, "");
   return ferror(out) ? -EIO : 0;
 }
