@@ -72,12 +72,20 @@ int tt__cli_load(const char *cmd, char *const *files, int n, const tt_model_hook
     tt__cli_err(cmd, "warning: %s", note);
   tt_source_close(src);
   *out = m;
-  if (r == -E2BIG || r == -EDOM) { /* past the limit, no clock: a partial model would mislead */
+  /* Past the limit, no clock, processes that cannot be told apart: a
+   * partial model would mislead. */
+  if (r == -E2BIG || r == -EDOM || r == -EPROTO) {
     tt__cli_err(cmd, "%s", err);
     tt_model_free(m);
     *out = NULL;
     return TT_CLI_FAIL;
   }
+  /* The text reports say it in their output, with '?' in the columns;
+   * the other views cannot, so it goes to stderr. */
+  char why[1024];
+  if (strcmp(cmd, "summary") != 0 && strcmp(cmd, "locks") != 0 &&
+      *tt_unrecorded_describe(tt_model_unrecorded(m), why, sizeof why))
+    tt__cli_err(cmd, "warning: %s", why);
   if (r < 0) {
     tt__cli_err(cmd, "%s; what was read before it is shown", err);
     return TT_CLI_FAIL;
@@ -276,4 +284,31 @@ int tt__out_is_input(const char *cmd, const char *out, char *const *files, int n
       return 1;
     }
   return 0;
+}
+
+int tt__out_stdout_ok(const char *cmd) {
+  if (!isatty(STDOUT_FILENO))
+    return TT_CLI_OK;
+  tt__cli_err(cmd, "-o -: standard output is a terminal: redirect it (> FILE.ttrace, | tasktrace "
+                   "summary -) or give -o FILE");
+  return TT_CLI_FAIL;
+}
+
+int tt__copy_to_stdout(const char *cmd, const char *path) {
+  char e[512], buf[65536];
+  FILE *in = fopen(path, "rb");
+  size_t n;
+  int bad = in == NULL;
+  while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+    bad = fwrite(buf, 1, n, stdout) != n;
+  if (in != NULL && ferror(in))
+    bad = 1;
+  if (in != NULL)
+    fclose(in);
+  if (fflush(stdout) != 0 || bad) {
+    tt__cli_err(cmd, "-o -: cannot copy %s to standard output: %s", tt_esc(e, sizeof e, path),
+                strerror(errno));
+    return TT_CLI_FAIL;
+  }
+  return TT_CLI_OK;
 }

@@ -100,6 +100,11 @@ int tt__out_commit(const char *cmd, const tt__outdir *o, const char *target);
 void tt__out_end(tt__outdir *o);
 /* Whether out is the same file as one of files[0..n) (same device and
  * inode): then print one line and return 1; else 0. */
+/* `-o -`: the output goes to standard output, refused on a terminal (a
+ * .ttrace file is binary) with one line. 0, or 1 after the message. */
+int tt__out_stdout_ok(const char *cmd);
+/* Copy the file at path to standard output. 0, or 1 after a message. */
+int tt__copy_to_stdout(const char *cmd, const char *path);
 int tt__out_is_input(const char *cmd, const char *out, char *const *files, int n);
 /* --max-tasks N (every command that builds a model): the limit on tasks
  * and named objects (TT_MODEL_MAX_TASKS by default, or TASKTRACE_MAX_TASKS)

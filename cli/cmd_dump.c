@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tasktrace/ttrace.h"
 #include "tasktrace/viewer.h"
@@ -14,14 +15,16 @@
 #include "cliutil.h"
 
 static const char help[] =
-    "usage: tasktrace dump [--no-delta] FILE.ttrace\n"
+    "usage: tasktrace dump [--no-delta] FILE.ttrace|LTTNG_DIR\n"
     "\n"
     "Print the events of a .ttrace file one a line: time, process and thread,\n"
     "event name, fields by name (an enum field, such as prev_state, by the name\n"
     "of its value). Ends with a summary on stderr. A file that was cut\n"
     "(collector killed, disk full) is read to its last whole chunk and the\n"
     "cut reported as a warning, exit status 0, as in every command; a damaged\n"
-    "file (bad checksum in a complete file) is an error, exit status 1.\n";
+    "file (bad checksum in a complete file) is an error, exit status 1. An LTTng\n"
+    "trace directory is read through libbabeltrace2, its tasktrace:* events in\n"
+    "the same form (every process of it, in time order).\n";
 
 /* A string from the trace, quoted, through the shared escaping routine
  * (controls, C1, bidi overrides and invalid UTF-8 as visible escapes, a
@@ -86,6 +89,34 @@ static const char *one_file(int argc, char **argv, int first) {
   return argv[first];
 }
 
+/* An LTTng trace directory: its tasktrace:* events through the viewer's
+ * source, in the same form. The exit code. */
+static int dump_lttng(const char *path, int delta) {
+  char err[768], epath[512];
+  tt_source *src;
+  if (tt_source_open_lttng(path, &src, err, sizeof err) < 0) {
+    tt__cli_err("dump", "%s", err);
+    return TT_CLI_FAIL;
+  }
+  tt_trace_event ev;
+  uint64_t prev = 0, n = 0;
+  int r;
+  while ((r = tt_source_next(src, &ev, err, sizeof err)) > 0) {
+    put_event(stdout, &ev, prev, delta);
+    prev = ev.ts;
+    n++;
+  }
+  fflush(stdout);
+  const char *note = r < 0 ? NULL : tt_source_note(src);
+  if (r < 0)
+    tt__cli_err("dump", "%s", err);
+  else if (note != NULL)
+    tt__cli_err("dump", "warning: %s", note);
+  tt__cli_err("dump", "%s: %" PRIu64 " events", tt_esc(epath, sizeof epath, path), n);
+  tt_source_close(src);
+  return r < 0 ? TT_CLI_FAIL : TT_CLI_OK;
+}
+
 int tt_cmd_dump(int argc, char **argv) {
   int no_delta = 0;
   const tt__opt opts[] = {{.name = "no-delta", .kind = TT__OPT_FLAG, .p = &no_delta,
@@ -99,6 +130,9 @@ int tt_cmd_dump(int argc, char **argv) {
   if (path == NULL)
     return TT_CLI_USAGE;
   int delta = !no_delta;
+  struct stat st;
+  if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return dump_lttng(path, delta);
   tt_reader *r;
   char epath[512], eprog[512];
   tt_esc(epath, sizeof epath, path);
@@ -134,6 +168,7 @@ int tt_cmd_dump(int argc, char **argv) {
   /* As the other commands (README, "Exit status"): a file cut short is
    * read to its last whole chunk with a warning and exit 0; damage is 1. */
   const char *why = tt_reader_error(r);
+  fflush(stdout); /* the events first, then the summary, when both go to one file */
   fprintf(stderr, "tasktrace dump: %s%s: %" PRIu64 " events, %" PRIu64 " lost%s%s\n",
           n < 0 ? "" : tt_reader_truncated(r) ? "warning: " : "", epath, tt_reader_events(r),
           tt_reader_lost(r), why ? "; " : "", why ? why : "");

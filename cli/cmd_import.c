@@ -13,14 +13,16 @@
 #include "tt_base.h"
 
 static const char usage[] =
-    "usage: tasktrace import -o FILE.ttrace [--level N] LTTNG_DIR\n"
+    "usage: tasktrace import -o FILE.ttrace|- [--level N] LTTNG_DIR\n"
     "\n"
     "Read the tasktrace:* events of an LTTng trace directory (as `lttng` wrote\n"
     "it, any level of the tree) and write them as a compressed .ttrace file.\n"
     "A .ttrace file holds one process: the first process of the trace goes\n"
     "to FILE.ttrace, any other to FILE.PID.ttrace. Prints the sizes and the\n"
     "compression ratio. The files are written aside and renamed into place only\n"
-    "when the whole import worked; FILE may not be the input.\n";
+    "when the whole import worked; FILE may not be the input. -o - writes the\n"
+    "file to standard output (not a terminal; a trace of one process only) and\n"
+    "the sizes to stderr.\n";
 
 static uint64_t dir_bytes;
 static int add_size(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -40,7 +42,9 @@ typedef struct out_file {
 
 /* One import: the files written (one per process), aside in od. */
 typedef struct import {
-  const char *outp; /* FILE.ttrace */
+  const char *outp; /* FILE.ttrace; for -o -, a file in a private directory */
+  int to_stdout;    /* -o -: that file is copied to standard output */
+  char stdout_target[256];
   tt_writer_opts wo;
   tt__outdir od;
   out_file *outs;
@@ -79,6 +83,15 @@ static int parse_args(int argc, char **argv, import *im, const char **dir) {
     return TT_CLI_USAGE;
   }
   *dir = argv[first];
+  if (strcmp(im->outp, "-") == 0) { /* written aside in $TMPDIR, then copied */
+    if (tt__out_stdout_ok("import") != TT_CLI_OK)
+      return TT_CLI_FAIL;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(im->stdout_target, sizeof im->stdout_target, "%s/stdout.ttrace",
+             tmp != NULL && tmp[0] == '/' && strlen(tmp) < 200 ? tmp : "/tmp");
+    im->outp = im->stdout_target;
+    im->to_stdout = 1;
+  }
   return TT__CLI_PARSED;
 }
 
@@ -94,6 +107,8 @@ static int check_input(const import *im, const char *dir) {
     return TT_CLI_FAIL;
   }
   char *in[] = {(char *)dir};
+  if (im->to_stdout)
+    return TT_CLI_OK;
   return tt__out_is_input("import", im->outp, in, 1) ? TT_CLI_FAIL : TT_CLI_OK;
 }
 
@@ -107,6 +122,13 @@ static out_file *open_output(import *im, uint32_t pid, uint64_t ts, int *rc) {
     return NULL;
   out_file *o = &im->outs[im->nouts]; /* zeroed by tt_grow */
   o->pid = pid;
+  if (im->to_stdout && im->nouts > 0) {
+    tt__cli_err("import", "-o -: the trace holds more than one process (pid %u, pid %u): standard "
+                "output takes one .ttrace file; give -o FILE (one file per process)",
+                im->outs[0].pid, pid);
+    *rc = TT_CLI_FAIL;
+    return NULL;
+  }
   if (im->nouts == 0) {
     o->path = strdup(im->outp);
   } else { /* FILE.ttrace -> FILE.PID.ttrace */
@@ -157,6 +179,14 @@ static int copy_events(import *im, tt_source *src) {
     tt__cli_err("import", "%s", r == -ENOMEM ? "out of memory" : serr);
     rc = TT_CLI_FAIL;
   }
+  /* What the trace could not say (no vpid, events left out): the .ttrace
+   * file cannot carry it, so it is said now. */
+  const char *note = rc == TT_CLI_OK ? tt_source_note(src) : NULL;
+  if (note != NULL)
+    tt__cli_err("import", "warning: %s", note);
+  char why[1024];
+  if (rc == TT_CLI_OK && *tt_unrecorded_describe(tt_source_unrecorded(src), why, sizeof why))
+    tt__cli_err("import", "warning: %s (the .ttrace file does not keep this)", why);
   return rc;
 }
 
@@ -175,16 +205,17 @@ static int finish_outputs(import *im, int rc) {
   for (size_t i = 0; i < im->nouts && rc == TT_CLI_OK; i++) {
     const out_file *o = &im->outs[i];
     uint64_t sz = file_size(tt__out_path(&im->od, o->path, tmp, sizeof tmp));
-    if (tt__out_commit("import", &im->od, o->path) != TT_CLI_OK) {
+    if (im->to_stdout ? tt__copy_to_stdout("import", tmp) != TT_CLI_OK
+                      : tt__out_commit("import", &im->od, o->path) != TT_CLI_OK) {
       rc = TT_CLI_FAIL;
       break;
     }
     im->out_bytes += sz;
-    printf("%s: %" PRIu64 " events of process %u, %" PRIu64 " bytes\n",
-           tt_esc(e, sizeof e, o->path), o->events, o->pid, sz);
+    fprintf(im->to_stdout ? stderr : stdout, "%s: %" PRIu64 " events of process %u, %" PRIu64 " bytes\n",
+           im->to_stdout ? "-" : tt_esc(e, sizeof e, o->path), o->events, o->pid, sz);
   }
   if (rc != TT_CLI_OK && im->nouts > 0)
-    tt__cli_err("import", "%s: not written", tt_esc(e, sizeof e, im->outp));
+    tt__cli_err("import", "%s: not written", im->to_stdout ? "-" : tt_esc(e, sizeof e, im->outp));
   return rc;
 }
 
@@ -192,7 +223,7 @@ static int finish_outputs(import *im, int rc) {
 static void report_ratio(const import *im, const char *dir) {
   dir_bytes = 0;
   nftw(dir, add_size, 32, FTW_PHYS);
-  printf("imported %" PRIu64 " events: LTTng trace %" PRIu64 " bytes -> %" PRIu64
+  fprintf(im->to_stdout ? stderr : stdout, "imported %" PRIu64 " events: LTTng trace %" PRIu64 " bytes -> %" PRIu64
          " bytes (%.1fx smaller)\n",
          im->events, dir_bytes, im->out_bytes,
          im->out_bytes ? (double)dir_bytes / (double)im->out_bytes : 0.0);

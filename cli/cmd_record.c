@@ -25,7 +25,7 @@
 #define ESC(buf, s) tt_esc(buf, sizeof buf, s)
 
 static const char help[] =
-    "usage: tasktrace record [-o FILE.ttrace] [--level N] [--flight-recorder MIB]\n"
+    "usage: tasktrace record [-o FILE.ttrace|-] [--level N] [--flight-recorder MIB]\n"
     "                        [--quiet] [--] PROGRAM [ARGS...]\n"
     "\n"
     "Run PROGRAM with tracing to an embedded collector and write its events to\n"
@@ -35,7 +35,9 @@ static const char help[] =
     "SIGINT/SIGTERM are passed on to PROGRAM; a second one kills it and ends record.\n"
     "Every file is created new and 0600. An existing FILE (a regular file of yours)\n"
     "is kept as FILE.old, replacing an older FILE.old, as perf does; FILE's\n"
-    "directory must not be writable by others unless it is sticky.\n";
+    "directory must not be writable by others unless it is sticky. -o - writes\n"
+    "the trace to standard output (not a terminal), PROGRAM's own output going\n"
+    "to stderr; of several processes only the first one's trace is written.\n";
 
 extern char **environ;
 
@@ -51,6 +53,8 @@ static struct {
   int quiet;  /* no summary line */
   int failed; /* a file could not be written */
   int signals; /* SIGINT/SIGTERM received */
+  int to_stdout; /* -o -: the trace is written in dir, then copied to stdout */
+  char stdout_file[256];
   tt_event exited;
   uv_process_t proc;
 } rec;
@@ -79,7 +83,7 @@ static int record_main(void *arg) {
   tt_event_init(&rec.exited, "child-exited");
   char **env = rec.env;
   uv_stdio_container_t stdio[3] = {{UV_INHERIT_FD, {.fd = 0}},
-                                   {UV_INHERIT_FD, {.fd = 1}},
+                                   {UV_INHERIT_FD, {.fd = rec.to_stdout ? 2 : 1}},
                                    {UV_INHERIT_FD, {.fd = 2}}};
   uv_process_options_t po = {.exit_cb = on_exit_cb, .file = rec.argv[0], .args = rec.argv,
                              .env = env, .stdio_count = 3, .stdio = stdio};
@@ -124,7 +128,8 @@ static int record_main(void *arg) {
       fprintf(stderr,
               "tasktrace record: wrote %s: %" PRIu64 " events (%" PRIu64 " lost), %" PRIu64
               " bytes, %.2f bytes/event%s%s%s\n",
-              ESC(e1, rec.first[0] ? rec.first : rec.o.out_path), st.events, st.lost, st.bytes,
+              rec.to_stdout ? "-" : ESC(e1, rec.first[0] ? rec.first : rec.o.out_path),
+              st.events, st.lost, st.bytes,
               st.events ? (double)st.bytes / (double)st.events : 0.0,
               st.files > 1 ? " in " : "",
               st.files > 1 ? (snprintf(e2, sizeof e2, "%" PRIu64 " files (one per process "
@@ -297,6 +302,33 @@ static int make_socket_dir(void) {
   return TT_CLI_OK;
 }
 
+/* -o -: the first process's file to standard output, then every file
+ * the collector wrote in the private directory removed (it is ours, 0700).
+ * 0, or 1 after a message. */
+static int write_stdout(void) {
+  int rc = TT_CLI_OK, others = 0;
+  if (rec.failed || rec.first[0] == 0)
+    rc = TT_CLI_FAIL; /* said already */
+  else
+    rc = tt__copy_to_stdout("record", rec.first);
+  DIR *d = opendir(rec.dir);
+  struct dirent *de;
+  while (d != NULL && (de = readdir(d)) != NULL)
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+        strcmp(de->d_name, "collector.sock") != 0) {
+      char path[512];
+      snprintf(path, sizeof path, "%s/%s", rec.dir, de->d_name);
+      others += strcmp(path, rec.first) != 0;
+      unlinkat(dirfd(d), de->d_name, 0);
+    }
+  if (d != NULL)
+    closedir(d);
+  if (others > 0)
+    fprintf(stderr, "tasktrace record: -o -: %d more process%s traced; standard output takes the "
+                    "first one's trace only (give -o FILE for all)\n", others, others > 1 ? "es" : "");
+  return rc;
+}
+
 /* PROGRAM gets the environment as it is, the TASKTRACE_* settings being
  * meant for it, with our collector. The recorder's own runtime runs plain:
  * never recorded, no seeded scheduling, no debug warnings about its own
@@ -341,11 +373,21 @@ int tt_cmd_record(int argc, char **argv) {
   int rc = parse_args(argc, argv);
   if (rc != TT__CLI_PARSED)
     return rc;
-  if (check_output(rec.o.out_path) != TT_CLI_OK || make_socket_dir() != TT_CLI_OK)
+  rec.to_stdout = strcmp(rec.o.out_path, "-") == 0;
+  if (rec.to_stdout ? tt__out_stdout_ok("record") != TT_CLI_OK
+                    : check_output(rec.o.out_path) != TT_CLI_OK)
     return TT_CLI_FAIL;
+  if (make_socket_dir() != TT_CLI_OK)
+    return TT_CLI_FAIL;
+  if (rec.to_stdout) {
+    snprintf(rec.stdout_file, sizeof rec.stdout_file, "%s/stdout.ttrace", rec.dir);
+    rec.o.out_path = rec.stdout_file;
+  }
   rec.o.quiet = 1; /* per-connection lines: errors only */
   split_environment();
   int r = tt_run(record_main, NULL);
+  if (rec.to_stdout && r >= 0 && !rec.spawn_err && write_stdout() != TT_CLI_OK)
+    rec.failed = 1;
   free(rec.env);
   unlink(rec.sock);
   rmdir(rec.dir);

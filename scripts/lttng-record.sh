@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lttng-record.sh -o DIR [-e EVENTS] [-l LOGLEVEL] [-b] -- PROGRAM ARGS...
+# lttng-record.sh -o DIR [-e EVENTS] [-l LOGLEVEL] [-b] [-C] [-n N] [-w FILE] -- PROGRAM ARGS...
 #
 # Record one program with LTTng in a fresh session and leave a CTF trace in
 # DIR (read it with `babeltrace2 DIR` or `tasktrace ... DIR`). Starts
@@ -14,25 +14,34 @@
 #                TRACE_INFO: + tasks, locks acquired, objects, marks)
 #   -b           blocking channel: the program waits for buffer space
 #                instead of LTTng discarding events (LTTNG_UST_ALLOW_BLOCKING)
+#   -C           no vpid/vtid contexts, as a plain session without
+#                `lttng add-context` (tasktrace then cannot tell processes apart)
+#   -n N         run N copies of the program at once (each one tracked)
+#   -w FILE      start the session only once FILE exists: the program runs
+#                first (and creates FILE), as when tracing a running program
 set -euo pipefail
 
 usage() {
-  echo "usage: lttng-record.sh -o DIR [-e EVENTS] [-l LOGLEVEL] [-b] -- PROGRAM ARGS..." >&2
+  echo "usage: lttng-record.sh -o DIR [-e EVENTS] [-l LOGLEVEL] [-b] [-C] [-n N] [-w FILE] -- PROGRAM ARGS..." >&2
   exit 2
 }
-out="" events='tasktrace:*' loglevel="" blocking=0
+out="" events='tasktrace:*' loglevel="" blocking=0 contexts=1 copies=1 wait_file=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -o) out=${2:-}; shift 2 || usage ;;
     -e) events=${2:-}; shift 2 || usage ;;
     -l) loglevel=${2:-}; shift 2 || usage ;;
     -b) blocking=1; shift ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -C) contexts=0; shift ;;
+    -n) copies=${2:-}; shift 2 || usage ;;
+    -w) wait_file=${2:-}; shift 2 || usage ;;
+    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
     *) usage ;;
   esac
 done
 [ -n "$out" ] && [ $# -gt 0 ] || usage
+case "$copies" in '' | *[!0-9]* | 0) echo "lttng-record: -n '$copies': not a count above 0" >&2; exit 2 ;; esac
 [ ! -e "$out" ] || [ -d "$out" ] || { echo "lttng-record: -o $out: not a directory" >&2; exit 2; }
 command -v "$1" >/dev/null ||
   { echo "lttng-record: cannot run $1: not found or not executable" >&2; exit 127; }
@@ -84,11 +93,9 @@ fi
 session="tasktrace-$$-$(date +%s%N)"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-fifo="$tmp/go"
-mkfifo "$fifo"
-pid=""
+pids=""
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  [ -n "$pids" ] && kill $pids 2>/dev/null || true
   lt destroy "$session" >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
@@ -104,21 +111,41 @@ if [ "$blocking" = 1 ]; then
 fi
 [ -n "$loglevel" ] && ev_opts+=(--loglevel="$loglevel")
 lt enable-event -u -s "$session" "${ev_opts[@]}" "$events" >/dev/null
-lt add-context -u -s "$session" -t vpid -t vtid >/dev/null
+[ "$contexts" = 0 ] || lt add-context -u -s "$session" -t vpid -t vtid >/dev/null
 
-# The program waits on the fifo until its pid is tracked and the session
-# started, so nothing it emits is missed and nobody else is recorded.
+# The programs wait for $tmp/go until their pids are tracked and the session
+# started, so nothing they emit is missed and nobody else is recorded (with
+# -w they run at once, and the session starts when they say so).
 # LTTNG_UST_REGISTER_TIMEOUT: wait for the session daemon at start-up
 # (default here 10 s instead of LTTng's 3 s; -1 waits forever).
 export LTTNG_UST_REGISTER_TIMEOUT=${LTTNG_UST_REGISTER_TIMEOUT:-10000}
-( read -r _ <"$fifo"; exec "$@" ) &
-pid=$!
-lt track -u -s "$session" --vpid="$pid" >/dev/null
+[ -z "$wait_file" ] || rm -f "$wait_file"
+for _ in $(seq "$copies"); do
+  if [ -n "$wait_file" ]; then
+    "$@" &
+  else
+    ( while [ ! -e "$tmp/go" ]; do sleep 0.01; done; exec "$@" ) &
+  fi
+  pids="$pids $!"
+done
+if [ -n "$wait_file" ]; then
+  for _ in $(seq 1000); do
+    [ -e "$wait_file" ] && break
+    kill -0 $pids 2>/dev/null || break
+    sleep 0.01
+  done
+  [ -e "$wait_file" ] || { echo "lttng-record: -w $wait_file: the program did not create it" >&2; exit 1; }
+fi
+lt track -u -s "$session" --vpid="$(echo $pids | tr ' ' ,)" >/dev/null
 lt start "$session" >/dev/null
-echo go >"$fifo"
+touch "$tmp/go"
 rc=0
-wait "$pid" || rc=$?
-pid=""
+for p in $pids; do
+  r=0
+  wait "$p" || r=$?
+  [ "$rc" != 0 ] || rc=$r
+done
+pids=""
 lt stop "$session" >/dev/null  # waits until the buffers are on disk
 lt destroy "$session" >/dev/null
 exit "$rc"

@@ -132,8 +132,14 @@ struct tt_loop {
   /* Observability (poll.c, debug.c). */
   uv_prepare_t prepare;  /* before each poll: LTTng state, loop_poll_begin, debug checks */
   bool poll_traced;      /* loop_poll_begin was emitted: loop_poll_end is due */
+  unsigned dumped;       /* the tt__lttng_sessions its state was last dumped for (statedump.c) */
   struct tt__loop_debug *dbg; /* debug mode state, NULL otherwise */
 };
+
+/* Emit the state dump of loop (statedump.c): its live tasks (name, spawn
+ * site, state) and the objects they wait on or hold, for an LTTng session
+ * begun while it runs. Called at the next iteration after one begins. */
+TT__HIDDEN void tt__statedump(tt_loop *loop);
 
 /* Per thread: the loop it runs, if any. */
 extern __thread tt_loop *tt__loop;

@@ -1,5 +1,6 @@
 /* Once per loop iteration, just before libuv polls: fold the LTTng
- * tracepoints' state into tt__trace_on, run debug mode's per-iteration
+ * tracepoints' state into tt__trace_on (and dump the loop's state for a
+ * session that has just begun), run debug mode's per-iteration
  * check, and emit loop_poll_begin with the timeout the loop is about to
  * block for (loop_poll_end follows from the check handle, tt__drain).
  *
@@ -9,9 +10,13 @@
  */
 #include "internal.h"
 
+/* A session that begins while the program runs (tt__lttng_sessions moved
+ * on) gets the loop's state first, before this iteration's events. */
 static void prepare_cb(uv_prepare_t *h) {
   tt_loop *loop = tt__container_of(h, tt_loop, prepare);
   tt__lttng_refresh();
+  if (TT_UNLIKELY(loop->dumped != tt__lttng_sessions))
+    tt__statedump(loop);
   if (TT_UNLIKELY(tt__cfg.debug))
     tt__debug_iteration(loop);
   if (TT_UNLIKELY(tt__trace_on)) {
@@ -24,6 +29,7 @@ static void prepare_cb(uv_prepare_t *h) {
 
 void tt__poll_init(tt_loop *loop) {
   tt__step_clock_init();
+  loop->dumped = tt__lttng_sessions; /* what is created from now on is traced anyway */
   uv_prepare_init(&loop->uv, &loop->prepare);
   uv_prepare_start(&loop->prepare, prepare_cb);
   /* It must not keep the loop alive: an idle loop with blocked tasks is a

@@ -6,7 +6,13 @@
  *   slow        task 'hog' busy for 60 ms in one step (run it with
  *               TASKTRACE_SLOW_MS=20): a slow_step event;
  *   first-task  print CLOCK_MONOTONIC at the first task's first step (the
- *               test subtracts the time it started the process). */
+ *               test subtracts the time it started the process);
+ *   midrun FILE a program its session starts after: 'holder' takes lock
+ *               'L-mid', 'waiter' waits for it, 'napper' sleeps; FILE is
+ *               created once they are all in place, then the program waits
+ *               (up to 20 s: exit 3) until LTTng records tasktrace events,
+ *               runs a few more loop iterations and ends. */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,7 +93,64 @@ static int main_first(void *arg) {
   return 0;
 }
 
+static tt_lock mid;
+static const char *ready_file;
+static int mid_done;
+
+/* Until a session records us, then a few more loop iterations (the state
+ * dump is emitted at the first one). */
+static int mid_holder(void *arg) {
+  (void)arg;
+  if (tt_lock_acquire(&mid, TT_FOREVER) < 0)
+    return -1;
+  int64_t give_up = tt_now() + 20 * 1000000000ll;
+  while (!(tt__trace_on & TT__TRACE_LTTNG) && tt_now() < give_up)
+    tt_sleep_ms(5);
+  int on = (tt__trace_on & TT__TRACE_LTTNG) != 0;
+  for (int i = 0; i < 5; i++)
+    tt_sleep_ms(2);
+  mid_done = 1;
+  tt_lock_release(&mid);
+  return on ? 0 : 3;
+}
+
+static int mid_waiter(void *arg) {
+  (void)arg;
+  if (tt_lock_acquire(&mid, TT_FOREVER) < 0)
+    return -1;
+  return tt_lock_release(&mid);
+}
+
+static int mid_napper(void *arg) {
+  (void)arg;
+  while (!mid_done)
+    tt_sleep_ms(3);
+  return 0;
+}
+
+static int main_midrun(void *arg) {
+  (void)arg;
+  tt_task *t[3];
+  int res[3];
+  if (tt_lock_init(&mid, "L-mid") < 0 || tt_spawn(&t[0], mid_holder, NULL, "holder") < 0 ||
+      tt_spawn(&t[1], mid_waiter, NULL, "waiter") < 0 ||
+      tt_spawn(&t[2], mid_napper, NULL, "napper") < 0)
+    return 1;
+  tt_sleep_ms(1); /* all three in place: holder holds, waiter waits */
+  FILE *f = fopen(ready_file, "w");
+  if (f == NULL || fclose(f) != 0)
+    return 1;
+  if (tt_gather(t, 3, res, TT_FOREVER) < 0)
+    return 1;
+  return res[0] != 0 ? res[0] : res[1] != 0 || res[2] != 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "midrun") == 0) {
+    ready_file = argv[2];
+    int r = tt_run(main_midrun, NULL);
+    return r < 0 ? 1 : r;
+  }
   if (argc == 2 && strcmp(argv[1], "all") == 0)
     return emit_all();
   if (argc == 2 && strcmp(argv[1], "contention") == 0)
@@ -97,6 +160,6 @@ int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "first-task") == 0) {
     return tt_run(main_first, NULL) != 0;
   }
-  fprintf(stderr, "usage: tt-lttng-prog all|contention|slow|first-task\n");
+  fprintf(stderr, "usage: tt-lttng-prog all|contention|slow|first-task|midrun FILE\n");
   return 2;
 }

@@ -56,6 +56,7 @@ int tt_model_load(tt_model *m, tt_source *src, const char *label, char *err, siz
     fprintf(stderr, "\r\033[K");
   if (r < 0 && !said) /* the source's own reason */
     tt__errf(err, errlen, r, "%s", why);
+  tt_model_set_unrecorded(m, tt_source_unrecorded(src));
   tt_model_finish(m);
   return r < 0 ? r : 0;
 }

@@ -66,7 +66,11 @@ struct tt_model {
   uint64_t max_tasks;     /* limit on tasks, and on named objects and locks */
   const char *over_limit; /* "tasks" or "objects" once past it */
   int err;
+  uint64_t unrecorded;    /* event types the recording left out (1 << type) */
 };
+
+void tt_model_set_unrecorded(tt_model *m, uint64_t mask) { m->unrecorded = mask; }
+uint64_t tt_model_unrecorded(const tt_model *m) { return m->unrecorded; }
 
 const char *tt_vstate_name(unsigned s) {
   switch (s) {
@@ -563,6 +567,47 @@ static int on_loop_poll_end(tt_model *m, tt_vproc *p, const tt_trace_event *ev) 
 }
 
 static int on_object_name(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  return set_name(m, p->pid, ev->u[0], (unsigned)ev->u[1], ev->s[2]) < 0 ? -1 : 0;
+}
+
+/* ---- The state dump (a session begun mid-run: runtime/src/statedump.c) ----
+ * It names what existed before the trace did; it never undoes what the
+ * trace itself has said (a task already seen keeps its state). */
+#define on_statedump_begin NO_EFFECT
+#define on_statedump_end NO_EFFECT
+
+static int on_statedump_task(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  tt_vtask *t = get_task(m, p, ev->u[0], ev->ts);
+  if (t == NULL)
+    return -1;
+  t->parent = ev->u[1];
+  if (ev->s[2] != NULL && ev->s[2][0] != 0) {
+    char *n = strdup(ev->s[2]);
+    if (n == NULL)
+      return -1;
+    free(t->name);
+    t->name = n;
+  }
+  if (ev->s[3] != NULL && ev->s[3][0] != 0 &&
+      (t->site = tt__strset_intern(&m->sites, ev->s[3])) == NULL)
+    return -1;
+  return 0;
+}
+
+static int on_statedump_task_state(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  tt_vtask *t = get_task(m, p, ev->u[0], ev->ts);
+  if (t == NULL)
+    return -1;
+  if (t->state != 0 || t->exited || ev->u[1] == TT_STATE_done)
+    return 0;
+  if (ev->u[1] == TT_STATE_yield)
+    set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
+  else
+    set_state(m, p, t, TT_VS_BLOCKED, (unsigned)(ev->u[1] < 256 ? ev->u[1] : 255), ev->u[2], ev->ts);
+  return 0;
+}
+
+static int on_statedump_object(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
   return set_name(m, p->pid, ev->u[0], (unsigned)ev->u[1], ev->s[2]) < 0 ? -1 : 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "model.h"
 #include "text.h"
+#include "unrecorded.h"
 
 static const char *status_name(const tt_vtask *t) {
   if (!t->exited)
@@ -58,13 +59,25 @@ static void task_ref(FILE *out, const tt_model *m, uint32_t pid, uint64_t id) {
     fprintf(out, "task-%llu", (unsigned long long)id);
 }
 
-/* n durations in columns of 10, a space between them. */
-static void put_dur_cols(FILE *out, size_t n, const uint64_t *ns) {
+/* n durations in columns of 10, a space between them; '?' for those whose
+ * bit is in unknown (their events were not recorded). */
+static void put_dur_cols(FILE *out, size_t n, const uint64_t *ns, unsigned unknown) {
   for (size_t i = 0; i < n; i++) {
     if (i > 0)
       fputc(' ', out);
-    tt__put_dur(out, ns[i], 10);
+    if (unknown & (1u << i))
+      fprintf(out, "%10s", "?");
+    else
+      tt__put_dur(out, ns[i], 10);
   }
+}
+
+/* A count column, or '?' when its events were not recorded. */
+static void put_count(FILE *out, int width, uint64_t n, bool unknown) {
+  if (unknown)
+    fprintf(out, "%*s", width, "?");
+  else
+    fprintf(out, "%*llu", width, (unsigned long long)n);
 }
 
 static void lock_header(FILE *out) {
@@ -77,10 +90,17 @@ static void lock_row(FILE *out, const tt_model *m, const tt_vlock *l, int with_p
   tt__put_name(out, l->name, 20, 20);
   /* A contended acquire ends in a release too; so do uncontended ones,
    * which emit nothing else: releases count every acquire. */
-  fprintf(out, " %8llu %9llu ", (unsigned long long)l->releases,
-          (unsigned long long)l->contended);
-  put_dur_cols(out, 4, (const uint64_t[]){l->wait_total, l->wait_max, l->hold_total, l->hold_max});
-  fprintf(out, " %6llu  ", (unsigned long long)l->max_waiters);
+  bool no_rel = tt__unrec(m, TT_EV_lock_released), no_cont = tt__unrec(m, TT_EV_lock_contended);
+  fputc(' ', out);
+  put_count(out, 8, l->releases, no_rel);
+  fputc(' ', out);
+  put_count(out, 9, l->contended, no_cont);
+  fputc(' ', out);
+  put_dur_cols(out, 4, (const uint64_t[]){l->wait_total, l->wait_max, l->hold_total, l->hold_max},
+               (tt__unrec(m, TT_EV_lock_acquired) ? 3u : 0u) | (no_rel ? 12u : 0u));
+  fputc(' ', out);
+  put_count(out, 6, l->max_waiters, no_cont);
+  fputs("  ", out);
   int any = 0;
   for (int i = 0; i < TT_VLOCK_HOLDERS && l->holders[i].count > 0; i++) {
     fputs(any++ ? ", " : "", out);
@@ -90,7 +110,7 @@ static void lock_row(FILE *out, const tt_model *m, const tt_vlock *l, int with_p
   if (l->holders_other)
     fprintf(out, ", others x%llu", (unsigned long long)l->holders_other);
   if (!any)
-    fputs("-", out);
+    fputs(no_cont ? "?" : "-", out);
   if (with_pid && tt_model_nprocs(m) > 1)
     fprintf(out, "  [pid %u]", l->pid);
   fputc('\n', out);
@@ -129,6 +149,9 @@ static void summary_totals(const tt_model *m, FILE *out) {
           (unsigned long long)tt_model_events(m), tt_model_nprocs(m),
           tt_model_nprocs(m) == 1 ? "" : "es", tt_model_ntasks(m), tt_model_nlocks(m),
           tt_fmt_duration(span, b1, sizeof b1));
+  char why[1024];
+  if (tt_model_unrecorded(m) != 0 && *tt_unrecorded_describe(tt_model_unrecorded(m), why, sizeof why))
+    fprintf(out, "%s\n", why);
   if (tt_model_events(m) == 0)
     fputs("(no tasktrace events: was the program run under `tasktrace record`, or for LTTng\n"
           " with `lttng enable-event -u 'tasktrace:*'` (scripts/lttng-record.sh)?)\n",
@@ -153,7 +176,9 @@ static void proc_heading(const tt_model *m, size_t pi, FILE *out) {
     fputs(")\n", out);
   }
   fprintf(out, "  scheduling latency (runnable to running): ");
-  if (tt_model_latency_count(m, pi) == 0)
+  if (TT__UNREC_TASK_SPLIT(m))
+    fputs("? (task_switch or task_wake not recorded)\n", out);
+  else if (tt_model_latency_count(m, pi) == 0)
     fputs("no samples\n", out);
   else {
     fputs("p50 ", out);
@@ -171,13 +196,17 @@ static void proc_heading(const tt_model *m, size_t pi, FILE *out) {
     fputs("  lost events: 0\n", out);
 }
 
-static void task_row(FILE *out, const tt_vtask *t) {
+static void task_row(FILE *out, const tt_model *m, const tt_vtask *t) {
   fprintf(out, "  %6llu ", (unsigned long long)t->id);
   tt__put_name(out, t->name, 20, 20);
   fputc(' ', out);
-  put_dur_cols(out, 3, (const uint64_t[]){t->busy, t->runnable, t->blocked});
-  fprintf(out, " %8llu ", (unsigned long long)t->switches);
-  tt__put_dur(out, t->longest_step, 10);
+  bool no_switch = TT__UNREC_TASK_TIMES(m);
+  put_dur_cols(out, 3, (const uint64_t[]){t->busy, t->runnable, t->blocked},
+               no_switch ? 7u : TT__UNREC_TASK_SPLIT(m) ? 6u : 0u);
+  fputc(' ', out);
+  put_count(out, 8, t->switches, no_switch);
+  fputc(' ', out);
+  put_dur_cols(out, 1, &t->longest_step, no_switch);
   fputc(' ', out);
   /* A failed task shows its errno's name (ETIMEDOUT), short and exact. */
   const char *en = t->exited && t->status == TT_EXIT_ERROR && t->result < 0 && t->result > -4096
@@ -207,7 +236,7 @@ static void proc_tasks(const tt_model *m, const tt_vproc *p, size_t *ix, FILE *o
           "RUNNABLE", "BLOCKED", "SWITCHES", "LONGEST", "RESULT", "SPAWNED AT");
   size_t shown = n < SUMMARY_TASKS ? n : SUMMARY_TASKS;
   for (size_t k = 0; k < shown; k++)
-    task_row(out, tt_model_task(m, ix[k]));
+    task_row(out, m, tt_model_task(m, ix[k]));
   if (shown < n)
     fprintf(out, "  ... %zu more tasks (busiest shown first)\n", n - shown);
   if (p->slow_steps > 0)

@@ -30,7 +30,7 @@ int tt__errf(char *err, size_t errlen, int code, const char *fmt, ...) {
 
 int tt_source_next(tt_source *src, tt_trace_event *ev, char *err, size_t errlen) {
   int r = src->ops->next(src, ev);
-  return r < 0 ? tt__errf(err, errlen, r, "%s", src->error) : r;
+  return r < 0 && r != -EAGAIN ? tt__errf(err, errlen, r, "%s", src->error) : r;
 }
 const char *tt_source_note(const tt_source *src) {
   return src->ops->note ? src->ops->note(src) : NULL;
@@ -99,6 +99,8 @@ int tt_source_open(const char *path, tt_source **out, char *err, size_t errlen) 
   char e[512];
   if (strcmp(path, "-") == 0)
     return open_stdin(out, err, errlen);
+  if (tt__is_live_url(path)) /* an LTTng live session, from lttng-relayd */
+    return tt_source_open_lttng(path, out, err, errlen);
   /* stat, not open: opening a FIFO would wait for a writer. */
   if (stat(path, &st) < 0)
     return tt__errf(err, errlen, -errno, "%s: %s", tt_esc(e, sizeof e, path), strerror(errno));
@@ -263,6 +265,30 @@ static void merge_close(tt_source *s) {
 }
 
 static const tt__source_ops merge_ops = {merge_next, merge_progress, merge_note, merge_close};
+
+int tt__is_live_url(const char *path) {
+  return strncmp(path, "net://", 6) == 0 || strncmp(path, "net4://", 7) == 0 ||
+         strncmp(path, "net6://", 7) == 0;
+}
+
+void tt_source_set_follow(tt_source *src, unsigned ms) {
+  if (src->ops == &merge_ops) {
+    merge_source *m = (merge_source *)src;
+    for (size_t i = 0; i < m->n; i++)
+      tt_source_set_follow(m->all[i], ms);
+  }
+  src->follow_ms = ms;
+}
+
+uint64_t tt_source_unrecorded(const tt_source *src) {
+  if (src->ops != &merge_ops)
+    return src->unrecorded;
+  const merge_source *m = (const merge_source *)src;
+  uint64_t u = 0;
+  for (size_t i = 0; i < m->n; i++)
+    u |= tt_source_unrecorded(m->all[i]);
+  return u;
+}
 
 int tt_source_merge(tt_source **srcs, size_t n, tt_source **out) {
   merge_source *m = calloc(1, sizeof *m);

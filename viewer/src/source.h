@@ -16,6 +16,8 @@ typedef struct tt__source_ops {
 struct tt_source {
   const tt__source_ops *ops;
   char error[512]; /* set by next() before it returns < 0 */
+  uint64_t unrecorded; /* tt_source_unrecorded (a merge asks its inputs) */
+  unsigned follow_ms;  /* tt_source_set_follow: a live source returns -EAGAIN after this */
 };
 
 /* printf into src->error; returns err (a negative errno) for tail calls. */
@@ -25,6 +27,8 @@ int tt__source_fail(tt_source *src, int err, const char *fmt, ...)
 int tt__errf(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Whether path is an LTTng live URL (net://, net4://, net6://). */
+int tt__is_live_url(const char *path);
 /* The .ttrace reader (source_ttrace.c). */
 int tt__source_open_ttrace(const char *path, tt_source **out, char *err, size_t errlen);
 /* A source over an open reader (taken over, closed with the source);

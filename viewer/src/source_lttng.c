@@ -8,7 +8,11 @@
  * to tt_trace_event by name (tt_ev_lookup) and their fields by the
  * schema's field names; pid and tid come from the vpid/vtid contexts
  * (`lttng add-context -u -t vpid -t vtid`), else from the trace's
- * environment. Timestamps are the clock's raw value in ns: LTTng's clock is
+ * environment (per-PID buffers); with neither, the trace is read as one
+ * process with a note, and refused once an id created twice shows a
+ * second (check_once). The event classes a stream's metadata declares are
+ * what the session enabled: the schema's others are tt_source_unrecorded
+ * (a log level or an event rule left them out). Timestamps are the clock's raw value in ns: LTTng's clock is
  * CLOCK_MONOTONIC, the clock of .ttrace files, so both paths agree. A
  * second clock class in the same directory is converted into the first
  * one's frame through ns from origin (the muxer refuses clocks it cannot
@@ -17,15 +21,19 @@
  * order events in time"): with several streams, arrival order means
  * nothing, and a partial model would mislead.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "grow.h"
 #include "source.h"
 #include "strset.h"
+#include "unrecorded.h"
+#include "vmap.h"
 
 #if TT_HAVE_BABELTRACE2
 #include <babeltrace2/babeltrace.h>
@@ -56,6 +64,16 @@ typedef struct {
   tt__strset strs;
   const char *error;   /* set by the sink callback on failure */
   int no_clock;        /* an event without a clock: refused (-EDOM) */
+  int refused;         /* a reason in why[]: refused (-EPROTO) */
+  char why[400];
+  uint64_t recorded;   /* event types the trace's metadata declares (1 << type) */
+  /* Without a vpid (no context, per-UID buffers) every event is pid 0: the
+   * ids a process creates once (tasks, objects) tell a second one apart. */
+  int pid_unknown;
+  tt__vmap once;       /* (type, id) already created */
+  int live;            /* one src.ctf.lttng-live on dirs[0], a URL */
+  uint64_t idle_since; /* live: when the graph last had nothing (ns), 0: it had */
+  char note[512];
   uint32_t last_pid;
   uint64_t last_ts;
   const bt_clock_class *clock; /* the first clock seen, its frequency and offset */
@@ -127,12 +145,33 @@ static uint64_t int_value(const bt_field *f) {
 
 /* The pid of a trace without a vpid context: per-PID buffers say it in the
  * trace environment. */
-static uint32_t env_pid(const bt_event *event) {
+static int env_pid(const bt_event *event, uint32_t *pid) {
   const bt_trace *tr = bt_stream_borrow_trace_const(bt_event_borrow_stream_const(event));
   const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(tr, "vpid");
-  if (v != NULL && bt_value_get_type(v) == BT_VALUE_TYPE_SIGNED_INTEGER)
-    return (uint32_t)bt_value_integer_signed_get(v);
+  *pid = 0;
+  if (v != NULL && bt_value_get_type(v) == BT_VALUE_TYPE_SIGNED_INTEGER) {
+    *pid = (uint32_t)bt_value_integer_signed_get(v);
+    return 1;
+  }
   return 0;
+}
+
+/* No vpid anywhere: events of two programs traced at once (per-UID
+ * buffers, the default) would be merged into one process, one's lock
+ * waiters in the other's report. A process creates each task and object
+ * id once, so an id created twice proves a second process: refused,
+ * naming the fix. Otherwise it is read as one process, with a note. */
+static int check_once(lttng_source *s, const tt_trace_event *ev) {
+  if ((ev->type != TT_EV_task_create && ev->type != TT_EV_object_name) || ev->u[0] == 0)
+    return 0; /* 0: the loop, named once per tt_run */
+  if (tt__vmap_get(&s->once, ev->type, ev->u[0]) == UINT32_MAX)
+    return tt__vmap_put(&s->once, ev->type, ev->u[0], 1) < 0 ? -ENOMEM : 0;
+  snprintf(s->why, sizeof s->why,
+           "events carry no vpid context and come from more than one process (%s %llu was "
+           "created twice); two programs traced at once cannot be told apart: record with "
+           "`lttng add-context -u -t vpid -t vtid`",
+           ev->type == TT_EV_task_create ? "task" : "object", (unsigned long long)ev->u[0]);
+  return -EPROTO;
 }
 
 /* A clock snapshot in ns of the first clock's own count (no origin offset):
@@ -225,8 +264,12 @@ static int convert(lttng_source *s, const bt_message *msg) {
       ev->tid = (uint32_t)int_value(
           bt_field_structure_borrow_member_field_by_index_const(ctx, (uint64_t)ec->ctx_vtid));
   }
-  if (ec->ctx_vpid < 0)
-    ev->pid = env_pid(event);
+  if (ec->ctx_vpid < 0 && !env_pid(event, &ev->pid)) {
+    s->pid_unknown = 1;
+    int r = check_once(s, ev);
+    if (r < 0)
+      return r;
+  }
   s->last_pid = ev->pid;
   s->last_ts = ev->ts;
   s->nbuf++;
@@ -259,6 +302,29 @@ static int discarded(lttng_source *s, const bt_message *msg) {
   return push_event(s, &ev);
 }
 
+/* A stream begins: the event classes its metadata declares are what the
+ * session enabled (LTTng declares an event once a rule matches it, log
+ * level included), whether or not the program emitted any. */
+static void note_classes(lttng_source *s, const bt_message *msg) {
+  const bt_stream_class *sc =
+      bt_stream_borrow_class_const(bt_message_stream_beginning_borrow_stream_const(msg));
+  uint64_t n = bt_stream_class_get_event_class_count(sc);
+  for (uint64_t i = 0; i < n; i++) {
+    const char *name =
+        bt_event_class_get_name(bt_stream_class_borrow_event_class_by_index_const(sc, i));
+    unsigned t = name != NULL && strncmp(name, "tasktrace:", 10) == 0 ? tt_ev_lookup(name + 10) : 0;
+    if (t != TT_EV_NONE)
+      s->recorded |= TT__BIT(t);
+  }
+  if (s->recorded == 0)
+    return; /* not a tasktrace trace: nothing to say */
+  uint64_t all = 0;
+  for (unsigned t = 1; t < TT_EV_MAX; t++)
+    if (tt_ev_describe(t) != NULL)
+      all |= TT__BIT(t);
+  s->base.unrecorded = all & ~s->recorded;
+}
+
 static bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *it,
                                                                    void *arg) {
   lttng_source *s = arg;
@@ -277,12 +343,18 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
       err = convert(s, msgs[i]);
     else if (!err && bt_message_get_type(msgs[i]) == BT_MESSAGE_TYPE_DISCARDED_EVENTS)
       err = discarded(s, msgs[i]);
+    else if (bt_message_get_type(msgs[i]) == BT_MESSAGE_TYPE_STREAM_BEGINNING)
+      note_classes(s, msgs[i]);
     bt_message_put_ref(msgs[i]);
   }
   if (err) {
     if (err == -EDOM) {
       s->no_clock = 1;
       s->error = "the trace has no clock: cannot order events in time";
+      return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+    }
+    if (err == -EPROTO) {
+      s->refused = 1;
       return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
     }
     s->error = "out of memory";
@@ -304,11 +376,12 @@ static void take_bt_error(tt_source *src, const char *what) {
     uint64_t from = 0, k = 0;
     for (uint64_t i = 0; i < n && k < 2; i++)
       if (strstr(bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i)),
-                 "comp-addr=") == NULL)
+                 "comp-addr=") == NULL &&
+          strstr(bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i)), "iter-addr=") == NULL)
         from = i, k++;
     for (uint64_t i = from + 1; i-- > 0 && shown < k && len < sizeof src->error;) {
       const char *msg = bt_error_cause_get_message(bt_error_borrow_cause_by_index(e, i));
-      if (strstr(msg, "comp-addr=") != NULL)
+      if (strstr(msg, "comp-addr=") != NULL || strstr(msg, "iter-addr=") != NULL)
         continue;
       shown++;
       /* On one line, and escaped: the causes quote names from the trace. */
@@ -339,6 +412,25 @@ static int lttng_next(tt_source *src, tt_trace_event *ev) {
       bt_current_thread_clear_error(); /* our own reason says it all */
       return tt__source_fail(src, -EDOM, "%s: %s", s->path, s->error);
     }
+    if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN &&
+        st != BT_GRAPH_RUN_ONCE_STATUS_END && s->refused) {
+      bt_current_thread_clear_error();
+      return tt__source_fail(src, -EPROTO, "%s: %s", s->path, s->why);
+    }
+    if (st == BT_GRAPH_RUN_ONCE_STATUS_AGAIN && s->live && s->nbuf == 0) {
+      /* lttng-relayd has nothing new yet: wait a little, not spin; say
+       * so after follow_ms if the caller wants to show what it has. */
+      uint64_t now = tt_now_ns();
+      if (s->idle_since == 0)
+        s->idle_since = now;
+      if (src->follow_ms > 0 && now - s->idle_since >= (uint64_t)src->follow_ms * 1000000u) {
+        s->idle_since = 0;
+        return -EAGAIN;
+      }
+      nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+      continue;
+    }
+    s->idle_since = 0;
     if (st == BT_GRAPH_RUN_ONCE_STATUS_END)
       s->eof = 1;
     else if (st == BT_GRAPH_RUN_ONCE_STATUS_MEMORY_ERROR) {
@@ -347,8 +439,10 @@ static int lttng_next(tt_source *src, tt_trace_event *ev) {
                              (unsigned long long)s->events);
     } else if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
       char what[400];
-      snprintf(what, sizeof what, "%s: cannot read the LTTng trace after %llu events", s->path,
-               (unsigned long long)s->events);
+      snprintf(what, sizeof what,
+               s->live ? "%s: cannot read this LTTng live session after %llu events"
+                       : "%s: cannot read the LTTng trace after %llu events",
+               s->path, (unsigned long long)s->events);
       take_bt_error(src, what);
       return -EBADMSG;
     }
@@ -364,8 +458,21 @@ static void lttng_progress(const tt_source *src, uint64_t *done, uint64_t *total
   *total = 0;
 }
 
+static const char *lttng_note(const tt_source *src) {
+  lttng_source *s = (lttng_source *)src;
+  if (!s->pid_unknown || s->refused)
+    return NULL;
+  snprintf(s->note, sizeof s->note,
+           "%s: events carry no vpid context: read as one process (nothing shows a second); if "
+           "two programs were traced at once they are merged: record with "
+           "`lttng add-context -u -t vpid -t vtid`",
+           s->path);
+  return s->note;
+}
+
 static void lttng_close(tt_source *src) {
   lttng_source *s = (lttng_source *)src;
+  tt__vmap_free(&s->once);
   bt_graph_put_ref(s->graph);
   for (size_t i = 0; i < s->ndirs; i++)
     free(s->dirs[i]);
@@ -376,34 +483,65 @@ static void lttng_close(tt_source *src) {
   free(s);
 }
 
-static const tt__source_ops lttng_ops = {lttng_next, lttng_progress, NULL, lttng_close};
+static const tt__source_ops lttng_ops = {lttng_next, lttng_progress, lttng_note, lttng_close};
 
-/* nftw has no user pointer: the walk is single-threaded, a static will do. */
+/* Finding the traces: every directory holding a `metadata` file, within
+ * WALK_DEPTH levels (`lttng` writes DIR/ust/pid/NAME-PID-DATE/64-bit/) and
+ * WALK_ENTRIES entries, so that a tree that is no trace (`summary /tmp`)
+ * gets one line at once instead of a walk of the whole disk.
+ * nftw has no user pointer: the walk is single-threaded, a static will do. */
+#define WALK_DEPTH 8
+#define WALK_ENTRIES 100000
 static lttng_source *walking;
 static int walk_err;
+static long walk_seen;
 static char walk_bad[256]; /* the non-regular file met, escaped */
+
+/* babeltrace2 opens every file of a trace: a FIFO would block it, a device
+ * would feed it forever. A trace directory holding one (or a link to one)
+ * is refused. 0, or -ESPIPE with walk_bad set. */
+static int check_trace_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return 0; /* babeltrace2 will say */
+  struct dirent *de;
+  int r = 0;
+  while (r == 0 && (de = readdir(d)) != NULL) {
+    struct stat st;
+    if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+      continue;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    tt_esc(walk_bad, sizeof walk_bad, path);
+    r = -ESPIPE;
+  }
+  closedir(d);
+  return r;
+}
+
 static int on_file(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)ftw;
-  /* babeltrace2 opens every file of a trace: a FIFO would block it, a
-   * device would feed it forever. Refuse them (and links to them). */
+  if (++walk_seen > WALK_ENTRIES)
+    return FTW_STOP;
+  if (flag == FTW_D && ftw->level >= WALK_DEPTH)
+    return FTW_SKIP_SUBTREE;
+  size_t len = strlen(path);
+  if (len < 9 || strcmp(path + len - 9, "/metadata") != 0 || (flag != FTW_F && flag != FTW_SL))
+    return FTW_CONTINUE;
   struct stat target;
   if ((flag == FTW_F && !S_ISREG(st->st_mode)) ||
-      (flag == FTW_SL && stat(path, &target) == 0 && !S_ISREG(target.st_mode) &&
-       !S_ISDIR(target.st_mode))) {
+      (flag == FTW_SL && (stat(path, &target) < 0 || !S_ISREG(target.st_mode)))) {
     tt_esc(walk_bad, sizeof walk_bad, path);
     walk_err = -ESPIPE;
-    return 1;
+    return FTW_STOP;
   }
-  if (flag != FTW_F || strcmp(path + strlen(path) - 9 < path ? path : path + strlen(path) - 9,
-                              "/metadata") != 0)
-    return 0;
   int r = tt_grow(&walking->dirs, &walking->cdirs, walking->ndirs + 1, sizeof *walking->dirs, 8);
-  if (r < 0 || (walking->dirs[walking->ndirs] = strndup(path, strlen(path) - 9)) == NULL) {
+  if (r < 0 || (walking->dirs[walking->ndirs] = strndup(path, len - 9)) == NULL) {
     walk_err = r < 0 ? r : -ENOMEM;
-    return 1;
+    return FTW_STOP;
   }
-  walking->ndirs++;
-  return 0;
+  if ((walk_err = check_trace_dir(walking->dirs[walking->ndirs++])) < 0)
+    return FTW_STOP;
+  return FTW_CONTINUE;
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -423,14 +561,14 @@ static int build_graph(lttng_source *s, char *err, size_t errlen) {
   }
   int r = -EINVAL;
   const bt_component_class_source *fs =
-      bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs");
+      bt_plugin_borrow_source_component_class_by_name_const(ctf, s->live ? "lttng-live" : "fs");
   const bt_component_class_filter *muxc =
       bt_plugin_borrow_filter_component_class_by_name_const(utils, "muxer");
   const bt_component_filter *mux = NULL;
   const bt_component_sink *sink = NULL;
   s->graph = bt_graph_create(0);
   if (fs == NULL || muxc == NULL || s->graph == NULL ||
-      bt_graph_add_filter_component(s->graph, muxc, "muxer", NULL, BT_LOGGING_LEVEL_ERROR, &mux) !=
+      bt_graph_add_filter_component(s->graph, muxc, "muxer", NULL, BT_LOGGING_LEVEL_NONE, &mux) !=
           BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
       bt_graph_add_simple_sink_component(s->graph, "tasktrace", NULL, consume, NULL, s, &sink) !=
           BT_GRAPH_ADD_COMPONENT_STATUS_OK)
@@ -442,7 +580,9 @@ static int build_graph(lttng_source *s, char *err, size_t errlen) {
         bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) !=
             BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK ||
         bt_value_array_append_string_element(inputs, s->dirs[i]) !=
-            BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK) {
+            BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK ||
+        (s->live && bt_value_map_insert_string_entry(params, "session-not-found-action", "fail") !=
+                        BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK)) {
       bt_value_put_ref(params);
       goto fail;
     }
@@ -450,11 +590,12 @@ static int build_graph(lttng_source *s, char *err, size_t errlen) {
     snprintf(name, sizeof name, "src%zu", i);
     const bt_component_source *src = NULL;
     bt_graph_add_component_status st = bt_graph_add_source_component(
-        s->graph, fs, name, params, BT_LOGGING_LEVEL_ERROR, &src);
+        s->graph, fs, name, params, BT_LOGGING_LEVEL_NONE, &src);
     bt_value_put_ref(params);
     if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
       char what[400], e[300];
-      snprintf(what, sizeof what, "%s: not a readable CTF trace", tt_esc(e, sizeof e, s->dirs[i]));
+      snprintf(what, sizeof what, s->live ? "%s: cannot read this LTTng live session" :
+               "%s: not a readable CTF trace", tt_esc(e, sizeof e, s->dirs[i]));
       take_bt_error(&s->base, what);
       tt__errf(err, errlen, -EBADMSG, "%s", s->base.error);
       r = -EBADMSG;
@@ -492,10 +633,27 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
   if (s == NULL)
     return tt__errf(err, errlen, -ENOMEM, "out of memory");
   s->base.ops = &lttng_ops;
+  tt__vmap_init(&s->once);
   tt_esc(s->path, sizeof s->path, dir); /* for messages: escaped once */
+  if (tt__is_live_url(dir)) {
+    s->live = 1;
+    int r = (s->dirs = calloc(1, sizeof *s->dirs)) == NULL || (s->dirs[0] = strdup(dir)) == NULL
+                ? tt__errf(err, errlen, -ENOMEM, "out of memory")
+                : 0;
+    s->ndirs = r < 0 ? 0 : 1;
+    if (r == 0)
+      r = build_graph(s, err, errlen);
+    if (r < 0) {
+      lttng_close(&s->base);
+      return r;
+    }
+    *out = &s->base;
+    return 0;
+  }
   walking = s;
   walk_err = 0;
-  if (nftw(dir, on_file, 32, FTW_PHYS) < 0 && walk_err == 0)
+  walk_seen = 0;
+  if (nftw(dir, on_file, 32, FTW_PHYS | FTW_ACTIONRETVAL) < 0 && walk_err == 0)
     walk_err = -errno;
   walking = NULL;
   int r = walk_err;
@@ -506,7 +664,10 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
     tt__errf(err, errlen, r, "%s: %s", s->path, strerror(-r));
   else if (s->ndirs == 0)
     r = tt__errf(err, errlen, -ENOENT,
-                 "%s: no LTTng (CTF) trace inside: no 'metadata' file in the tree", s->path);
+                 "%s: not a trace: a directory, but no LTTng (CTF) trace inside (no 'metadata' "
+                 "file within %d levels%s)",
+                 s->path, WALK_DEPTH,
+                 walk_seen > WALK_ENTRIES ? "; stopped after 100000 entries" : "");
   else {
     qsort(s->dirs, s->ndirs, sizeof *s->dirs, cmp_str);
     r = build_graph(s, err, errlen);

@@ -43,6 +43,8 @@
   }
 TT_EVENTS(TT__DEF_LTTNG)
 
+unsigned tt__lttng_sessions;
+
 void tt__lttng_refresh(void) {
   int on = 0;
 #define TT__STATE(id, name, ll, k0, f0, k1, f1, k2, f2, k3, f3)                                   \
@@ -50,9 +52,13 @@ void tt__lttng_refresh(void) {
   TT_EVENTS(TT__STATE)
 #undef TT__STATE
   unsigned cur = __atomic_load_n(&tt__trace_on, __ATOMIC_RELAXED);
-  if (on && !(cur & TT__TRACE_LTTNG))
-    __atomic_fetch_or(&tt__trace_on, TT__TRACE_LTTNG, __ATOMIC_RELAXED);
-  else if (!on && (cur & TT__TRACE_LTTNG))
+  if (on && !(cur & TT__TRACE_LTTNG)) {
+    /* A session has just begun recording: each loop dumps its state
+     * (tasks, objects) at its next iteration. Counted once, by the thread
+     * that set the bit. */
+    if (!(__atomic_fetch_or(&tt__trace_on, TT__TRACE_LTTNG, __ATOMIC_RELAXED) & TT__TRACE_LTTNG))
+      __atomic_fetch_add(&tt__lttng_sessions, 1, __ATOMIC_RELEASE);
+  } else if (!on && (cur & TT__TRACE_LTTNG))
     __atomic_fetch_and(&tt__trace_on, ~TT__TRACE_LTTNG, __ATOMIC_RELAXED);
 }
 

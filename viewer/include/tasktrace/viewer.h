@@ -52,8 +52,11 @@ typedef struct tt_source tt_source;
  * takes "-" itself; this is for tools that read with tt_reader_open_mem. */
 TT_EXTERN int tt_stdin_trace(const void **data, size_t *len, char *err, size_t errlen);
 
-/* Open a trace: a .ttrace file, or a directory written by `lttng` (any
- * level of it: the CTF stream directories are found inside). */
+/* Open a trace: a .ttrace file, a directory written by `lttng` (any
+ * level of it: the CTF stream directories are found inside), or a live
+ * LTTng session served by lttng-relayd
+ * (net://HOST/host/HOSTNAME/SESSION, through libbabeltrace2's
+ * src.ctf.lttng-live): its events as they arrive, to the session's end. */
 TT_EXTERN int tt_source_open(const char *path, tt_source **out, char *err, size_t errlen);
 /* Open several traces and merge them in time order (n == 1: just open). */
 TT_EXTERN int tt_source_open_all(const char *const *paths, size_t n, tt_source **out, char *err,
@@ -72,9 +75,20 @@ TT_EXTERN int tt_source_next(tt_source *src, tt_trace_event *ev, char *err, size
 /* After the end: a note on data that could not be read (a truncated file's
  * missing tail, ...), or NULL when everything was read. */
 TT_EXTERN const char *tt_source_note(const tt_source *src);
+/* A live source waits for events; with ms > 0, tt_source_next returns
+ * -EAGAIN (not an error: call it again) when none came for ms, so that the
+ * caller can show what it has (summary --follow). 0: wait (the default). */
+TT_EXTERN void tt_source_set_follow(tt_source *src, unsigned ms);
 /* Progress: work done so far (events read) and in total (0 when unknown). */
 TT_EXTERN void tt_source_progress(const tt_source *src, uint64_t *done, uint64_t *total);
 TT_EXTERN void tt_source_close(tt_source *src);
+/* The schema's event types the recording left out, one bit per type
+ * (1 << type): an LTTng session whose log level or event rule did not
+ * enable them (`--loglevel=TRACE_INFO` drops task_switch), so that their
+ * absence says nothing of the program. 0 when every type was recorded, or
+ * for a .ttrace file (the collector records all). Known once events have
+ * been read (tt_model_load passes it on to the model). */
+TT_EXTERN uint64_t tt_source_unrecorded(const tt_source *src);
 
 /* ---- The model ------------------------------------------------------------ */
 
@@ -189,6 +203,14 @@ TT_EXTERN int tt_model_add(tt_model *m, const tt_trace_event *ev, char *err, siz
 #define TT_MODEL_MAX_TASKS 1000000u
 TT_EXTERN void tt_model_set_max_tasks(tt_model *m, uint64_t max);
 TT_EXTERN uint64_t tt_model_max_tasks(const tt_model *m);
+/* The event types the recording left out (tt_source_unrecorded): what the
+ * model derives from them is unknown, and the renderers say so ("?"). */
+TT_EXTERN void tt_model_set_unrecorded(tt_model *m, uint64_t mask);
+TT_EXTERN uint64_t tt_model_unrecorded(const tt_model *m);
+/* One line for people: the events of mask and what cannot be known
+ * without them ("not recorded: task_switch (...): busy, ... unknown").
+ * Writes at most len bytes (NUL included); returns buf ("" for mask 0). */
+TT_EXTERN char *tt_unrecorded_describe(uint64_t mask, char *buf, size_t len);
 /* The end of the input: closes every open interval at the last time seen. */
 TT_EXTERN void tt_model_finish(tt_model *m);
 

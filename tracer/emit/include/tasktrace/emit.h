@@ -58,8 +58,14 @@ int tt_tracer_init(void);
  * calls it once per iteration, before polling; tracer/emit/src/lttng.c). */
 #if TT_LTTNG
 void tt__lttng_refresh(void);
+/* How many times LTTng recording went from off to on (a session started,
+ * or enabled tasktrace events) in this process: a loop that has not yet
+ * dumped its state for the latest one does so (runtime/src/statedump.c),
+ * so that a session begun mid-run knows the live tasks and objects. */
+extern unsigned tt__lttng_sessions;
 #else
 static inline void tt__lttng_refresh(void) {}
+#define tt__lttng_sessions 0u
 #endif
 /* Flush what is buffered to every sink (at exit, before a crash dump). */
 void tt_tracer_flush(void);

@@ -59,7 +59,12 @@ extern "C" {
   X(14, region_end, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                \
   X(15, lost, WARNING, U64, count, NONE, _1, NONE, _2, NONE, _3)                                  \
   X(30, race, WARNING, U64, task, U64, other, U64, read_ts, STR, what)                             \
-  X(31, lock_inversion, WARNING, U64, task, U64, other, U64, lock, STR, what)
+  X(31, lock_inversion, WARNING, U64, task, U64, other, U64, lock, STR, what)                      \
+  X(34, statedump_begin, INFO, U64, tasks, NONE, _1, NONE, _2, NONE, _3)                          \
+  X(35, statedump_task, INFO, U64, task, U64, parent, STR, name, STR, site)                       \
+  X(36, statedump_task_state, INFO, U64, task, U64, state, U64, object, NONE, _3)                 \
+  X(37, statedump_object, INFO, U64, object, U64, kind, STR, name, U64, holder)                   \
+  X(38, statedump_end, INFO, U64, tasks, NONE, _1, NONE, _2, NONE, _3)
 
 enum tt_ev_type {
   TT_EV_NONE = 0,
@@ -118,7 +123,16 @@ enum tt_ev_type {
     "began (0: unknown); what: the report in one line")                                            \
   M(lock_inversion, INSTANT, NONE, NONE, NONE, NONE, NONE,                                         \
     "task took lock in the opposite order to other's (debug mode): a deadlock in another "        \
-    "schedule; what: the four sites")
+    "schedule; what: the four sites")                                                              \
+  M(statedump_begin, NAMES, NONE, NONE, NONE, NONE, NONE,                                          \
+    "an LTTng session began while the program ran: the state of its tasks tasks follows")        \
+  M(statedump_task, NAMES, NONE, NONE, NONE, NONE, NONE,                                           \
+    "state dump: task, spawned by parent, is alive, with its name and spawn site")                \
+  M(statedump_task_state, NONE, NONE, NONE, STATE, NONE, NONE,                                     \
+    "state dump: task is runnable (state yield), finished (done) or parked (why) on object")      \
+  M(statedump_object, NAMES, NONE, NONE, KIND, NONE, NONE,                                         \
+    "state dump: object (of kind) is called name; a lock held by holder (0: free or unknown)")    \
+  M(statedump_end, NAMES, NONE, NONE, NONE, NONE, NONE, "the state dump of tasks tasks is complete")
 
 /* Enum types of integer fields (tt_ev_desc.etype). */
 #define TT_ENUM_NONE 0
