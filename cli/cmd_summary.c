@@ -23,7 +23,9 @@ static const char usage[] =
     "read from lttng-relayd as net://HOST/host/HOSTNAME/SESSION (lttng create\n"
     "--live) to its end; with --follow the summary is printed again every\n"
     "interval as events arrive (what is running now is counted when it\n"
-    "stops), and a last time at the session's end or on Ctrl-C.\n";
+    "stops), and a last time at the session's end or on Ctrl-C. The races\n"
+    "(programs built with tasktrace-cc) and lock-order inversions (debug\n"
+    "mode) reported during the run are listed when there are any.\n";
 
 static volatile sig_atomic_t stop_follow;
 static void on_int(int sig) {

@@ -192,6 +192,9 @@ void rt_report(const rt_race *r) {
   char var[256];
   uintptr_t start = r->addr;
   bool named = var_symbol(r->addr, var, sizeof var, &start);
+  size_t heap_size = 0;
+  uintptr_t heap_pc = 0;
+  bool heap = !named && rt_heap_block(r->addr, &start, &heap_size, &heap_pc);
   if (seen_before(start, r->r_pc, r->w2_pc))
     return;
   where R, W, W2;
@@ -203,8 +206,14 @@ void rt_report(const rt_race *r) {
    * assertion, a log line) is no check the write acts on. */
   if (r->kind == RT_STALE_CHECK && strcmp(R.fn, W2.fn) != 0)
     return;
-  if (!named)
-    snprintf(var, sizeof var, "memory read at %.200s", R.line); /* heap: by its access sites */
+  if (heap) {
+    where A; /* the call's line: its return address is just past it */
+    code_site(heap_pc - 1, &A);
+    snprintf(var, sizeof var, "heap block of %zu bytes allocated at %.150s (in %.60s)", heap_size,
+             A.line, A.fn);
+  } else if (!named) {
+    snprintf(var, sizeof var, "memory read at %.200s", R.line); /* by its access sites */
+  }
   const where *sites[] = {&R, &W, &W2};
   if (suppressed(var, sites, 3))
     return;
@@ -212,7 +221,7 @@ void rt_report(const rt_race *r) {
   char a[160], b[160], off[48] = "";
   describe(a, sizeof a, r->a);
   describe(b, sizeof b, r->b);
-  if (named && r->addr != start)
+  if ((named || heap) && r->addr != start)
     snprintf(off, sizeof off, " (+%lu)", (unsigned long)(r->addr - start));
   const char *kind = r->kind == RT_LOST_UPDATE ? "lost update" : "stale check";
   fprintf(stderr,
@@ -231,4 +240,11 @@ void rt_report(const rt_race *r) {
           W2.line, W2.fn,
           r->kind == RT_LOST_UPDATE ? " without reading it again"
                                     : ", acting on the check it read before yielding");
+  char what[2048];
+  snprintf(what, sizeof what,
+           "%s on '%.200s'%s (%s): read at %.200s, yielded at %.200s, written by task '%s' at %.200s, "
+           "written back at %.200s",
+           kind, var, off, r->predicted ? "predicted" : "observed", R.line,
+           r->y_site ? r->y_site : "?", r->b ? r->b->name : "?", W.line, W2.line);
+  tt__race_event(r->a ? r->a->id : 0, r->b ? r->b->id : 0, r->read_ts, what);
 }

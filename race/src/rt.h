@@ -35,6 +35,7 @@ typedef struct rt_task {
   int nheld;
   const char *ysite[RT_YSITES]; /* where step ystep[i] ended */
   uint32_t ystep[RT_YSITES];
+  uint64_t stime[RT_YSITES]; /* when step i (mod RT_YSITES) began to run, tracing only */
 } rt_task;
 
 /* The running task on the tracked thread; NULL elsewhere (outside tasks,
@@ -54,6 +55,9 @@ static inline bool rt_hb(const rt_task *t, uint32_t slot, uint32_t stamp) {
 }
 /* Where t's step `step` ended (NULL: not kept). */
 const char *rt_yield_site(const rt_task *t, uint32_t step);
+/* When t's step `step` began to run (the trace's clock), 0: not kept or
+ * not tracing. */
+uint64_t rt_step_time(const rt_task *t, uint32_t step);
 
 void rt_init(void);
 bool rt_ignored(uintptr_t addr);
@@ -69,8 +73,11 @@ typedef struct rt_race {
   const rt_task *a, *b;     /* a: read, yielded, wrote; b: wrote between */
   uintptr_t r_pc, w2_pc, w_pc;
   const char *y_site;
+  uint64_t read_ts; /* when the step of R began (0: unknown), for the trace event */
 } rt_race;
 void rt_report(const rt_race *r);
+/* The live heap block holding addr (heap.c: the wrapped allocator). */
+bool rt_heap_block(uintptr_t addr, uintptr_t *start, size_t *size, uintptr_t *pc);
 void rt_report_init(void);
 
 #endif

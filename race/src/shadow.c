@@ -42,6 +42,7 @@ typedef struct wr {
 
 typedef struct window {
   uint32_t slot1, stamp; /* A and its stamp at W' */
+  uint32_t r_step;       /* the step of R */
   int kind;
   uintptr_t r_pc, w2_pc;
   const char *y_site;
@@ -137,10 +138,11 @@ static bool common_lock(const void *const *a, const void *const *b) {
 }
 
 static void report(int kind, bool predicted, uintptr_t addr, const rt_task *a, uintptr_t r_pc,
-                   const char *y, uintptr_t w2_pc, uint32_t b_slot, uintptr_t w_pc) {
+                   uint32_t r_step, const char *y, uintptr_t w2_pc, uint32_t b_slot,
+                   uintptr_t w_pc) {
   rt_race race = {.kind = kind, .predicted = predicted, .addr = addr, .a = a,
                   .b = rt_task_at(b_slot), .r_pc = r_pc, .w2_pc = w2_pc, .w_pc = w_pc,
-                  .y_site = y};
+                  .y_site = y, .read_ts = rt_step_time(a, r_step)};
   rt_report(&race);
 }
 
@@ -165,9 +167,9 @@ static void close_window(gran *g, rt_task *t, reader *r, uintptr_t pc) {
   span_locks(t, R->seq, locks);
   if (foreign_write(g, t) && !common_lock(locks, g->w.locks)) {
     if (g->w.seq > R->seq)
-      report(kind, false, g->key, t, R->pc, y, pc, g->w.slot1 - 1, g->w.pc);
+      report(kind, false, g->key, t, R->pc, R->step, y, pc, g->w.slot1 - 1, g->w.pc);
     else if (R->prior_unordered)
-      report(kind, true, g->key, t, R->pc, y, pc, g->w.slot1 - 1, g->w.pc);
+      report(kind, true, g->key, t, R->pc, R->step, y, pc, g->w.slot1 - 1, g->w.pc);
   }
   window *w = &g->win[WINDOWS - 1]; /* full of others' windows: replace the last */
   for (int i = 0; i < WINDOWS; i++)
@@ -175,7 +177,7 @@ static void close_window(gran *g, rt_task *t, reader *r, uintptr_t pc) {
       w = &g->win[i];
       break;
     }
-  *w = (window){.slot1 = t->slot + 1, .stamp = rt_stamp(t), .kind = kind, .r_pc = R->pc,
+  *w = (window){.slot1 = t->slot + 1, .stamp = rt_stamp(t), .r_step = R->step, .kind = kind, .r_pc = R->pc,
                 .w2_pc = pc, .y_site = y};
   memcpy(w->locks, locks, sizeof locks);
 }
@@ -195,8 +197,8 @@ void rt_write(uintptr_t addr, uintptr_t pc) {
     window *w = &g->win[i];
     if (w->slot1 != 0 && w->slot1 != t->slot + 1 && !rt_hb(t, w->slot1 - 1, w->stamp) &&
         !common_lock(w->locks, held))
-      report(w->kind, true, g->key, rt_task_at(w->slot1 - 1), w->r_pc, w->y_site, w->w2_pc,
-             t->slot, pc);
+      report(w->kind, true, g->key, rt_task_at(w->slot1 - 1), w->r_pc, w->r_step, w->y_site,
+             w->w2_pc, t->slot, pc);
   }
   g->w = (wr){.slot1 = t->slot + 1, .stamp = rt_stamp(t), .step = t->step, .seq = ++rt_seq, .pc = pc};
   memcpy(g->w.locks, held, sizeof held);

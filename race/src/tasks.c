@@ -190,6 +190,8 @@ static void on_switch(tt_task *next) {
     r->stack_hi = (uintptr_t)d.stack + d.stack_size;
   }
   rt_cur = r;
+  if (r != NULL) /* the step runs (again) from now: its window starts no earlier */
+    r->stime[r->step % RT_YSITES] = tt__race_clock();
 }
 
 static void step_end(tt_task *self, const char *site) {
@@ -200,6 +202,12 @@ static void step_end(tt_task *self, const char *site) {
   r->ysite[i] = site;
   r->ystep[i] = r->step + 1;
   r->step++;
+  r->stime[r->step % RT_YSITES] = tt__race_clock();
+}
+
+uint64_t rt_step_time(const rt_task *t, uint32_t step) {
+  /* Kept while the ring still holds it: steps since then fewer than its size. */
+  return t->step - step < RT_YSITES ? t->stime[step % RT_YSITES] : 0;
 }
 
 static void spawn(tt_task *parent, tt_task *child) {

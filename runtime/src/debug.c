@@ -14,6 +14,7 @@
  *    also while it lasts: the `waits` timer);
  *  - a task that finishes holding a lock (the held list of each task);
  *  - a bounded semaphore released by a task that holds none of its permits;
+ *  - a lock-order inversion (lockdep.c: the orders locks are taken in);
  *  - a stack overflow into a guard page: the task's name, then the signal;
  *  - SIGQUIT: a dump of every task (state, where it waits, for how long).
  *
@@ -47,7 +48,10 @@ struct tt__loop_debug {
   uv_timer_t waits;       /* looks for lock waits over TASKTRACE_LOCK_MS, still going on */
   struct permit *permits; /* bounded semaphores: permits held, by (semaphore, task) */
   size_t permits_cap, permits_len;
+  struct tt__lockdep *lockdep; /* lock orders seen (lockdep.c), NULL until one */
 };
+
+struct tt__lockdep **tt__debug_lockdep(tt_loop *loop) { return &loop->dbg->lockdep; }
 
 #define step_now tt__step_now
 
@@ -551,6 +555,7 @@ void tt__debug_stop(tt_loop *loop) {
     munmap(g->altstack, g->altstack_size);
   }
   loop->dbg = NULL;
+  tt__lockdep_free(g->lockdep);
   free(g->permits);
   free(g);
 }

@@ -337,6 +337,12 @@ TT__HIDDEN void tt__debug_lock_waited(const tt_lock *l, const tt_task *self, uin
 /* Debug mode: lock bookkeeping for the reports (held list, acquire site). */
 TT__HIDDEN void tt__debug_lock_took(tt_lock *l, tt_task *t, const char *site);
 TT__HIDDEN void tt__debug_lock_dropped(tt_lock *l);
+/* Lock orders (lockdep.c): t asks for l at site (not a try-acquire),
+ * before l joins its held list; an order that closes a cycle is reported. */
+TT__HIDDEN void tt__lockdep_acquire(const tt_lock *l, const tt_task *t, const char *site);
+struct tt__lockdep;
+TT__HIDDEN struct tt__lockdep **tt__debug_lockdep(tt_loop *loop); /* loop->dbg's */
+TT__HIDDEN void tt__lockdep_free(struct tt__lockdep *g);
 /* t finished: forget the locks it still holds (they stay held), naming
  * each on stderr if report. */
 TT__HIDDEN void tt__debug_finished_holding(tt_task *t, bool report);

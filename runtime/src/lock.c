@@ -22,14 +22,17 @@ int tt_lock_init(tt_lock *l, const char *name) {
   return 0;
 }
 
-static inline void took(tt_lock *l, tt_task *t, int64_t wait_ns) {
+static inline void took(tt_lock *l, tt_task *t, int64_t wait_ns, tt_deadline deadline) {
   l->holder = t;
   l->holder_id = t->id;
   TT__RACE(lock_acquire, t, l);
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
     l->acquired_at = tt__obs_now();
-    if (tt__cfg.debug)
+    if (tt__cfg.debug) {
+      if (deadline != TT_NOWAIT) /* a try-acquire never waits: no order to learn */
+        tt__lockdep_acquire(l, t, tt__call_site);
       tt__debug_lock_took(l, t, tt__call_site);
+    }
     /* Every acquire, the free ones too (wait 0): a lock taken and never
      * released must show in the trace. */
     tt__emit_lock_acquired(l->obj.id, t->id, wait_ns > 0 ? (uint64_t)wait_ns : 0);
@@ -68,7 +71,7 @@ void tt__lock_reacquire(tt_lock *l, tt_task *self) {
 
 static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline, bool check_cycle) {
   if (l->holder == NULL && tt__list_empty(&l->waiters)) {
-    took(l, self, -1);
+    took(l, self, -1, deadline);
     return 0;
   }
   if (tt__lock_held_by(l, self))
@@ -80,6 +83,10 @@ static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline, bool check_c
     tt__report_cycle(self, "tt_lock_acquire", l, h);
     return -EDEADLK;
   }
+  /* It will wait holding what it holds: the order counts even if the
+   * wait times out (the hand-off in release() learns nothing more). */
+  if (TT_UNLIKELY(tt__cfg.debug))
+    tt__lockdep_acquire(l, self, tt__call_site);
   uint64_t holder0 = l->holder ? l->holder_id : 0;
   tt__emit_lock_contended(l->obj.id, self->id, holder0);
   /* The wait's time comes from the step clock's reads at the switches

@@ -36,7 +36,8 @@ install)
   install_prefix
   for f in bin/tasktrace bin/tasktraced include/tasktrace/tasktrace.h include/tasktrace/defs.h \
       include/tasktrace/schema.h include/tasktrace/ttrace.h lib/libtasktrace.a lib/libtasktrace.so.0 \
-      lib/pkgconfig/tasktrace.pc lib/cmake/tasktrace/tasktrace-config.cmake; do
+      lib/pkgconfig/tasktrace.pc lib/cmake/tasktrace/tasktrace-config.cmake \
+      bin/tasktrace-cc lib/libtasktrace-race.a lib/pkgconfig/tasktrace-race.pc; do
     [ -e "$p/$f" ] || fail "not installed: $f"
   done
   # Nothing internal goes out: no base or emission header.
@@ -82,6 +83,43 @@ install)
     >"$tmp/cc.log" 2>&1 || fail "pkg-config build: $(cat "$tmp/cc.log")"
   run_prog pkg-config "$tmp/pc"
   ldd "$tmp/pc" | grep -q "$p/lib/libtasktrace.so.0" || fail "pkg-config program does not load the installed library"
+  # The race detector, installed: tasktrace-cc's version, and a racy
+  # program built with pkg-config's lines (compile, then link) and with
+  # the installed tasktrace-cc, each reporting its race.
+  v=$(sed -n 's/^project(tasktrace VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+  [ "$("$p/bin/tasktrace-cc" --version | head -1)" = "tasktrace-cc $v" ] ||
+    fail "tasktrace-cc --version: $("$p/bin/tasktrace-cc" --version 2>&1)"
+  [ "$(pkg-config --modversion tasktrace-race)" = "$v" ] || fail "pkg-config --modversion tasktrace-race"
+  cat >"$tmp/racy.c" <<'RACY'
+#include <tasktrace/tasktrace.h>
+static int x;
+static int bump(void *arg) {
+  int v = x;
+  tt_yield();
+  x = v + 1;
+  return 0;
+}
+static int run(void *arg) {
+  tt_task *t[2];
+  tt_spawn(&t[0], bump, NULL, "a");
+  tt_spawn(&t[1], bump, NULL, "b");
+  return tt_gather(t, 2, NULL, TT_FOREVER);
+}
+int main(void) { return tt_run(run, NULL); }
+RACY
+  # shellcheck disable=SC2046
+  { cc -g -c -o "$tmp/racy.o" "$tmp/racy.c" $(pkg-config --cflags tasktrace-race) &&
+    cc -o "$tmp/racy-pc" "$tmp/racy.o" $(pkg-config --libs tasktrace-race); } >"$tmp/race.log" 2>&1 ||
+    fail "pkg-config tasktrace-race build: $(cat "$tmp/race.log")"
+  "$p/bin/tasktrace-cc" -g -o "$tmp/racy-cc" "$tmp/racy.c" >"$tmp/race.log" 2>&1 ||
+    fail "installed tasktrace-cc: $(cat "$tmp/race.log")"
+  for prog in racy-pc racy-cc; do
+    [ -x "$tmp/$prog" ] || continue
+    "$tmp/$prog" >"$tmp/race.out" 2>&1
+    st=$?
+    [ $st = 66 ] && grep -q "^tasktrace: race: lost update on 'x' (observed)" "$tmp/race.out" ||
+      fail "$prog: exit $st: $(cat "$tmp/race.out")"
+  done
   # 2. find_package, the shared and the static library.
   consumer "$tmp/fp" "find_package(tasktrace 0.1 CONFIG REQUIRED)" \
     "add_executable(shared prog.c)" "target_link_libraries(shared PRIVATE tasktrace::tasktrace)" \

@@ -118,6 +118,27 @@ static int early_writer(void *arg) {
   return 0;
 }
 
+/* heap: the counter lives in a malloc'ed block; a lost update on it is
+ * named by the allocation site. */
+struct account {
+  long id, total;
+};
+static struct account *acct;
+static int heap_update(void *arg) {
+  long v = acct->total;
+  CHECK(tt_yield());
+  acct->total = v + 1;
+  return 0;
+}
+static struct account *new_account(void) {
+  struct account *a = malloc(sizeof *a); /* @heap_alloc */
+  if (a == NULL)
+    exit(3);
+  a->id = 1;
+  a->total = 0;
+  return a;
+}
+
 static void spawn_n(tt_task **t, int n, tt_fn fn) {
   for (int i = 0; i < n; i++)
     CHECK(tt_spawn(&t[i], fn, NULL, NULL));
@@ -159,6 +180,13 @@ static int run(void *arg) {
     return 0;
   } else if (strcmp(mode, "handoff") == 0) {
     return handoff();
+  } else if (strcmp(mode, "heap") == 0) {
+    acct = new_account();
+    spawn_n(t, 2, heap_update);
+    CHECK(tt_gather(t, 2, NULL, TT_FOREVER));
+    printf("heap: total=%ld\n", acct->total);
+    free(acct);
+    return 0;
   } else if (strncmp(mode, "predict", 7) == 0) {
     if (strstr(mode, "benign") != NULL)
       TT_RACE_BENIGN(x);

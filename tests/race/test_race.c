@@ -146,6 +146,19 @@ static void expect_predicted(const char *mode, const char *w_tag, const char *w_
   free(out);
 }
 
+/* A race on heap memory is named by the block's size and allocation site
+ * (the wrapped malloc), with the offset of the field. */
+TEST(heap_block_named_by_allocation_site) {
+  const char *src = "tests/race/race_prog.c";
+  char *out;
+  ASSERT_EQ(run("race_prog", "heap", NULL, &out), 66);
+  ASSERT_LINE(out, "tasktrace: race: lost update on 'heap block of 16 bytes allocated at */%s "
+                   "(in new_account)' (+8) (observed)",
+              line_of(src, "/* @heap_alloc */", 1));
+  ASSERT_EQ(count(out, "tasktrace: race:"), 1);
+  free(out);
+}
+
 /* FIFO runs the other write after the update (or before it): never inside. */
 TEST(predicted_after) { expect_predicted("predict_after", "/* @W_after */", "late_writer"); }
 TEST(predicted_before) { expect_predicted("predict_before", "/* @W_before */", "early_writer"); }
@@ -199,4 +212,52 @@ TEST(tasktrace_cc_with_make) {
       strstr(out, "tasktrace: race: lost update on 'counter'") == NULL)
     tt_test_fail(__FILE__, __LINE__, "status %d:\n%s", rc, out);
   free(out);
+}
+
+/* A race is an event of the trace too: bank, built with tasktrace-cc and
+ * recorded for real; `tasktrace summary` lists it, the HTML page marks it
+ * on the tasks' lanes, with the window from the step of the read. */
+TEST(race_in_trace) {
+  char tt[4200], prog[4200], file[4200], html[4200], *out;
+  snprintf(tt, sizeof tt, "%s", tt_test_bin("tasktrace"));
+  snprintf(prog, sizeof prog, "%s/../tests/race/bank", getenv("TT_BIN_DIR"));
+  snprintf(file, sizeof file, "%s/bank.ttrace", tt_test_tmpdir());
+  snprintf(html, sizeof html, "%s/bank.html", tt_test_tmpdir());
+  char *argv[] = {tt, "record", "--quiet", "-o", file, "--", prog, NULL};
+  ASSERT_EQ(tt_test_spawn(argv, NULL, &out, 60), 66); /* the program's status, as reported */
+  ASSERT_CONTAINS(out, "tasktrace: race: stale check on 'balance' (observed)");
+  free(out);
+  char *sum[] = {tt, "summary", file, NULL};
+  ASSERT_EQ(tt_test_spawn(sum, NULL, &out, 60), 0);
+  ASSERT_LINE(out, "races: 1");
+  ASSERT_LINE(out,
+              "  * 'customer-1' (id *) raced with 'customer-0' (id *): stale check on 'balance' "
+              "(observed): read at */%s, yielded at */%s, written by task 'customer-0' at */%s, "
+              "written back at */%s",
+              line_of("examples/bank.c", "if (balance >= amount) ", 1),
+              line_of("examples/bank.c", "EX_CHECK(tt_sleep_ms(1));", 1),
+              line_of("examples/bank.c", "balance -= amount", 1),
+              line_of("examples/bank.c", "balance -= amount", 1));
+  free(out);
+  /* The terminal timeline: a row under each task's lane, the window on
+   * the reader's ('=' up to the report's '!'). */
+  char *tl[] = {tt, "timeline", "--width", "60", file, NULL};
+  ASSERT_EQ(tt_test_spawn(tl, NULL, &out, 60), 0);
+  ASSERT_LINE(out, "  ^ race 'balance'    |=*=!*|");
+  ASSERT_LINE(out, "  ^ race 'balance'    | *!*|");
+  ASSERT_EQ(count(out, "  ^ race 'balance'"), 2);
+  ASSERT_CONTAINS(out, "! a race or lock-order inversion reported");
+  free(out);
+  char *exp[] = {tt, "export", "--format", "html", "-o", html, file, NULL};
+  ASSERT_EQ(tt_test_spawn(exp, NULL, &out, 60), 0);
+  free(out);
+  FILE *f = fopen(html, "r");
+  ASSERT_TRUE(f != NULL);
+  static char page[1 << 22];
+  size_t n = fread(page, 1, sizeof page - 1, f);
+  fclose(f);
+  page[n] = '\0';
+  /* Two marks (both tasks' lanes), the first with its window start. */
+  ASSERT_EQ(count(page, ",30,\"stale check on 'balance' (observed): read at "), 2);
+  ASSERT_CONTAINS(page, "\"name\":\"race\"");
 }

@@ -112,6 +112,34 @@ static void on_flow(void *arg, const tt_model *m, const tt_flow *f) {
           obj);
 }
 
+static void put_mark(tt_html *h, const tt_model *m, long lane, uint64_t ts, unsigned type,
+                     const char *text, uint64_t num) {
+  if (lane < -1 || h->err)
+    return;
+  rec_start(h, m, 2);
+  fprintf(h->out, ",%ld,%" PRId64 ",%u,\"", lane, rel(h, ts), type);
+  tt_json_escape(h->out, text);
+  fprintf(h->out, "\",%" PRIu64, num);
+}
+
+/* A race or a lock-order inversion: a mark on the reporting task's lane
+ * and one on the other task's. A race's mark carries where its window
+ * began (the step of the read, relative to the page's start, plus one: 0
+ * is "unknown"), which page.js draws as a span to the report. */
+static void finding_marks(tt_html *h, const tt_model *m, const tt_trace_event *ev) {
+  const char *what = ev->s[3] ? ev->s[3] : "";
+  uint64_t from = 0;
+  if (!h->based) {
+    h->base = tt_model_first_ts(m);
+    h->based = 1;
+  }
+  if (ev->type == TT_EV_race && ev->u[2] >= h->base && ev->u[2] <= ev->ts)
+    from = ev->u[2] - h->base + 1;
+  put_mark(h, m, lane_of(h, ev->pid, 0, ev->u[0]), ev->ts, ev->type, what, from);
+  if (ev->u[1] != 0 && ev->u[1] != ev->u[0])
+    put_mark(h, m, lane_of(h, ev->pid, 0, ev->u[1]), ev->ts, ev->type, what, 0);
+}
+
 static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
   tt_html *h = arg;
   long lane = -1;
@@ -157,6 +185,10 @@ static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
     text = buf;
     num = ev->u[0];
     break;
+  case TT_EV_race:
+  case TT_EV_lock_inversion:
+    finding_marks(h, m, ev);
+    return;
   default:
     return;
   }

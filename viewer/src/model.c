@@ -64,6 +64,7 @@ struct tt_model {
   tt_vslow *slow; /* min-heap by duration, then sorted by tt_model_slow */
   size_t nslow;
   int slow_sorted;
+  tt__findings findings; /* races and lock-order inversions (findings.c) */
   uint64_t events, first_ts, last_ts;
   uint64_t max_tasks;     /* limit on tasks, and on named objects and locks */
   const char *over_limit; /* "tasks" or "objects" once past it */
@@ -139,6 +140,7 @@ void tt_model_free(tt_model *m) {
   free(m->procs);
   free(m->loops);
   free(m->slow);
+  tt__findings_free(&m->findings);
   tt__vmap_free(&m->task_map);
   tt__vmap_free(&m->lock_map);
   tt__vmap_free(&m->name_map);
@@ -820,6 +822,14 @@ static int on_lost(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
 #define on_mark NO_EFFECT
 #define on_region_begin NO_EFFECT
 #define on_region_end NO_EFFECT
+
+static int on_race(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  (void)p;
+  return tt__findings_add(&m->findings, ev);
+}
+#define on_lock_inversion on_race
+
+const tt__findings *tt__model_findings(const tt_model *m) { return &m->findings; }
 
 static const handler handlers[TT_EV_MAX] = {
 #define TT__H(id, name, ...) [id] = on_##name,

@@ -96,6 +96,20 @@ static void on_flow(void *arg, const tt_model *m, const tt_flow *f) {
   fprintf(o, ",\"bp\":\"e\",\"id\":%" PRIu64 ",\"cat\":\"%s\",\"name\":\"%s\"}", id, name, name);
 }
 
+/* A race or a lock-order inversion: an instant on the reporting task's
+ * track, the report in its args. */
+static void perfetto_finding(tt_perfetto *p, const tt_model *m, const tt_trace_event *ev) {
+  FILE *o = p->out;
+  open_event(p, m, "i", ev->pid, ev->u[0]);
+  put_us(p, "ts", ev->ts);
+  fprintf(o, ",\"s\":\"t\",\"cat\":\"%s\",\"name\":\"%s\",\"args\":{\"other\":%" PRIu64
+             ",\"what\":\"",
+          ev->type == TT_EV_race ? "race" : "lock", ev->type == TT_EV_race ? "race" : "lock-order inversion",
+          ev->u[1]);
+  tt_json_escape(o, ev->s[3] ? ev->s[3] : "");
+  fputs("\"}}", o);
+}
+
 static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
   tt_perfetto *p = arg;
   FILE *o = p->out;
@@ -149,6 +163,10 @@ static void on_instant(void *arg, const tt_model *m, const tt_trace_event *ev) {
             ev->u[0] ? "t" : "p", ev->u[1]);
     tt_json_escape(o, ev->s[2]);
     fputs("\"}}", o);
+    break;
+  case TT_EV_race:
+  case TT_EV_lock_inversion:
+    perfetto_finding(p, m, ev);
     break;
   case TT_EV_lost:
     open_event(p, m, "i", ev->pid, 0);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "text.h"
 #include "unrecorded.h"
 
@@ -313,6 +314,7 @@ int tt_render_summary(const tt_model *m, FILE *out) {
     return -ENOMEM;
   tt__put_objects(out, m);
   summary_slow(m, out);
+  tt__render_findings(m, out);
   return ferror(out) ? -EIO : 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "grow.h"
+#include "model.h"
 #include "text.h"
 #include "vmap.h"
 
@@ -364,6 +365,7 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
   uint32_t last_pid = 0;
   size_t shown = 0;
   int notes = 0;
+  int findings = 0;
   for (size_t i = 0; i < tl->nlanes; i++) {
     const lane *l = &tl->lanes[i];
     if (!selected(tl, m, l))
@@ -374,6 +376,9 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
     last_pid = l->pid;
     shown++;
     put_lane(tl, m, l, out);
+    if (l->tid == 0)
+      findings += tt__timeline_findings(out, m, l->pid, l->task, tl->o.from, tl->o.to,
+                                        tl->o.width, LABEL);
   }
   if (shown == 0)
     fprintf(out, "%*s(no task %s in this window)\n", LABEL + 1, "",
@@ -388,5 +393,9 @@ int tt_timeline_render(tt_timeline *tl, const tt_model *m, FILE *out) {
     fprintf(out, "%*s^ marks, regions: * mark  [==] region  T wait timed out (not woken)  "
                  "X deadlock found\n", LABEL + 1, "");
   tt__put_deadlocks(out, m);
+  if (findings > 0)
+    fprintf(out, "%*s! a race or lock-order inversion reported  = the race's window, from the "
+                 "step of its read ('tasktrace summary' has the sites)\n",
+            LABEL + 1, "");
   return ferror(out) ? -EIO : 0;
 }

@@ -40,6 +40,12 @@ typedef struct tt__race_task {
   size_t stack_size;
 } tt__race_task;
 void tt__race_describe(const tt_task *t, tt__race_task *out);
+/* A report as a trace event (the detector cannot emit: emission is the
+ * runtime's): task raced with other; read_ts: when the step of its read
+ * began (0: unknown); what: the report in one line. */
+void tt__race_event(uint64_t task, uint64_t other, uint64_t read_ts, const char *what);
+/* The trace's clock while tracing is on, else 0 (no clock read). */
+uint64_t tt__race_clock(void);
 
 #define TT__RACE(fn, ...)                                                                          \
   do {                                                                                             \

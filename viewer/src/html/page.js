@@ -228,9 +228,15 @@
       if (mk.ts < v0 || mk.ts > v1) continue;
       var my = AXIS + row[mk.lane] * ROW - top;
       if (my < AXIS - ROW || my > H) continue;
-      ctx.fillStyle = evName(mk.type) === "slow_step" ? "#ff7f0e" :
-        evName(mk.type) === "deadlock" ? "#d62728" : evName(mk.type) === "wait_timeout" ? "#8c564b" : "#000";
-      ctx.fillRect(xOf(mk.ts) - 1, my, 2, ROW);
+      var en = evName(mk.type), finding = en === "race" || en === "lock_inversion";
+      /* A race's window: from the step of its read to the report. */
+      if (en === "race" && mk.num > 0) {
+        ctx.fillStyle = "rgba(214,39,40,0.35)";
+        ctx.fillRect(xOf(mk.num - 1), my + ROW - 4, Math.max(1, xOf(mk.ts) - xOf(mk.num - 1)), 4);
+      }
+      ctx.fillStyle = en === "slow_step" ? "#ff7f0e" : finding || en === "deadlock" ? "#d62728" :
+        en === "wait_timeout" ? "#8c564b" : "#000";
+      ctx.fillRect(xOf(mk.ts) - (finding ? 2 : 1), my, finding ? 4 : 2, ROW);
     }
     /* Regions as spans along the top of their lane, named when there is room. */
     var drawnRegions = 0, drawnTimeouts = 0;

@@ -43,35 +43,37 @@ extern "C" {
 /* The schema. X(id, name, loglevel, kind0,field0, kind1,field1, kind2,field2,
  * kind3,field3). Ids are part of the file format: never reuse one. */
 #define TT_EVENTS(X)                                                                               \
-  X(1, task_create, INFO, U64, task, U64, parent, STR, name, STR, site)                               \
-  X(2, task_switch, DEBUG, U64, prev, U64, next, U64, prev_state, U64, object)                        \
-  X(3, task_wake, DEBUG, U64, task, U64, waker, U64, object, NONE, _3)                                \
-  X(4, task_exit, INFO, U64, task, U64, status, I64, result, NONE, _3)                                \
-  X(5, slow_step, WARNING, U64, task, U64, duration_ns, STR, site, NONE, _3)                          \
-  X(6, lock_contended, NOTICE, U64, lock, U64, waiter, U64, holder, NONE, _3)                         \
-  X(7, lock_acquired, INFO, U64, lock, U64, task, U64, wait_ns, NONE, _3)                             \
-  X(8, lock_released, DEBUG, U64, lock, U64, task, U64, hold_ns, NONE, _3)                            \
-  X(9, loop_poll_begin, DEBUG, U64, loop, I64, timeout_ns, NONE, _2, NONE, _3)                        \
-  X(10, loop_poll_end, DEBUG, U64, loop, NONE, _1, NONE, _2, NONE, _3)                                \
-  X(11, object_name, INFO, U64, object, U64, kind, STR, name, NONE, _3)                               \
-  X(12, mark, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                         \
-  X(13, region_begin, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                 \
-  X(14, region_end, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                   \
-  X(15, lost, WARNING, U64, count, NONE, _1, NONE, _2, NONE, _3)                                      \
-  X(16, event_set, DEBUG, U64, event, U64, task, U64, woken, NONE, _3)                                \
-  X(17, event_clear, DEBUG, U64, event, U64, task, U64, was_set, NONE, _3)                            \
-  X(18, sem_acquired, DEBUG, U64, sem, U64, task, U64, value, NONE, _3)                               \
-  X(19, sem_released, DEBUG, U64, sem, U64, task, U64, value, U64, woken)                             \
-  X(20, cond_notify, DEBUG, U64, cond, U64, task, I64, asked, U64, woken)                             \
-  X(21, queue_put, DEBUG, U64, queue, U64, task, U64, count, NONE, _3)                                \
-  X(22, queue_get, DEBUG, U64, queue, U64, task, U64, count, NONE, _3)                                \
-  X(23, wait_timeout, INFO, U64, task, U64, object, U64, state, NONE, _3)                             \
-  X(24, deadlock, WARNING, U64, task, U64, tasks, STR, call, NONE, _3)                                \
-  X(25, deadlock_edge, WARNING, U64, task, U64, object, U64, holder, STR, site)                       \
-  X(34, statedump_begin, INFO, U64, tasks, NONE, _1, NONE, _2, NONE, _3)                              \
-  X(35, statedump_task, INFO, U64, task, U64, parent, STR, name, STR, site)                           \
-  X(36, statedump_task_state, INFO, U64, task, U64, state, U64, object, NONE, _3)                     \
-  X(37, statedump_object, INFO, U64, object, U64, kind, STR, name, U64, holder)                       \
+  X(1, task_create, INFO, U64, task, U64, parent, STR, name, STR, site)                              \
+  X(2, task_switch, DEBUG, U64, prev, U64, next, U64, prev_state, U64, object)                       \
+  X(3, task_wake, DEBUG, U64, task, U64, waker, U64, object, NONE, _3)                               \
+  X(4, task_exit, INFO, U64, task, U64, status, I64, result, NONE, _3)                               \
+  X(5, slow_step, WARNING, U64, task, U64, duration_ns, STR, site, NONE, _3)                         \
+  X(6, lock_contended, NOTICE, U64, lock, U64, waiter, U64, holder, NONE, _3)                        \
+  X(7, lock_acquired, INFO, U64, lock, U64, task, U64, wait_ns, NONE, _3)                            \
+  X(8, lock_released, DEBUG, U64, lock, U64, task, U64, hold_ns, NONE, _3)                           \
+  X(9, loop_poll_begin, DEBUG, U64, loop, I64, timeout_ns, NONE, _2, NONE, _3)                       \
+  X(10, loop_poll_end, DEBUG, U64, loop, NONE, _1, NONE, _2, NONE, _3)                               \
+  X(11, object_name, INFO, U64, object, U64, kind, STR, name, NONE, _3)                              \
+  X(12, mark, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                        \
+  X(13, region_begin, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                \
+  X(14, region_end, INFO, U64, task, STR, name, NONE, _2, NONE, _3)                                  \
+  X(15, lost, WARNING, U64, count, NONE, _1, NONE, _2, NONE, _3)                                     \
+  X(16, event_set, DEBUG, U64, event, U64, task, U64, woken, NONE, _3)                               \
+  X(17, event_clear, DEBUG, U64, event, U64, task, U64, was_set, NONE, _3)                           \
+  X(18, sem_acquired, DEBUG, U64, sem, U64, task, U64, value, NONE, _3)                              \
+  X(19, sem_released, DEBUG, U64, sem, U64, task, U64, value, U64, woken)                            \
+  X(20, cond_notify, DEBUG, U64, cond, U64, task, I64, asked, U64, woken)                            \
+  X(21, queue_put, DEBUG, U64, queue, U64, task, U64, count, NONE, _3)                               \
+  X(22, queue_get, DEBUG, U64, queue, U64, task, U64, count, NONE, _3)                               \
+  X(23, wait_timeout, INFO, U64, task, U64, object, U64, state, NONE, _3)                            \
+  X(24, deadlock, WARNING, U64, task, U64, tasks, STR, call, NONE, _3)                               \
+  X(25, deadlock_edge, WARNING, U64, task, U64, object, U64, holder, STR, site)                      \
+  X(30, race, WARNING, U64, task, U64, other, U64, read_ts, STR, what)                               \
+  X(31, lock_inversion, WARNING, U64, task, U64, other, U64, lock, STR, what)                        \
+  X(34, statedump_begin, INFO, U64, tasks, NONE, _1, NONE, _2, NONE, _3)                             \
+  X(35, statedump_task, INFO, U64, task, U64, parent, STR, name, STR, site)                          \
+  X(36, statedump_task_state, INFO, U64, task, U64, state, U64, object, NONE, _3)                    \
+  X(37, statedump_object, INFO, U64, object, U64, kind, STR, name, U64, holder)                      \
   X(38, statedump_end, INFO, U64, tasks, NONE, _1, NONE, _2, NONE, _3)
 
 enum tt_ev_type {
@@ -101,59 +103,65 @@ enum tt_ev_type {
 #define TT_EVF_LOOP_END (TT_EVF_LOOP | TT_EVF_END)
 
 #define TT_EVENT_META(M)                                                                           \
-  M(task_create, NONE, NONE, NONE, NONE, NONE, NONE,                                                  \
-    "a task was spawned by parent, with its name and spawn site; it is runnable")                     \
-  M(task_switch, NONE, NONE, NONE, NONE, STATE, NONE,                                                 \
-    "prev stops running (prev_state says why, on object) and next runs; 0 is the loop")               \
-  M(task_wake, NONE, NONE, NONE, NONE, NONE, NONE,                                                    \
-    "a blocked task is runnable again, woken by waker (0: the loop) about object")                    \
-  M(task_exit, NONE, NONE, NONE, EXIT, NONE, NONE, "a task ended with status and result")             \
-  M(slow_step, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                 \
-    "a step (or callback, task 0) ran duration_ns without yielding, ending at site")                  \
-  M(lock_contended, INSTANT, NONE, NONE, NONE, NONE, NONE,                                            \
-    "waiter found lock held by holder and waits")                                                     \
-  M(lock_acquired, NONE, NONE, NONE, NONE, NONE, NONE,                                                \
-    "task got lock after waiting wait_ns (0: it was free; every acquire)")                            \
+  M(task_create, NONE, NONE, NONE, NONE, NONE, NONE,                                                 \
+    "a task was spawned by parent, with its name and spawn site; it is runnable")                    \
+  M(task_switch, NONE, NONE, NONE, NONE, STATE, NONE,                                                \
+    "prev stops running (prev_state says why, on object) and next runs; 0 is the loop")              \
+  M(task_wake, NONE, NONE, NONE, NONE, NONE, NONE,                                                   \
+    "a blocked task is runnable again, woken by waker (0: the loop) about object")                   \
+  M(task_exit, NONE, NONE, NONE, EXIT, NONE, NONE, "a task ended with status and result")            \
+  M(slow_step, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                \
+    "a step (or callback, task 0) ran duration_ns without yielding, ending at site")                 \
+  M(lock_contended, INSTANT, NONE, NONE, NONE, NONE, NONE,                                           \
+    "waiter found lock held by holder and waits")                                                    \
+  M(lock_acquired, NONE, NONE, NONE, NONE, NONE, NONE,                                               \
+    "task got lock after waiting wait_ns (0: it was free; every acquire)")                           \
   M(lock_released, NONE, NONE, NONE, NONE, NONE, NONE, "task released lock after holding it hold_ns") \
-  M(loop_poll_begin, LOOP_BEGIN, loop_poll_end, NONE, NONE, NONE, NONE,                               \
-    "the loop blocks polling for I/O, for at most timeout_ns (-1: no limit)")                         \
-  M(loop_poll_end, LOOP_END, loop_poll_begin, NONE, NONE, NONE, NONE,                                 \
-    "the loop is back from its poll")                                                                 \
-  M(object_name, NAMES, NONE, NONE, KIND, NONE, NONE, "object (of kind) is called name")              \
-  M(mark, INSTANT, NONE, NONE, NONE, NONE, NONE, "task marked this moment with name (tt_mark)")       \
-  M(region_begin, BEGIN, region_end, NONE, NONE, NONE, NONE,                                          \
-    "task enters the region called name (tt_region_begin)")                                           \
-  M(region_end, END, region_begin, NONE, NONE, NONE, NONE, "task leaves the region called name")      \
-  M(lost, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                      \
-    "count events of this process were lost here (buffer full)")                                      \
-  M(event_set, NONE, NONE, NONE, NONE, NONE, NONE,                                                    \
-    "task (0: the loop) set event, waking woken waiters")                                             \
-  M(event_clear, NONE, NONE, NONE, NONE, NONE, NONE,                                                  \
-    "task cleared event (was_set: 1 if it was set, a signal nobody may have seen)")                   \
-  M(sem_acquired, NONE, NONE, NONE, NONE, NONE, NONE,                                                 \
-    "task took a permit of sem (at once or handed over), value permits left")                         \
-  M(sem_released, NONE, NONE, NONE, NONE, NONE, NONE,                                                 \
-    "task gave a permit back to sem: to a waiter (woken 1) or to value")                              \
-  M(cond_notify, NONE, NONE, NONE, NONE, NONE, NONE,                                                  \
-    "task notified cond for asked waiters (-1: all), woken were there")                               \
-  M(queue_put, NONE, NONE, NONE, NONE, NONE, NONE,                                                    \
-    "an item of task went into queue (or to a getter), count items now in it")                        \
-  M(queue_get, NONE, NONE, NONE, NONE, NONE, NONE,                                                    \
-    "task took an item from queue (or from a putter), count items left")                              \
-  M(wait_timeout, INSTANT, NONE, NONE, NONE, STATE, NONE,                                             \
-    "task's wait (state, on object) reached its deadline: the task_wake that follows timed out")      \
-  M(deadlock, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                  \
-    "a deadlock of tasks waiting tasks, found at call (loop: none can run); edges follow")            \
-  M(deadlock_edge, NONE, NONE, NONE, NONE, NONE, NONE,                                                \
-    "in the deadlock just reported, task waits at site on object, held by holder (0: none)")          \
-  M(statedump_begin, NAMES, NONE, NONE, NONE, NONE, NONE,                                             \
-    "an LTTng session began while the program ran: the state of its tasks tasks follows")             \
-  M(statedump_task, NAMES, NONE, NONE, NONE, NONE, NONE,                                              \
-    "state dump: task, spawned by parent (0: unknown), is alive, with its name and spawn site")                    \
-  M(statedump_task_state, NONE, NONE, NONE, STATE, NONE, NONE,                                        \
-    "state dump: task is runnable (state yield), finished (done) or parked (why) on object")          \
-  M(statedump_object, NAMES, NONE, NONE, KIND, NONE, NONE,                                            \
-    "state dump: object (of kind) is called name; a lock held by holder (0: free or unknown)")        \
+  M(loop_poll_begin, LOOP_BEGIN, loop_poll_end, NONE, NONE, NONE, NONE,                              \
+    "the loop blocks polling for I/O, for at most timeout_ns (-1: no limit)")                        \
+  M(loop_poll_end, LOOP_END, loop_poll_begin, NONE, NONE, NONE, NONE,                                \
+    "the loop is back from its poll")                                                                \
+  M(object_name, NAMES, NONE, NONE, KIND, NONE, NONE, "object (of kind) is called name")             \
+  M(mark, INSTANT, NONE, NONE, NONE, NONE, NONE, "task marked this moment with name (tt_mark)")      \
+  M(region_begin, BEGIN, region_end, NONE, NONE, NONE, NONE,                                         \
+    "task enters the region called name (tt_region_begin)")                                          \
+  M(region_end, END, region_begin, NONE, NONE, NONE, NONE, "task leaves the region called name")     \
+  M(lost, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                     \
+    "count events of this process were lost here (buffer full)")                                     \
+  M(event_set, NONE, NONE, NONE, NONE, NONE, NONE,                                                   \
+    "task (0: the loop) set event, waking woken waiters")                                            \
+  M(event_clear, NONE, NONE, NONE, NONE, NONE, NONE,                                                 \
+    "task cleared event (was_set: 1 if it was set, a signal nobody may have seen)")                  \
+  M(sem_acquired, NONE, NONE, NONE, NONE, NONE, NONE,                                                \
+    "task took a permit of sem (at once or handed over), value permits left")                        \
+  M(sem_released, NONE, NONE, NONE, NONE, NONE, NONE,                                                \
+    "task gave a permit back to sem: to a waiter (woken 1) or to value")                             \
+  M(cond_notify, NONE, NONE, NONE, NONE, NONE, NONE,                                                 \
+    "task notified cond for asked waiters (-1: all), woken were there")                              \
+  M(queue_put, NONE, NONE, NONE, NONE, NONE, NONE,                                                   \
+    "an item of task went into queue (or to a getter), count items now in it")                       \
+  M(queue_get, NONE, NONE, NONE, NONE, NONE, NONE,                                                   \
+    "task took an item from queue (or from a putter), count items left")                             \
+  M(wait_timeout, INSTANT, NONE, NONE, NONE, STATE, NONE,                                            \
+    "task's wait (state, on object) reached its deadline: the task_wake that follows timed out")     \
+  M(deadlock, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                 \
+    "a deadlock of tasks waiting tasks, found at call (loop: none can run); edges follow")           \
+  M(deadlock_edge, NONE, NONE, NONE, NONE, NONE, NONE,                                               \
+    "in the deadlock just reported, task waits at site on object, held by holder (0: none)")         \
+  M(race, INSTANT, NONE, NONE, NONE, NONE, NONE,                                                     \
+    "the race detector found a race of task with other; read_ts: when the step of its read "         \
+    "began (0: unknown); what: the report in one line")                                              \
+  M(lock_inversion, INSTANT, NONE, NONE, NONE, NONE, NONE,                                           \
+    "task took lock in the opposite order to other's (debug mode): a deadlock in another "           \
+    "schedule; what: the four sites")                                                                \
+  M(statedump_begin, NAMES, NONE, NONE, NONE, NONE, NONE,                                            \
+    "an LTTng session began while the program ran: the state of its tasks tasks follows")            \
+  M(statedump_task, NAMES, NONE, NONE, NONE, NONE, NONE,                                             \
+    "state dump: task, spawned by parent (0: unknown), is alive, with its name and spawn site")      \
+  M(statedump_task_state, NONE, NONE, NONE, STATE, NONE, NONE,                                       \
+    "state dump: task is runnable (state yield), finished (done) or parked (why) on object")         \
+  M(statedump_object, NAMES, NONE, NONE, KIND, NONE, NONE,                                           \
+    "state dump: object (of kind) is called name; a lock held by holder (0: free or unknown)")       \
   M(statedump_end, NAMES, NONE, NONE, NONE, NONE, NONE, "the state dump of tasks tasks is complete")
 
 /* Enum types of integer fields (tt_ev_desc.etype). */
@@ -195,7 +203,7 @@ typedef struct tt_trace_event {
 
 /* What an object id names (object_name.kind). */
 #define TT_KINDS(X)                                                                                \
-  X(0, task) X(1, lock) X(2, event) X(3, queue) X(4, sem) X(5, cond) X(6, io) X(7, loop)              \
+  X(0, task) X(1, lock) X(2, event) X(3, queue) X(4, sem) X(5, cond) X(6, io) X(7, loop)             \
       X(8, timer)
 enum tt_kind {
 #define TT__KD(v, n) TT_KIND_##n = v,
@@ -218,18 +226,18 @@ TT_EXTERN const char *tt_kind_name(unsigned kind);
  * Values are part of the file format: never reuse one. Add a reason here,
  * and the code that parks for it (runtime/src); every consumer follows. */
 #define TT_STATES(X)                                                                               \
-  X(0, yield, "yields", 0, "#f2c12e", "thread_state_runnable", -1)                                    \
-  X(1, sleep, "sleeps", 'z', "#9ecae1", "thread_state_sleeping", -1)                                  \
-  X(2, lock, "waits for lock", 'L', "#d62728", "terrible", TT_KIND_lock)                              \
-  X(3, event, "waits for event", 'e', "#5b7fce", "thread_state_uninterruptible", TT_KIND_event)       \
-  X(4, queue_put, "waits for room in queue", 'p', "#8c6bb1", "olive", TT_KIND_queue)                  \
-  X(5, queue_get, "waits for an item from queue", 'q', "#6a51a3", "olive", TT_KIND_queue)             \
-  X(6, sem, "waits for semaphore", 's', "#3182bd", "thread_state_uninterruptible", TT_KIND_sem)       \
-  X(7, cond, "waits for condition", 'c', "#756bb1", "thread_state_uninterruptible", TT_KIND_cond)     \
-  X(8, join, "waits for task", 'j', "#7b8fa8", "grey", TT_KIND_task)                                  \
-  X(9, io, "waits for I/O", 'i', "#17becf", "thread_state_iowait", TT_KIND_io)                        \
-  X(10, done, "has finished", 0, "#5b7fce", "thread_state_unknown", -1)                               \
-  X(11, start, "starts", 0, "#5b7fce", "thread_state_unknown", -1)                                    \
+  X(0, yield, "yields", 0, "#f2c12e", "thread_state_runnable", -1)                                   \
+  X(1, sleep, "sleeps", 'z', "#9ecae1", "thread_state_sleeping", -1)                                 \
+  X(2, lock, "waits for lock", 'L', "#d62728", "terrible", TT_KIND_lock)                             \
+  X(3, event, "waits for event", 'e', "#5b7fce", "thread_state_uninterruptible", TT_KIND_event)      \
+  X(4, queue_put, "waits for room in queue", 'p', "#8c6bb1", "olive", TT_KIND_queue)                 \
+  X(5, queue_get, "waits for an item from queue", 'q', "#6a51a3", "olive", TT_KIND_queue)            \
+  X(6, sem, "waits for semaphore", 's', "#3182bd", "thread_state_uninterruptible", TT_KIND_sem)      \
+  X(7, cond, "waits for condition", 'c', "#756bb1", "thread_state_uninterruptible", TT_KIND_cond)    \
+  X(8, join, "waits for task", 'j', "#7b8fa8", "grey", TT_KIND_task)                                 \
+  X(9, io, "waits for I/O", 'i', "#17becf", "thread_state_iowait", TT_KIND_io)                       \
+  X(10, done, "has finished", 0, "#5b7fce", "thread_state_unknown", -1)                              \
+  X(11, start, "starts", 0, "#5b7fce", "thread_state_unknown", -1)                                   \
   X(12, queue_join, "waits to join queue", 'J', "#9e9ac8", "olive", TT_KIND_queue)
 enum tt_state {
 #define TT__ST(v, n, w, l, c, cn, on) TT_STATE_##n = v,
