@@ -59,7 +59,10 @@ void tt__task_release(tt_task *t) {
 void tt__pool_trim(void) {
   for (pool_chunk *c = pool_chunks, *next; c != NULL; c = next) {
     next = c->next;
-    for (size_t i = 0; i < POOL_CHUNK; i++)
+    /* The newest chunk is handed out up to pool_next only: past it the
+     * memory was never written (task_alloc). */
+    size_t used = c == pool_chunks ? pool_next : POOL_CHUNK;
+    for (size_t i = 0; i < used; i++)
       if (c->tasks[i].state != TT__T_FREE)
         free(c->tasks[i].ext); /* a record never given back (teardown) */
     free(c);
