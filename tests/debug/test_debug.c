@@ -12,26 +12,7 @@
 
 #define PROG_SRC "tests/debug/debug_prog.c"
 
-/* "tests/debug/debug_prog.c:N" for the line tagged `@tag`. */
-static const char *site(const char *tag) {
-  static char bufs[16][96];
-  static int next;
-  char path[4096], needle[64], line[512];
-  const char *src = getenv("TT_SOURCE_DIR");
-  snprintf(path, sizeof path, "%s/" PROG_SRC, src ? src : ".");
-  snprintf(needle, sizeof needle, "/* @%s */", tag);
-  FILE *f = fopen(path, "r");
-  if (f == NULL)
-    tt_test_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
-  for (int n = 1; fgets(line, sizeof line, f) != NULL; n++)
-    if (strstr(line, needle) != NULL) {
-      fclose(f);
-      char *b = bufs[next++ % 16];
-      snprintf(b, 96, PROG_SRC ":%d", n);
-      return b;
-    }
-  tt_test_fail(__FILE__, __LINE__, "no tag @%s in %s", tag, path);
-}
+static const char *site(const char *tag) { return tt_test_site(PROG_SRC, tag); }
 
 /* Run tt-debug-prog mode with TASKTRACE_DEBUG=1 and the extra env entries. */
 static int run(const char *mode, char *const extra[], char **out) {

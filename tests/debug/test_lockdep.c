@@ -9,25 +9,7 @@
 
 #define PROG_SRC "tests/debug/lockdep_prog.c"
 
-static const char *site(const char *tag) {
-  static char bufs[16][96];
-  static int next;
-  char path[4096], needle[64], line[512];
-  const char *src = getenv("TT_SOURCE_DIR");
-  snprintf(path, sizeof path, "%s/" PROG_SRC, src ? src : ".");
-  snprintf(needle, sizeof needle, "/* @%s */", tag);
-  FILE *f = fopen(path, "r");
-  if (f == NULL)
-    tt_test_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
-  for (int n = 1; fgets(line, sizeof line, f) != NULL; n++)
-    if (strstr(line, needle) != NULL) {
-      fclose(f);
-      char *b = bufs[next++ % 16];
-      snprintf(b, 96, PROG_SRC ":%d", n);
-      return b;
-    }
-  tt_test_fail(__FILE__, __LINE__, "no tag @%s in %s", tag, path);
-}
+static const char *site(const char *tag) { return tt_test_site(PROG_SRC, tag); }
 
 static int run(const char *mode, const char *debug, char **out) {
   char *argv[] = {(char *)tt_test_bin("tt-lockdep-prog"), (char *)mode, NULL};

@@ -90,6 +90,26 @@ int main(int argc, char **argv) {
   return failed ? 1 : 0;
 }
 
+const char *tt_test_site(const char *src, const char *tag) {
+  static char bufs[16][160];
+  static int next;
+  char path[4096], needle[64], line[512];
+  const char *dir = getenv("TT_SOURCE_DIR");
+  snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", src);
+  snprintf(needle, sizeof needle, "/* @%s */", tag);
+  FILE *f = fopen(path, "r");
+  if (f == NULL)
+    tt_test_fail(__FILE__, __LINE__, "%s: %s", path, strerror(errno));
+  for (int n = 1; fgets(line, sizeof line, f) != NULL; n++)
+    if (strstr(line, needle) != NULL) {
+      fclose(f);
+      char *b = bufs[next++ % 16];
+      snprintf(b, sizeof bufs[0], "%s:%d", src, n);
+      return b;
+    }
+  tt_test_fail(__FILE__, __LINE__, "no tag @%s in %s", tag, path);
+}
+
 const char *tt_test_bin(const char *name) {
   static char buf[4096];
   const char *dir = getenv("TT_BIN_DIR");

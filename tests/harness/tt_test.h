@@ -131,6 +131,11 @@ const char *tt_test_shared_dir(const char *name, mode_t mode);
 int tt_test_spawn(char *const argv[], char *const env[], char **out, int timeout_s);
 /* Path of a built binary: $TT_BIN_DIR/name (set by CMake for every test). */
 const char *tt_test_bin(const char *name);
+/* "SRC:N" for the line of source file SRC (relative to $TT_SOURCE_DIR)
+ * tagged with the comment "@tag" (inside a C comment); fails the test if
+ * there is none.
+ * The result lasts for 16 more calls. */
+const char *tt_test_site(const char *src, const char *tag);
 /* The test's own temporary directory (also its $TMPDIR), removed with all
  * it holds when the test ends, however it ends. */
 const char *tt_test_tmpdir(void);

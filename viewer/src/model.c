@@ -620,11 +620,10 @@ static int on_deadlock_edge(tt_model *m, tt_vproc *p, const tt_trace_event *ev) 
   return 0;
 }
 
-static int on_task_create(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
-  tt_vtask *t = get_task(m, p, ev->u[0], ev->ts);
-  if (t == NULL)
-    return -1;
-  t->parent = ev->u[1];
+/* task_create and statedump_task: parent, name and spawn site (fields 1-3). */
+static int take_identity(tt_model *m, tt_vtask *t, const tt_trace_event *ev) {
+  if (ev->u[1] != 0) /* a state dump knows no parent: keep what task_create said */
+    t->parent = ev->u[1];
   if (ev->s[2] != NULL && ev->s[2][0] != 0) {
     char *n = strdup(ev->s[2]);
     if (n == NULL)
@@ -634,6 +633,15 @@ static int on_task_create(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
   }
   if (ev->s[3] != NULL && ev->s[3][0] != 0 &&
       (t->site = tt__strset_intern(&m->sites, ev->s[3])) == NULL)
+    return -1;
+  return 0;
+}
+
+static int on_task_create(tt_model *m, tt_vproc *p, const tt_trace_event *ev) {
+  tt_vtask *t = get_task(m, p, ev->u[0], ev->ts);
+  if (t == NULL)
+    return -1;
+  if (take_identity(m, t, ev) < 0)
     return -1;
   t->created = ev->ts;
   set_state(m, p, t, TT_VS_RUNNABLE, 0, 0, ev->ts);
@@ -780,16 +788,7 @@ static int on_statedump_task(tt_model *m, tt_vproc *p, const tt_trace_event *ev)
   tt_vtask *t = get_task(m, p, ev->u[0], ev->ts);
   if (t == NULL)
     return -1;
-  t->parent = ev->u[1];
-  if (ev->s[2] != NULL && ev->s[2][0] != 0) {
-    char *n = strdup(ev->s[2]);
-    if (n == NULL)
-      return -1;
-    free(t->name);
-    t->name = n;
-  }
-  if (ev->s[3] != NULL && ev->s[3][0] != 0 &&
-      (t->site = tt__strset_intern(&m->sites, ev->s[3])) == NULL)
+  if (take_identity(m, t, ev) < 0)
     return -1;
   return 0;
 }
