@@ -243,7 +243,9 @@ TEST(race_in_trace) {
    * the reader's ('=' up to the report's '!'). */
   char *tl[] = {tt, "timeline", "--width", "60", file, NULL};
   ASSERT_EQ(tt_test_spawn(tl, NULL, &out, 60), 0);
-  ASSERT_LINE(out, "  ^ race 'balance'    |=*=!*|");
+  /* From where the read's step began (the reader's first run: how far
+   * into the trace depends on the machine) to the report. */
+  ASSERT_LINE(out, "  ^ race 'balance'    |*=!*|");
   ASSERT_LINE(out, "  ^ race 'balance'    | *!*|");
   ASSERT_EQ(count(out, "  ^ race 'balance'"), 2);
   ASSERT_CONTAINS(out, "! a race or lock-order inversion reported");
