@@ -76,7 +76,8 @@ install)
   for f in bin/tasktrace bin/tasktraced include/tasktrace/tasktrace.h include/tasktrace/defs.h \
       include/tasktrace/schema.h include/tasktrace/ttrace.h lib/libtasktrace.a lib/libtasktrace.so.0 \
       lib/pkgconfig/tasktrace.pc lib/cmake/tasktrace/tasktrace-config.cmake \
-      bin/tasktrace-cc lib/libtasktrace-race.a lib/pkgconfig/tasktrace-race.pc; do
+      bin/tasktrace-cc lib/libtasktrace-race.a lib/pkgconfig/tasktrace-race.pc \
+      lib/cmake/tasktrace/tasktrace-race.cmake; do
     [ -e "$p/$f" ] || fail "not installed: $f"
   done
   # Nothing internal goes out: no base or emission header.
@@ -212,7 +213,8 @@ deb)
   [ -n "$deb" ] || { echo "FAIL: no .deb in $(ls "$tmp/deb")"; exit 1; }
   dpkg-deb -c "$deb" | awk '{print $6}' >"$tmp/files"
   for f in usr/bin/tasktrace usr/bin/tasktraced usr/include/tasktrace/tasktrace.h usr/lib/libtasktrace.so.0 \
-      usr/lib/libtasktrace-lttng.so usr/lib/pkgconfig/tasktrace.pc usr/lib/cmake/tasktrace/tasktrace-config.cmake; do
+      usr/lib/libtasktrace-lttng.so usr/lib/pkgconfig/tasktrace.pc usr/lib/cmake/tasktrace/tasktrace-config.cmake \
+      usr/lib/cmake/tasktrace/tasktrace-race.cmake usr/lib/libtasktrace-race.a; do
     grep -qx "\./$f" "$tmp/files" || fail "not in the .deb: $f"
   done
   dep=$(dpkg-deb -f "$deb" Depends)
