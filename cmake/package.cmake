@@ -7,7 +7,8 @@
 #     schema.h (tools that read traces), defs.h;
 #   tasktrace, tasktraced, the LTTng provider, tasktrace.pc, and the CMake
 #     package `tasktrace` (targets tasktrace::tasktrace, the shared library,
-#     and tasktrace::tasktrace_static);
+#     tasktrace::tasktrace_static, tasktrace::race, the race detector's
+#     runtime, and the function tasktrace_race_instrument(target));
 #   cpack -G DEB builds a .deb of all of it.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -87,7 +88,7 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/tasktrace-config.cmake
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/tasktrace-config-version.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/tasktrace-config.cmake
-  ${PROJECT_BINARY_DIR}/tasktrace-config-version.cmake
+  ${PROJECT_BINARY_DIR}/tasktrace-config-version.cmake ${PROJECT_SOURCE_DIR}/cmake/tasktrace-race.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tasktrace)
 
 # add_subdirectory() / FetchContent: the same names as an installed package.

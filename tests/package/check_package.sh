@@ -26,6 +26,45 @@ consumer() {
   { echo "cmake_minimum_required(VERSION 3.21)"; echo "project(consumer C)"
     for l in "$@"; do echo "$l"; done; } >"$d/CMakeLists.txt"
 }
+# write_racy: $tmp/racy.c, two tasks' lost update on x (read, yield, write).
+write_racy() {
+  cat >"$tmp/racy.c" <<'RACY'
+#include <tasktrace/tasktrace.h>
+static int x;
+static int bump(void *arg) {
+  int v = x;
+  tt_yield();
+  x = v + 1;
+  return 0;
+}
+static int run(void *arg) {
+  tt_task *t[2];
+  tt_spawn(&t[0], bump, NULL, "a");
+  tt_spawn(&t[1], bump, NULL, "b");
+  return tt_gather(t, 2, NULL, TT_FOREVER);
+}
+int main(void) { return tt_run(run, NULL); }
+RACY
+}
+# run_racy NAME FILE: an instrumented racy program reports its race and
+# exits 66, with file:line from the debug info.
+run_racy() {
+  "$2" >"$tmp/race.out" 2>&1
+  st=$?
+  [ $st = 66 ] && grep -q "^tasktrace: race: lost update on 'x' (observed)" "$tmp/race.out" &&
+    grep -q "read it at .*racy\.c:4" "$tmp/race.out" || fail "$1: exit $st: $(cat "$tmp/race.out")"
+}
+# run_plain NAME FILE: the same program not instrumented: no report, exit 0.
+run_plain() {
+  out=$("$2" 2>&1) || { fail "$1: exit $?: $out"; return; }
+  [ -z "$out" ] || fail "$1 printed: $out"
+}
+# racy_lines: lines of a consumer's CMakeLists.txt: racy.c instrumented, and as plain
+# as the instrumented one's runtime (the static library).
+racy_lines() {
+  echo "add_executable(racy racy.c)"; echo "tasktrace_race_instrument(racy)"
+  echo "add_executable(plain racy.c)"; echo "target_link_libraries(plain PRIVATE tasktrace::tasktrace_static)"
+}
 run_prog() { # run_prog NAME FILE: it must print "balance 20"
   out=$("$2" 2>&1) || { fail "$1: exit $?: $out"; return; }
   [ "$out" = "balance 20" ] || fail "$1: printed '$out'"
@@ -37,7 +76,8 @@ install)
   for f in bin/tasktrace bin/tasktraced include/tasktrace/tasktrace.h include/tasktrace/defs.h \
       include/tasktrace/schema.h include/tasktrace/ttrace.h lib/libtasktrace.a lib/libtasktrace.so.0 \
       lib/pkgconfig/tasktrace.pc lib/cmake/tasktrace/tasktrace-config.cmake \
-      bin/tasktrace-cc lib/libtasktrace-race.a lib/pkgconfig/tasktrace-race.pc; do
+      bin/tasktrace-cc lib/libtasktrace-race.a lib/pkgconfig/tasktrace-race.pc \
+      lib/cmake/tasktrace/tasktrace-race.cmake; do
     [ -e "$p/$f" ] || fail "not installed: $f"
   done
   # Nothing internal goes out: no base or emission header.
@@ -90,23 +130,7 @@ install)
   [ "$("$p/bin/tasktrace-cc" --version | head -1)" = "tasktrace-cc $v" ] ||
     fail "tasktrace-cc --version: $("$p/bin/tasktrace-cc" --version 2>&1)"
   [ "$(pkg-config --modversion tasktrace-race)" = "$v" ] || fail "pkg-config --modversion tasktrace-race"
-  cat >"$tmp/racy.c" <<'RACY'
-#include <tasktrace/tasktrace.h>
-static int x;
-static int bump(void *arg) {
-  int v = x;
-  tt_yield();
-  x = v + 1;
-  return 0;
-}
-static int run(void *arg) {
-  tt_task *t[2];
-  tt_spawn(&t[0], bump, NULL, "a");
-  tt_spawn(&t[1], bump, NULL, "b");
-  return tt_gather(t, 2, NULL, TT_FOREVER);
-}
-int main(void) { return tt_run(run, NULL); }
-RACY
+  write_racy
   # shellcheck disable=SC2046
   { cc -g -c -o "$tmp/racy.o" "$tmp/racy.c" $(pkg-config --cflags tasktrace-race) &&
     cc -o "$tmp/racy-pc" "$tmp/racy.o" $(pkg-config --libs tasktrace-race); } >"$tmp/race.log" 2>&1 ||
@@ -114,11 +138,7 @@ RACY
   "$p/bin/tasktrace-cc" -g -o "$tmp/racy-cc" "$tmp/racy.c" >"$tmp/race.log" 2>&1 ||
     fail "installed tasktrace-cc: $(cat "$tmp/race.log")"
   for prog in racy-pc racy-cc; do
-    [ -x "$tmp/$prog" ] || continue
-    "$tmp/$prog" >"$tmp/race.out" 2>&1
-    st=$?
-    [ $st = 66 ] && grep -q "^tasktrace: race: lost update on 'x' (observed)" "$tmp/race.out" ||
-      fail "$prog: exit $st: $(cat "$tmp/race.out")"
+    [ -x "$tmp/$prog" ] && run_racy "$prog" "$tmp/$prog"
   done
   # 2. find_package, the shared and the static library.
   consumer "$tmp/fp" "find_package(tasktrace 0.1 CONFIG REQUIRED)" \
@@ -128,15 +148,38 @@ RACY
     >"$tmp/fp.log" 2>&1 || fail "find_package build: $(tail -20 "$tmp/fp.log")"
   run_prog find_package-shared "$tmp/fp/b/shared"
   run_prog find_package-static "$tmp/fp/b/static"
+  # The race detector through the package: tasktrace_race_instrument().
+  consumer "$tmp/fr" "find_package(tasktrace 0.1 CONFIG REQUIRED)"
+  racy_lines >>"$tmp/fr/CMakeLists.txt"
+  cp "$tmp/racy.c" "$tmp/fr/"
+  { cmake -S "$tmp/fr" -B "$tmp/fr/b" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_PREFIX_PATH="$p" &&
+    cmake --build "$tmp/fr/b"; } >"$tmp/fr.log" 2>&1 || fail "find_package race build: $(tail -20 "$tmp/fr.log")"
+  run_racy find_package-race "$tmp/fr/b/racy"
+  run_plain find_package-plain "$tmp/fr/b/plain"
+  # Instrumenting a program on the shared runtime is refused, in one line.
+  consumer "$tmp/fs" "find_package(tasktrace 0.1 CONFIG REQUIRED)" "add_executable(racy prog.c)" \
+    "target_link_libraries(racy PRIVATE tasktrace::tasktrace)" "tasktrace_race_instrument(racy)"
+  if cmake -S "$tmp/fs" -B "$tmp/fs/b" -DCMAKE_PREFIX_PATH="$p" >"$tmp/fs.log" 2>&1; then
+    fail "tasktrace_race_instrument accepted a target on the shared runtime"
+  else
+    grep -q "tasktrace_race_instrument: 'racy' links tasktrace::tasktrace" "$tmp/fs.log" ||
+      fail "shared runtime + race: $(cat "$tmp/fs.log")"
+  fi
   ;;
 subdir)
   # 3. add_subdirectory of the source tree: no tests, no examples, the
   # same target names as the package.
   consumer "$tmp/sd" "add_subdirectory(\"$src\" tasktrace EXCLUDE_FROM_ALL)" \
     "add_executable(prog prog.c)" "target_link_libraries(prog PRIVATE tasktrace::tasktrace_static)"
-  { cmake -S "$tmp/sd" -B "$tmp/sd/b" && cmake --build "$tmp/sd/b" -j2; } \
+  # and the race detector's function, the same one the package has.
+  racy_lines >>"$tmp/sd/CMakeLists.txt"
+  write_racy
+  cp "$tmp/racy.c" "$tmp/sd/"
+  { cmake -S "$tmp/sd" -B "$tmp/sd/b" -DCMAKE_BUILD_TYPE=Debug && cmake --build "$tmp/sd/b" -j2; } \
     >"$tmp/sd.log" 2>&1 || fail "add_subdirectory build: $(grep -m5 -i error "$tmp/sd.log")"
   run_prog add_subdirectory "$tmp/sd/b/prog"
+  run_racy add_subdirectory-race "$tmp/sd/b/racy"
+  run_plain add_subdirectory-plain "$tmp/sd/b/plain"
   [ ! -d "$tmp/sd/b/tasktrace/tests" ] || fail "add_subdirectory configured the tests"
   ;;
 lttng)
@@ -170,7 +213,8 @@ deb)
   [ -n "$deb" ] || { echo "FAIL: no .deb in $(ls "$tmp/deb")"; exit 1; }
   dpkg-deb -c "$deb" | awk '{print $6}' >"$tmp/files"
   for f in usr/bin/tasktrace usr/bin/tasktraced usr/include/tasktrace/tasktrace.h usr/lib/libtasktrace.so.0 \
-      usr/lib/libtasktrace-lttng.so usr/lib/pkgconfig/tasktrace.pc usr/lib/cmake/tasktrace/tasktrace-config.cmake; do
+      usr/lib/libtasktrace-lttng.so usr/lib/pkgconfig/tasktrace.pc usr/lib/cmake/tasktrace/tasktrace-config.cmake \
+      usr/lib/cmake/tasktrace/tasktrace-race.cmake usr/lib/libtasktrace-race.a; do
     grep -qx "\./$f" "$tmp/files" || fail "not in the .deb: $f"
   done
   dep=$(dpkg-deb -f "$deb" Depends)
