@@ -42,7 +42,7 @@ static void load_suppressions(const char *path) {
       continue;
     if (strncmp(s, "race:", 5) == 0)
       s += 5;
-    supp = realloc(supp, (nsupp + 1) * sizeof *supp);
+    supp = rt_xrealloc(supp, (nsupp + 1) * sizeof *supp);
     supp[nsupp++] = strdup(s);
   }
   fclose(f);
@@ -153,7 +153,7 @@ static bool seen_before(uintptr_t var, uintptr_t r, uintptr_t w2) {
   for (size_t i = 0; i < nseen; i++)
     if (seen[i].var == var && seen[i].r == r && seen[i].w2 == w2)
       return true;
-  seen = realloc(seen, (nseen + 1) * sizeof *seen);
+  seen = rt_xrealloc(seen, (nseen + 1) * sizeof *seen);
   seen[nseen].var = var, seen[nseen].r = r, seen[nseen].w2 = w2;
   nseen++;
   return false;

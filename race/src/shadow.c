@@ -61,9 +61,7 @@ static gran *table;
 
 static gran *lookup(uintptr_t g) {
   if (TT_UNLIKELY(table == NULL)) {
-    table = calloc((size_t)SETS * WAYS, sizeof *table);
-    if (table == NULL)
-      abort();
+    table = rt_xcalloc((size_t)SETS * WAYS, sizeof *table);
   }
   size_t set = (size_t)((g >> 3) * 0x9E3779B97F4A7C15ull >> 40) & (SETS - 1);
   gran *s = &table[set * WAYS], *victim = s;

@@ -38,21 +38,25 @@ static bool tracked(void) {
   return mine == 1;
 }
 
-static void *xrealloc(void *p, size_t n) {
-  p = realloc(p, n);
+/* The detector's own memory: without it, it cannot go on (or stay true),
+ * so it says so in one line and stops the program (rt.h). */
+static void *enough(void *p) {
   if (p == NULL) {
-    fputs("tasktrace: race: out of memory\n", stderr);
+    fputs("tasktrace: race detector: out of memory for its own tables; stopping\n", stderr);
     abort();
   }
   return p;
 }
+
+void *rt_xrealloc(void *p, size_t n) { return enough(realloc(p, n)); }
+void *rt_xcalloc(size_t k, size_t n) { return enough(calloc(k, n)); }
 
 /* ---- Vector clocks ---- */
 
 static void vc_grow(rt_vc *v, uint32_t n) {
   if (n <= v->n)
     return;
-  v->c = xrealloc(v->c, n * sizeof *v->c);
+  v->c = rt_xrealloc(v->c, n * sizeof *v->c);
   memset(v->c + v->n, 0, (n - v->n) * sizeof *v->c);
   v->n = n;
 }
@@ -91,7 +95,7 @@ static void map_put(const void *key, uint32_t slot) {
     size_t old = map_cap;
     void *o = map;
     map_cap = map_cap ? map_cap * 2 : 256;
-    map = calloc(map_cap, sizeof *map);
+    map = rt_xcalloc(map_cap, sizeof *map);
     map_len = 0;
     for (size_t i = 0; i < old; i++)
       if (((typeof(map))o)[i].key != NULL)
@@ -110,9 +114,9 @@ rt_task *rt_task_at(uint32_t slot) { return slot < ntasks ? tasks[slot] : NULL; 
 static rt_task *task_new(tt_task *t) {
   if (ntasks == tasks_cap) {
     tasks_cap = tasks_cap ? tasks_cap * 2 : 64;
-    tasks = xrealloc(tasks, tasks_cap * sizeof *tasks);
+    tasks = rt_xrealloc(tasks, tasks_cap * sizeof *tasks);
   }
-  rt_task *r = xrealloc(NULL, sizeof *r);
+  rt_task *r = rt_xrealloc(NULL, sizeof *r);
   memset(r, 0, sizeof *r);
   tt__race_task d;
   tt__race_describe(t, &d);
@@ -158,7 +162,7 @@ static rt_vc *obj_vc(const void *key) {
     size_t old = objs_cap;
     typeof(objs) o = objs;
     objs_cap = objs_cap ? objs_cap * 2 : 64;
-    objs = calloc(objs_cap, sizeof *objs);
+    objs = rt_xcalloc(objs_cap, sizeof *objs);
     objs_len = 0;
     for (size_t i = 0; i < old; i++)
       if (o[i].key != NULL) {
