@@ -64,6 +64,13 @@ for i in 1 2 3; do
     sleep 0.05
   done
 done
+# The relay sends what the live timer flushed; on a loaded machine that
+# can lag the runs by many seconds: the session stays up until the viewer
+# has printed a summary while it ran (or 60 s).
+for _ in $(seq 1200); do
+  grep -q "events so far" "$tmp/out" && break
+  sleep 0.05
+done
 lt stop "$session" >/dev/null
 lt destroy "$session" >/dev/null
 # lttng-live notices a destroyed session within a few live timers; a
