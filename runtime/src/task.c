@@ -318,9 +318,13 @@ int tt_gather(tt_task **tasks, size_t n, int *results, tt_deadline deadline) {
   for (size_t i = 0; i < n; i++)
     if (tasks[i] != NULL && !tt__task_valid(tasks[i]))
       return -EINVAL;
+  /* Every join it makes is this one call: each park reports its site
+   * (the first switch would otherwise consume it, debug.c). */
+  const char *site = tt__call_site;
   for (size_t i = 0; i < n; i++) {
     if (tasks[i] == NULL)
       continue;
+    tt__call_site = site;
     int r = tt_join(tasks[i], results ? &results[i] : NULL, deadline);
     if (r < 0) {
       /* Timed out or cancelled: still hand back every task that has

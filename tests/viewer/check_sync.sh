@@ -60,6 +60,12 @@ lockorder)
   has "$tmp/out" "^DEADLOCK at .*: tt_lock_acquire in task '(alice|bob)' would close a cycle of 2 task\(s\)"
   has "$tmp/out" "^  '(alice|bob)' would wait at .*sync_prog.c:[0-9]+ for lock 'acct-[ab]', held by '(alice|bob)' \(refused\)"
   has "$tmp/out" "^  '(alice|bob)' waits at .*sync_prog.c:[0-9]+ for lock 'acct-[ab]', held by '(alice|bob)' \(never ended\)"
+  # main is in tt_gather: each of its joins is at the gather's own line,
+  # the second too (seed 3 leaves main waiting for bob, its second join).
+  has "$tmp/out" "^  'main' waits at .*sync_prog.c:[0-9]+ for task '(alice|bob)' \(never ended\)"
+  TASKTRACE_SCHED_SEED=3 "$T" record --quiet -o "$tmp/s3.ttrace" -- "$prog" lockorder >/dev/null 2>&1
+  "$T" summary "$tmp/s3.ttrace" >"$tmp/s3.out" 2>&1
+  has "$tmp/s3.out" "^  'main' waits at .*sync_prog.c:[0-9]+ for task 'bob' \(never ended\)"
   has "$tmp/out" ' alice .* deadlock '
   has "$tmp/out" ' bob .* deadlock '
   if grep -q cancelled "$tmp/out"; then fail "summary still says cancelled: $(cat "$tmp/out")"; fi
