@@ -14,7 +14,10 @@
 #define RT_YSITES 64 /* yield sites kept per task (by step) */
 
 /* A vector clock, by task slot. A task's own entry is its stamp: it grows
- * at each hand-off it makes, so what it does after one is not ordered. */
+ * at the end of each step in which the task made a hand-off (a spawn, a
+ * release). Whoever receives it runs after that step at the earliest, in
+ * every schedule (a step is never cut), so all of the step is ordered
+ * before the receiver; what the task does in later steps is not. */
 typedef struct rt_vc {
   uint32_t *c;
   uint32_t n;
@@ -24,6 +27,7 @@ typedef struct rt_task {
   uint64_t id;
   uint32_t slot;
   uint32_t step; /* steps this task has ended */
+  bool tick_due; /* a hand-off in this step: the stamp grows at its end */
   char name[32];
   const char *site;
   uintptr_t stack_lo, stack_hi;
@@ -81,6 +85,23 @@ typedef struct rt_race {
 void rt_report(const rt_race *r);
 /* The live heap block holding addr (heap.c: the wrapped allocator). */
 bool rt_heap_block(uintptr_t addr, uintptr_t *start, size_t *size, uintptr_t *pc);
+/* Generations of memory (heap.c): one counter per 16 bytes (malloc's
+ * alignment), direct-mapped by address (RT_GEN_BITS of index: 16 MB of
+ * counters, touched as the heap is, the same counter every 64 MB). Each
+ * malloc, calloc, realloc and free stores a new, never reused value (a
+ * global epoch) into the counters of its block; a shadow entry keeps the
+ * value it was made under, and one made under another is of a dead object:
+ * empty (shadow.c). Two addresses 64 MB apart share a counter: a reuse of
+ * one forgets the other's shadow too (fewer reports, never a false one). */
+#define RT_GEN_SHIFT 4
+#define RT_GEN_BITS 22
+extern uint32_t *rt_gens; /* NULL until the first allocation */
+static inline uint32_t rt_gen(uintptr_t a) {
+  const uint32_t *g = __atomic_load_n(&rt_gens, __ATOMIC_ACQUIRE);
+  return g == NULL ? 0
+                   : __atomic_load_n(&g[(a >> RT_GEN_SHIFT) & ((1u << RT_GEN_BITS) - 1)],
+                                     __ATOMIC_RELAXED);
+}
 void rt_report_init(void);
 
 #endif

@@ -7,7 +7,8 @@
  *     also held by B at W, is a predicted one.
  * The table is bounded: 4-way sets, the least recently used granule of a
  * full set is recycled (what it knew is forgotten: fewer reports, never
- * false ones). */
+ * false ones). An entry made before its memory was freed or allocated
+ * again (rt_gen) is of a dead object: taken as empty. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,7 @@ typedef struct window {
 typedef struct gran {
   uintptr_t key; /* granule address; 0: free */
   uint64_t used;
+  uint32_t gen; /* rt_gen(key) when made: another means a dead object's */
   wr w;
   reader r[READERS];
   window win[WINDOWS];
@@ -65,8 +67,13 @@ static gran *lookup(uintptr_t g) {
   }
   size_t set = (size_t)((g >> 3) * 0x9E3779B97F4A7C15ull >> 40) & (SETS - 1);
   gran *s = &table[set * WAYS], *victim = s;
+  uint32_t gen = rt_gen(g);
   for (int i = 0; i < WAYS; i++) {
     if (s[i].key == g) {
+      if (TT_UNLIKELY(s[i].gen != gen)) {
+        victim = &s[i]; /* memory freed and allocated again since: a new variable */
+        break;
+      }
       s[i].used = rt_seq;
       return &s[i];
     }
@@ -76,6 +83,7 @@ static gran *lookup(uintptr_t g) {
   memset(victim, 0, sizeof *victim);
   victim->key = g;
   victim->used = rt_seq;
+  victim->gen = gen;
   return victim;
 }
 

@@ -206,6 +206,10 @@ static void step_end(tt_task *self, const char *site) {
   r->ysite[i] = site;
   r->ystep[i] = r->step + 1;
   r->step++;
+  if (r->tick_due) {
+    r->tick_due = false;
+    tick(r);
+  }
   r->stime[r->step % RT_YSITES] = tt__race_clock();
 }
 
@@ -221,13 +225,16 @@ static void spawn(tt_task *parent, tt_task *child) {
   rt_task *p = task_of(parent);
   if (p != NULL) {
     vc_join(&c->vc, &p->vc);
-    tick(p);
+    p->tick_due = true; /* the child runs after this step: all of it is ordered before */
   }
 }
 
 static void finish(tt_task *t) {
-  if (tracked())
-    tick(task_of(t));
+  if (tracked()) {
+    rt_task *r = task_of(t);
+    r->tick_due = false;
+    tick(r);
+  }
 }
 
 static void join(tt_task *t) {
@@ -238,8 +245,10 @@ static void join(tt_task *t) {
 static void release(const void *obj) {
   if (!tracked() || rt_cur == NULL)
     return;
+  /* No acquire can come before this step ends (acquires come after a
+   * yield point): the clock it carries holds for the rest of the step. */
   vc_join(obj_vc(obj), &rt_cur->vc);
-  tick(rt_cur);
+  rt_cur->tick_due = true;
 }
 
 static void acquire(const void *obj) {

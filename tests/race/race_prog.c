@@ -99,6 +99,24 @@ static int child(void *arg) {
   return 0;
 }
 
+/* handoff_step: the rest of the step that spawns or signals is ordered
+ * before the task it hands to (which can run only after that step, in any
+ * schedule): the writes that follow the spawn and the set in the same
+ * step are no race with the child's update. */
+static int after_spawn(void *arg) {
+  int v = x;
+  CHECK(tt_yield());
+  x = v + 1;
+  return 0;
+}
+static int after_set(void *arg) {
+  CHECK(tt_event_wait(&ready, TT_FOREVER));
+  int v = shared;
+  CHECK(tt_yield());
+  shared = v + 1;
+  return 0;
+}
+
 /* The prediction: FIFO runs the update's read and write before the
  * other write (predict_after) or after it (predict_before). */
 static int update(void *arg) {
@@ -137,6 +155,55 @@ static struct account *new_account(void) {
   a->id = 1;
   a->total = 0;
   return a;
+}
+
+/* reuse: memory freed by one task and allocated again by another is a
+ * new variable. The freer reads a field of its block, frees it and waits;
+ * the allocator gets the same address back (checked: glibc's per-size
+ * cache returns the chunk just freed), writes the field and hands the new
+ * block over by a Queue; the freer then writes it without reading (a blind
+ * write, no race). reuse_race: two tasks then race on the new block, a lost
+ * update that must still be found and named by the new allocation site. */
+struct rec {
+  long id, value;
+  char pad[216]; /* 232 bytes: a size class nothing else here uses */
+};
+static struct rec *freed, *reused;
+static int freer(void *arg) {
+  struct rec *p = malloc(sizeof *p);
+  if (p == NULL)
+    exit(3);
+  p->value = 1;
+  CHECK(tt_yield());
+  long v = p->value; /* read in a step before the free: R of the old block */
+  freed = p;
+  free(p);
+  void *q;
+  CHECK(tt_queue_get(&queue, &q, TT_FOREVER)); /* the allocator runs here */
+  ((struct rec *)q)->value = v + 1;          /* the new block, blind: not a lost update */
+  return 0;
+}
+static int allocator(void *arg) {
+  CHECK(tt_yield()); /* after the free */
+  struct rec *q = malloc(sizeof *q); /* @reuse_alloc */
+  if (q == NULL)
+    exit(3);
+  if (q != freed) {
+    fprintf(stderr, "race_prog: reuse: malloc gave %p, not the block freed at %p\n", (void *)q,
+            (void *)freed);
+    exit(4);
+  }
+  q->id = 2;
+  q->value = 0; /* W of the new block, between R and the freer's write */
+  reused = q;
+  CHECK(tt_queue_put(&queue, q, TT_FOREVER));
+  return 0;
+}
+static int reuse_update(void *arg) {
+  long v = reused->value;
+  CHECK(tt_yield());
+  reused->value = v + 1;
+  return 0;
 }
 
 static void spawn_n(tt_task **t, int n, tt_fn fn) {
@@ -186,6 +253,27 @@ static int run(void *arg) {
     CHECK(tt_gather(t, 2, NULL, TT_FOREVER));
     printf("heap: total=%ld\n", acct->total);
     free(acct);
+    return 0;
+  } else if (strcmp(mode, "handoff_step") == 0) {
+    CHECK(tt_spawn(&t[0], after_spawn, NULL, "after-spawn"));
+    x = 5; /* after the spawn, in its step */
+    CHECK(tt_spawn(&t[1], after_set, NULL, "after-set"));
+    CHECK(tt_yield()); /* after-set waits */
+    CHECK(tt_event_set(&ready));
+    shared = 5; /* after the set, in its step */
+    CHECK(tt_gather(t, 2, NULL, TT_FOREVER));
+    printf("handoff_step: x=%d shared=%d\n", x, shared);
+    return 0;
+  } else if (strncmp(mode, "reuse", 5) == 0) {
+    CHECK(tt_spawn(&t[0], freer, NULL, "freer"));
+    CHECK(tt_spawn(&t[1], allocator, NULL, "allocator"));
+    CHECK(tt_gather(t, 2, NULL, TT_FOREVER));
+    if (strcmp(mode, "reuse_race") == 0) {
+      spawn_n(t, 2, reuse_update);
+      CHECK(tt_gather(t, 2, NULL, TT_FOREVER));
+    }
+    printf("%s: value=%ld\n", mode, reused->value);
+    free(reused);
     return 0;
   } else if (strncmp(mode, "predict", 7) == 0) {
     if (strstr(mode, "benign") != NULL)
