@@ -64,9 +64,13 @@ const char *rt_yield_site(const rt_task *t, uint32_t step);
 uint64_t rt_step_time(const rt_task *t, uint32_t step);
 
 void rt_init(void);
-/* Allocation for the detector's tables: one line and abort when out of memory. */
+/* Allocation for the detector's tables: one line and abort when out of
+ * memory. Past the wrapping (heap.c): the detector's own memory is not the
+ * program's, and its 21 MB shadow would start a generation a page of
+ * counters at a time (5 MB of them). */
 void *rt_xrealloc(void *p, size_t n);
 void *rt_xcalloc(size_t k, size_t n);
+void rt_free(void *p);
 bool rt_ignored(uintptr_t addr);
 void rt_read(uintptr_t granule, uintptr_t pc);
 void rt_write(uintptr_t granule, uintptr_t pc);

@@ -48,8 +48,14 @@ static void *enough(void *p) {
   return p;
 }
 
-void *rt_xrealloc(void *p, size_t n) { return enough(realloc(p, n)); }
-void *rt_xcalloc(size_t k, size_t n) { return enough(calloc(k, n)); }
+/* The C library's own, past the --wrap of tasktrace-cc (heap.c). */
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+
+void *rt_xrealloc(void *p, size_t n) { return enough(__real_realloc(p, n)); }
+void *rt_xcalloc(size_t k, size_t n) { return enough(__real_calloc(k, n)); }
+void rt_free(void *p) { __real_free(p); }
 
 /* ---- Vector clocks ---- */
 
@@ -100,7 +106,7 @@ static void map_put(const void *key, uint32_t slot) {
     for (size_t i = 0; i < old; i++)
       if (((typeof(map))o)[i].key != NULL)
         map_put(((typeof(map))o)[i].key, ((typeof(map))o)[i].slot1 - 1);
-    free(o);
+    rt_free(o);
   }
   size_t i = map_find(key);
   if (map[i].key == NULL)
@@ -169,7 +175,7 @@ static rt_vc *obj_vc(const void *key) {
         rt_vc *v = obj_vc(o[i].key);
         *v = o[i].vc;
       }
-    free(o);
+    rt_free(o);
   }
   size_t i = ((uintptr_t)key >> 3) * 0x9E3779B97F4A7C15ull >> 20;
   for (i &= objs_cap - 1; objs[i].key != NULL && objs[i].key != key; i = (i + 1) & (objs_cap - 1))
