@@ -1,5 +1,5 @@
 /* tasktraced built with the race detector (tt-tasktraced-race) serves
- * several real producers at once, in debug mode, and is stopped with
+ * waves of real producers, in debug mode, and is stopped with
  * SIGTERM: no race and no lock-order inversion may be reported, and its
  * exit status stays 0 (a report would make it 66). */
 #include <dirent.h>
@@ -49,6 +49,8 @@ static char *slurp(const char *path) {
   return buf;
 }
 
+#define WAVES 4
+
 TEST(tasktraced_reports_nothing) {
   char dir[512], sock[600], out[600], log[600], daemon[4200], prod[4200];
   snprintf(dir, sizeof dir, "%s/coll-XXXXXX", tt_test_tmpdir());
@@ -66,14 +68,27 @@ TEST(tasktraced_reports_nothing) {
   ASSERT_OK(access(sock, F_OK));
   unsetenv("TASKTRACE_DEBUG");
   setenv("TASKTRACE_COLLECTOR", sock, 1);
-  /* Four producers at once (each a connection task of the daemon), with
-   * pauses so that their streams interleave. */
-  pid_t p[4];
+  /* Waves of four producers at once (each a connection task of the
+   * daemon), with pauses so that their streams interleave; their
+   * connection records are freed and allocated again from wave to wave.
+   * One idle producer stays connected across two flushes (every 500 ms the
+   * writer walks the connection list while others connect and leave); the
+   * last wave comes after it left, into an empty list. */
+  char *idle[] = {prod, "2", "1", "600000", NULL};
+  pid_t slow = start(idle, NULL);
   char *pargv[] = {prod, "20000", "500", "200", NULL};
-  for (int i = 0; i < 4; i++)
-    p[i] = start(pargv, NULL);
-  for (int i = 0; i < 4; i++)
-    ASSERT_EQ(wait_exit(p[i]), 0);
+  for (int wave = 0; wave < WAVES; wave++) {
+    if (wave == WAVES - 1)
+      ASSERT_EQ(wait_exit(slow), 0);
+    pid_t p[4];
+    for (int i = 0; i < 4; i++) {
+      p[i] = start(pargv, NULL);
+      sleep_ms(10);
+    }
+    for (int i = 0; i < 4; i++)
+      ASSERT_EQ(wait_exit(p[i]), 0);
+    sleep_ms(150);
+  }
   kill(d, SIGTERM);
   int st = wait_exit(d);
   const char *text = slurp(log);
@@ -87,5 +102,5 @@ TEST(tasktraced_reports_nothing) {
   for (struct dirent *e; (e = readdir(od)) != NULL;)
     files += strstr(e->d_name, ".ttrace") != NULL;
   closedir(od);
-  ASSERT_EQ(files, 4);
+  ASSERT_EQ(files, 1 + 4 * WAVES);
 }
