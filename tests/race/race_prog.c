@@ -162,7 +162,8 @@ static struct account *new_account(void) {
  * the allocator gets the same address back (checked: glibc's per-size
  * cache returns the chunk just freed), writes the field and hands the new
  * block over by a Queue; the freer then writes it without reading (a blind
- * write, no race). reuse_race: two tasks then race on the new block, a lost
+ * write, no race); reuse_predicted: the allocator writes it after the
+ * freer does instead. reuse_race: two tasks then race on the new block, a lost
  * update that must still be found and named by the new allocation site. */
 struct rec {
   long id, value;
@@ -194,8 +195,17 @@ static int allocator(void *arg) {
     exit(4);
   }
   q->id = 2;
-  q->value = 0; /* W of the new block, between R and the freer's write */
   reused = q;
+  if (strcmp(mode, "reuse_predicted") == 0) {
+    /* The write comes after the freer's, unordered with it: with the old
+     * block's read, a predicted lost update; with the new block, none. */
+    CHECK(tt_queue_put(&queue, q, TT_FOREVER));
+    CHECK(tt_yield());
+    CHECK(tt_yield());
+    q->value = 0;
+    return 0;
+  }
+  q->value = 0; /* W of the new block, between R and the freer's write */
   CHECK(tt_queue_put(&queue, q, TT_FOREVER));
   return 0;
 }

@@ -164,11 +164,14 @@ TEST(heap_block_named_by_allocation_site) {
  * freer's read of the old block and its blind write of the new one are no
  * lost update (tasktraced's connection records, issue 11). */
 TEST(reused_memory_is_a_new_variable) {
-  char *out;
-  int rc = run("race_prog", "reuse", NULL, &out);
-  if (rc != 0 || strstr(out, "tasktrace: race") != NULL)
-    tt_test_fail(__FILE__, __LINE__, "race_prog reuse: status %d:\n%s", rc, out);
-  free(out);
+  const char *modes[] = {"reuse", "reuse_predicted"};
+  for (int i = 0; i < 2; i++) {
+    char *out;
+    int rc = run("race_prog", modes[i], NULL, &out);
+    if (rc != 0 || strstr(out, "tasktrace: race") != NULL)
+      tt_test_fail(__FILE__, __LINE__, "race_prog %s: status %d:\n%s", modes[i], rc, out);
+    free(out);
+  }
 }
 
 /* A race on the new block is still found, and named by its own allocation. */
