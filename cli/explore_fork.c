@@ -39,7 +39,12 @@ int ex_server_start(ex_server *s, char **argv, const char *log, double wait) {
   fcntl(sv[1], F_SETFD, 0); /* PROGRAM's end is inherited, explore's is not */
   char var[64];
   snprintf(var, sizeof var, "TASKTRACE_FORKSERVER=%d", sv[1]);
-  char *env[] = {var, NULL};
+  /* The dynamic linker binds every symbol at the server's start, once,
+   * instead of lazily in every run (a run would resolve each libc and libuv
+   * function it calls first after the fork: a dozen page faults of symbol
+   * tables and GOT a run). The runs inherit it, as the rest of the
+   * server's environment; a user's own LD_BIND_NOW stands. */
+  char *env[] = {var, getenv("LD_BIND_NOW") == NULL ? "LD_BIND_NOW=1" : NULL, NULL};
   ex_run r = {0};
   snprintf(r.out, sizeof r.out, "%s", log);
   snprintf(r.sched, sizeof r.sched, "%s.sched", log);

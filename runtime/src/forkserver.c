@@ -30,6 +30,9 @@
 
 #define HELLO "tasktrace-forkserver 1"
 #define REQ_MAX 16384
+/* Stacks mapped before the first fork: the examples and tests run up to a
+ * dozen tasks at once; a run with more maps the rest itself. */
+#define WARM_STACKS 16
 
 /* Receive a request into buf (NUL-terminated) and its descriptor. Returns
  * the length, 0 at explore's end, <0 on a malformed request. */
@@ -156,6 +159,9 @@ int tt__forkserver(void) {
   int sock = (int)fd;
   fcntl(sock, F_SETFD, FD_CLOEXEC);
   fflush(NULL); /* what main printed so far is printed once, not by every run */
+  /* What every run would do first, done once here: */
+  tt_tracer_fork_server(); /* LTTng off for the runs: no unregistering at each exit */
+  tt__stack_warm(WARM_STACKS); /* stacks mapped: none mapped, protected, unmapped per run */
   if (send(sock, HELLO, sizeof HELLO - 1, MSG_NOSIGNAL) < 0)
     _exit(0);
   serve(sock);

@@ -280,6 +280,10 @@ enum tt__stack_kind { TT__STACK_NONE = 0, TT__STACK_GUARDED, TT__STACK_DENSE };
 TT__HIDDEN int tt__stack_alloc(tt_task *t);
 TT__HIDDEN void tt__stack_free(tt_task *t);
 TT__HIDDEN void tt__stack_trim(void);
+/* A fork server, before its first fork: n stacks of the default size mapped
+ * into the cache, and the cache kept from then on (tt__stack_trim leaves
+ * it), so a run maps, protects and unmaps no stack of its own. */
+TT__HIDDEN void tt__stack_warm(unsigned n);
 /* If addr is in the guard page of a task's stack: that task, else NULL. */
 TT__HIDDEN tt_task *tt__stack_guard_owner(tt_loop *loop, const void *addr);
 
@@ -393,6 +397,8 @@ TT__HIDDEN void tt__seed_delay(tt_loop *loop, tt_task *self);
  * file and replayed from one. */
 TT__HIDDEN int tt__policy_start(tt_loop *loop);  /* tt_run: set up from tt__cfg */
 TT__HIDDEN void tt__policy_stop(tt_loop *loop);  /* tt_run's end */
+/* The process is about to _exit mid-run: the schedule file cut to its text. */
+TT__HIDDEN void tt__policy_exiting(void);
 TT__HIDDEN void tt__policy_order(tt_loop *loop, size_t n); /* reorder the round's batch */
 /* Yield here (again: extra yields made at this yield point so far)? */
 TT__HIDDEN bool tt__policy_yield(tt_loop *loop, tt_task *self, unsigned again);
