@@ -125,6 +125,12 @@ static void out_write(tt__policy *p, const char *s, size_t n) {
   if (p->out < 0)
     return;
   if (p->map != NULL) {
+    if (p->len + n > MAX_FILE) { /* no replay reads more: a livelock's endless run */
+      out_close(p);
+      fprintf(stderr, "tasktrace: TASKTRACE_SCHEDULE_OUT: 256 MiB written; the rest of the run "
+                      "is not recorded\n");
+      return;
+    }
     if (p->len + n > p->cap && out_grow(p, p->len + n) < 0) {
       out_fail(p);
       return;
@@ -461,7 +467,7 @@ bool tt__policy_yield(tt_loop *loop, tt_task *self, unsigned again) {
 
 static int open_out(tt__policy *p, const char *path) {
   char e[256];
-  p->out = tt_open_private(path); /* no link, FIFO, device, nor another's file */
+  p->out = tt_open_private_rw(path); /* no link, FIFO, device, nor another's file */
   if (p->out < 0) {
     fprintf(stderr, "tasktrace: TASKTRACE_SCHEDULE_OUT=%s: %s\n", tt_esc(e, sizeof e, path),
             p->out == -EPERM ? "a symbolic link, or a file of another user's or with other names"
