@@ -115,13 +115,7 @@ static void *dense_alloc(stack_class *c) {
   return (char *)f + sizeof(free_stack) - c->size;
 }
 
-static void *guarded_alloc(stack_class *c) {
-  if (c->guarded_free != NULL) {
-    free_stack *f = c->guarded_free;
-    c->guarded_free = f->next;
-    c->guarded_cached--;
-    return (char *)f + sizeof(free_stack) - c->size;
-  }
+static void *guarded_map(stack_class *c) {
   size_t len = c->size + page_size;
   char *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                     -1, 0);
@@ -132,6 +126,16 @@ static void *guarded_alloc(stack_class *c) {
     return NULL;
   }
   return base + page_size;
+}
+
+static void *guarded_alloc(stack_class *c) {
+  if (c->guarded_free != NULL) {
+    free_stack *f = c->guarded_free;
+    c->guarded_free = f->next;
+    c->guarded_cached--;
+    return (char *)f + sizeof(free_stack) - c->size;
+  }
+  return guarded_map(c);
 }
 
 int tt__stack_alloc(tt_task *t) {
@@ -197,7 +201,7 @@ void tt__stack_warm(unsigned n) {
   size_t size = (TT__DEFAULT_STACK + page_size - 1) & ~(page_size - 1);
   stack_class *c = class_for(size);
   for (unsigned i = 0; c != NULL && i < n && c->guarded_cached < GUARDED_CACHE_MAX; i++) {
-    char *s = guarded_alloc(c);
+    char *s = guarded_map(c);
     if (s == NULL)
       break;
     free_stack *f = (free_stack *)(s + c->size - sizeof(free_stack));
