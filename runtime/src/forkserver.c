@@ -68,11 +68,14 @@ static int send2(int sock, int32_t kind, int32_t value) {
   return send(sock, msg, sizeof msg, MSG_NOSIGNAL) == (ssize_t)sizeof msg ? 0 : -1;
 }
 
-/* In the child: the run's output and variables, then back to tt_run. */
-static void become_run(int sock, int out, char *req, size_t len) {
+bool tt__served;
+
+/* In the child: the run's output and variables, then back to tt_run. nul
+ * is the server's /dev/null, opened once. */
+static void become_run(int sock, int out, int nul, char *req, size_t len) {
+  tt__served = true;
   close(sock);
   setpgid(0, 0);
-  int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (nul < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || dup2(nul, 0) < 0)
     _exit(127);
   close(out);
@@ -93,6 +96,7 @@ static void become_run(int sock, int out, char *req, size_t len) {
 /* Serve runs until explore closes its end; returns only in a run. */
 static void serve(int sock) {
   static char req[REQ_MAX];
+  int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
   for (;;) {
     int out;
     ssize_t n = recv_req(sock, req, sizeof req, &out);
@@ -104,7 +108,7 @@ static void serve(int sock) {
     }
     pid_t pid = fork();
     if (pid == 0) {
-      become_run(sock, out, req, (size_t)n);
+      become_run(sock, out, nul, req, (size_t)n);
       return;
     }
     close(out);

@@ -413,6 +413,7 @@ TT__HIDDEN void tt__vt_after_poll(tt_loop *loop);  /* check: the real wait, adde
  * tt_run's first call under TASKTRACE_FORKSERVER serves explore's runs and
  * returns 0 in each run's child; 0 at once without it, <0 if it is bad. */
 TT__HIDDEN int tt__forkserver(void);
+TT__HIDDEN extern bool tt__served; /* this process is a run forked by a fork server */
 
 /* ---- Invariants (invariant.c) --------------------------------------------- */
 extern bool tt__inv_on; /* invariants registered and checking is on */
