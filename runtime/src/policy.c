@@ -390,11 +390,18 @@ static uint64_t prio(const tt__policy *p, uint64_t id) {
 }
 
 /* At a change point (pct_step after counting a step), lower task id below
- * everyone. */
+ * everyone, the tasks lowered at earlier change points included (PCT's
+ * d - i for the i-th change point reached; shuttle's and Coyote's "next
+ * priority"): a bug of depth 3 that needs A ahead, then B, then A again is
+ * found by lowering A, then B. The change points are distinct steps, so the
+ * i-th reached is the i-th smallest. */
 static void pct_step(tt__policy *p, uint64_t id) {
   for (uint64_t i = 0; i + 1 < p->depth; i++) {
     if (p->cp[i] != p->steps)
       continue;
+    uint64_t below = 1; /* how many change points come at later steps */
+    for (uint64_t j = 0; j + 1 < p->depth; j++)
+      below += p->cp[j] > p->steps;
     size_t k = 0;
     while (k < p->nlow && p->low_id[k] != id)
       k++;
@@ -402,7 +409,7 @@ static void pct_step(tt__policy *p, uint64_t id) {
       p->nlow++;
     if (k < MAX_DEPTH) {
       p->low_id[k] = id;
-      p->low_prio[k] = i + 1;
+      p->low_prio[k] = below;
     }
   }
 }
@@ -532,8 +539,18 @@ int tt__policy_start(tt_loop *loop) {
   p->depth = c->pct_depth;
   if (p->kind == TT__POL_PCT) {
     tt__rng r = {c->seed ^ 0x5bd1e995ull};
-    for (uint64_t i = 0; i + 1 < p->depth; i++)
-      p->cp[i] = 1 + tt__rng_next(&r) % c->pct_steps;
+    /* Distinct steps (two change points at one step would lower one task
+     * twice: a depth lost), while there are enough steps for them. */
+    for (uint64_t i = 0; i + 1 < p->depth; i++) {
+      bool again;
+      unsigned tries = 0;
+      do {
+        p->cp[i] = 1 + tt__rng_next(&r) % c->pct_steps;
+        again = false;
+        for (uint64_t j = 0; j < i; j++)
+          again |= p->cp[j] == p->cp[i];
+      } while (again && ++tries < 64);
+    }
   }
   int err = p->kind == TT__POL_REPLAY ? load_replay(p, c->replay) : 0;
   if (err == 0 && c->record != NULL)
