@@ -71,6 +71,7 @@ typedef struct ex_server {
   pid_t pid; /* the server, 0 for none */
   int sock;  /* explore's end, -1 for none */
   int tried; /* started once (it is not started again) */
+  int out;   /* its runs' output file, kept open from run to run (0: not yet) */
 } ex_server;
 /* Start one (output before tt_run to log); waits up to wait seconds for
  * its hello. 0, or <0: PROGRAM cannot serve (run it fresh instead). */

@@ -39,7 +39,12 @@ int ex_server_start(ex_server *s, char **argv, const char *log, double wait) {
   fcntl(sv[1], F_SETFD, 0); /* PROGRAM's end is inherited, explore's is not */
   char var[64];
   snprintf(var, sizeof var, "TASKTRACE_FORKSERVER=%d", sv[1]);
-  char *env[] = {var, NULL};
+  /* The dynamic linker binds every symbol at the server's start, once,
+   * instead of lazily in every run (a run would resolve each libc and libuv
+   * function it calls first after the fork: a dozen page faults of symbol
+   * tables and GOT a run). The runs inherit it, as the rest of the
+   * server's environment; a user's own LD_BIND_NOW stands. */
+  char *env[] = {var, getenv("LD_BIND_NOW") == NULL ? "LD_BIND_NOW=1" : NULL, NULL};
   ex_run r = {0};
   snprintf(r.out, sizeof r.out, "%s", log);
   snprintf(r.sched, sizeof r.sched, "%s.sched", log);
@@ -79,10 +84,20 @@ int ex_server_run(ex_server *s, ex_run *r, char *const *env) {
     memcpy(req + len, env[i], l);
     len += l;
   }
-  unlink(r->sched); /* no file afterwards: no tasktrace loop ran */
-  int fd = tt_open_private(r->out);
-  if (fd < 0)
-    return fd;
+  /* The run's files are the slot's, made once: emptied here, not removed
+   * and made again (an inode each run). An empty schedule afterwards: no
+   * tasktrace loop ran. The output file stays open: the run gets this very
+   * descriptor, whose offset is shared, so it is rewound too. */
+  if (truncate(r->sched, 0) < 0 && errno != ENOENT)
+    return -errno;
+  if (s->out <= 0) {
+    s->out = tt_open_private(r->out) + 1; /* 0 stays "none" in a zeroed struct */
+    if (s->out <= 0)
+      return s->out - 1;
+  } else if (ftruncate(s->out - 1, 0) < 0 || lseek(s->out - 1, 0, SEEK_SET) < 0) {
+    return -errno;
+  }
+  int fd = s->out - 1;
   union {
     struct cmsghdr h;
     char space[CMSG_SPACE(sizeof(int))];
@@ -97,7 +112,6 @@ int ex_server_run(ex_server *s, ex_run *r, char *const *env) {
   c->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(c), &fd, sizeof fd);
   ssize_t n = sendmsg(s->sock, &m, MSG_NOSIGNAL);
-  close(fd);
   int32_t msg[2];
   if (n != (ssize_t)len || reply(s, msg, 5000) < 0 || msg[0] != 1) {
     drop(s);
@@ -123,6 +137,9 @@ int ex_server_poll(ex_server *s, int *status) {
 }
 
 void ex_server_stop(ex_server *s) {
+  if (s->out > 0)
+    close(s->out - 1);
+  s->out = 0;
   if (s->sock >= 0)
     close(s->sock); /* the server's end of file: it exits */
   s->sock = -1;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,7 +81,8 @@ static int find_line(const char *path, const char *prefix, char *line, size_t si
 void ex_classify(const ex_run *r, int status, ex_result *res) {
   char line[512];
   memset(res, 0, sizeof *res);
-  res->started = access(r->sched, F_OK) == 0;
+  struct stat sb; /* a tasktrace loop that ran wrote at least its header */
+  res->started = stat(r->sched, &sb) == 0 && sb.st_size > 0;
   res->failed = 1;
   if (r->killed) {
     snprintf(res->sig, sizeof res->sig, "hang (still running after the timeout)");

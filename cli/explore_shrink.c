@@ -16,39 +16,68 @@ void ex_sched_free(ex_sched *s) {
   memset(s, 0, sizeof *s);
 }
 
-/* The runtime validates a file it replays; this reads only files it wrote. */
+/* The runtime validates a file it replays; this reads only files a run
+ * wrote, whole (one read: explore reads every run's schedule). A run that
+ * was killed leaves NUL bytes after its text, maybe after a line cut short
+ * (runtime/src/policy.c writes through a mapping): only lines that end in a
+ * newline count. */
 int ex_sched_read(const char *path, ex_sched *s) {
-  FILE *f = fopen(path, "r");
   memset(s, 0, sizeof *s);
+  FILE *f = fopen(path, "r");
   if (f == NULL)
     return -1;
-  char line[128];
-  size_t cap = 0;
-  while (fgets(line, sizeof line, f) != NULL) {
+  char *buf = NULL;
+  size_t len = 0, cap = 0;
+  for (;;) {
+    if (len + 4096 + 1 > cap) {
+      cap = cap ? 2 * cap : 16384;
+      char *nb = realloc(buf, cap);
+      if (nb == NULL) {
+        free(buf);
+        fclose(f);
+        return -1;
+      }
+      buf = nb;
+    }
+    size_t n = fread(buf + len, 1, cap - len - 1, f);
+    len += n;
+    if (n == 0)
+      break;
+  }
+  fclose(f);
+  len = strnlen(buf, len); /* the NUL tail, if any */
+  size_t dcap = 0;
+  for (char *l = buf, *nl; l < buf + len && (nl = memchr(l, '\n', (size_t)(buf + len - l))) != NULL;
+       l = nl + 1) {
+    *nl = '\0';
     ex_dec d = {0};
-    unsigned long long v;
-    if (sscanf(line, "o %u %u", &d.bound, &d.value) == 2)
-      d.kind = 'o';
-    else if (sscanf(line, "y %u", &d.value) == 1)
-      d.kind = 'y', d.bound = 2;
-    else if (sscanf(line, "steps %llu", &v) == 1)
-      s->steps = v;
-    else if (strncmp(line, "end ", 4) == 0)
+    char *e;
+    if (l[0] == 'o' && l[1] == ' ') {
+      d.bound = (uint32_t)strtoul(l + 2, &e, 10);
+      if (*e == ' ')
+        d.value = (uint32_t)strtoul(e + 1, &e, 10), d.kind = 'o';
+    } else if (l[0] == 'y' && l[1] == ' ') {
+      d.value = (uint32_t)strtoul(l + 2, &e, 10), d.kind = 'y', d.bound = 2;
+    } else if (strncmp(l, "steps ", 6) == 0) {
+      s->steps = strtoull(l + 6, NULL, 10);
+    } else if (strncmp(l, "end ", 4) == 0) {
       s->complete = 1;
+    }
     if (d.kind == 0)
       continue;
-    if (s->n == cap) {
-      cap = cap ? 2 * cap : 256;
-      ex_dec *nd = realloc(s->d, cap * sizeof *nd);
+    if (s->n == dcap) {
+      dcap = dcap ? 2 * dcap : 256;
+      ex_dec *nd = realloc(s->d, dcap * sizeof *nd);
       if (nd == NULL) {
-        fclose(f);
+        free(buf);
+        ex_sched_free(s);
         return -1;
       }
       s->d = nd;
     }
     s->d[s->n++] = d;
   }
-  fclose(f);
+  free(buf);
   return 0;
 }
 

@@ -66,6 +66,9 @@ void tt_fput_escaped(FILE *out, const char *s, int flags);
  * or device (-EINVAL), never a file of another user's or with other names
  * (-EPERM). Returns the descriptor (O_CLOEXEC, blocking) or -errno. */
 int tt_open_private(const char *path);
+/* The same, open for reading too (O_RDWR): what a shared writable mapping
+ * of the file needs (the schedule files, runtime/src/policy.c). */
+int tt_open_private_rw(const char *path);
 
 /* ---- Growable arrays ---- */
 

@@ -6,12 +6,17 @@
 
 #include "tt_base.h"
 
-int tt_open_private(const char *path) {
+static int open_private(const char *path, int mode);
+
+int tt_open_private(const char *path) { return open_private(path, O_WRONLY); }
+int tt_open_private_rw(const char *path) { return open_private(path, O_RDWR); }
+
+static int open_private(const char *path, int mode) {
   /* Never through a planted link (O_NOFOLLOW), never blocking on a FIFO
    * (O_NONBLOCK), and an existing file is replaced only if it is a plain
    * file of ours with one name: truncating someone else's would hand them
    * our output, truncating a hard link would clobber another file. */
-  int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+  int fd = open(path, mode | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   if (fd < 0)
     return errno == ELOOP ? -EPERM : errno == ENXIO ? -EINVAL /* a FIFO no one reads */ : -errno;
   struct stat st;

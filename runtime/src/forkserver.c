@@ -30,6 +30,9 @@
 
 #define HELLO "tasktrace-forkserver 1"
 #define REQ_MAX 16384
+/* Stacks mapped before the first fork: the examples and tests run up to a
+ * dozen tasks at once; a run with more maps the rest itself. */
+#define WARM_STACKS 16
 
 /* Receive a request into buf (NUL-terminated) and its descriptor. Returns
  * the length, 0 at explore's end, <0 on a malformed request. */
@@ -65,11 +68,14 @@ static int send2(int sock, int32_t kind, int32_t value) {
   return send(sock, msg, sizeof msg, MSG_NOSIGNAL) == (ssize_t)sizeof msg ? 0 : -1;
 }
 
-/* In the child: the run's output and variables, then back to tt_run. */
-static void become_run(int sock, int out, char *req, size_t len) {
+bool tt__served;
+
+/* In the child: the run's output and variables, then back to tt_run. nul
+ * is the server's /dev/null, opened once. */
+static void become_run(int sock, int out, int nul, char *req, size_t len) {
+  tt__served = true;
   close(sock);
   setpgid(0, 0);
-  int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (nul < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 || dup2(nul, 0) < 0)
     _exit(127);
   close(out);
@@ -90,6 +96,7 @@ static void become_run(int sock, int out, char *req, size_t len) {
 /* Serve runs until explore closes its end; returns only in a run. */
 static void serve(int sock) {
   static char req[REQ_MAX];
+  int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
   for (;;) {
     int out;
     ssize_t n = recv_req(sock, req, sizeof req, &out);
@@ -101,7 +108,7 @@ static void serve(int sock) {
     }
     pid_t pid = fork();
     if (pid == 0) {
-      become_run(sock, out, req, (size_t)n);
+      become_run(sock, out, nul, req, (size_t)n);
       return;
     }
     close(out);
@@ -156,6 +163,9 @@ int tt__forkserver(void) {
   int sock = (int)fd;
   fcntl(sock, F_SETFD, FD_CLOEXEC);
   fflush(NULL); /* what main printed so far is printed once, not by every run */
+  /* What every run would do first, done once here: */
+  tt_tracer_fork_server(); /* LTTng off for the runs: no unregistering at each exit */
+  tt__stack_warm(WARM_STACKS); /* stacks mapped: none mapped, protected, unmapped per run */
   if (send(sock, HELLO, sizeof HELLO - 1, MSG_NOSIGNAL) < 0)
     _exit(0);
   serve(sock);

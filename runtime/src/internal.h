@@ -280,6 +280,10 @@ enum tt__stack_kind { TT__STACK_NONE = 0, TT__STACK_GUARDED, TT__STACK_DENSE };
 TT__HIDDEN int tt__stack_alloc(tt_task *t);
 TT__HIDDEN void tt__stack_free(tt_task *t);
 TT__HIDDEN void tt__stack_trim(void);
+/* A fork server, before its first fork: n stacks of the default size mapped
+ * into the cache, and the cache kept from then on (tt__stack_trim leaves
+ * it), so a run maps, protects and unmaps no stack of its own. */
+TT__HIDDEN void tt__stack_warm(unsigned n);
 /* If addr is in the guard page of a task's stack: that task, else NULL. */
 TT__HIDDEN tt_task *tt__stack_guard_owner(tt_loop *loop, const void *addr);
 
@@ -393,6 +397,8 @@ TT__HIDDEN void tt__seed_delay(tt_loop *loop, tt_task *self);
  * file and replayed from one. */
 TT__HIDDEN int tt__policy_start(tt_loop *loop);  /* tt_run: set up from tt__cfg */
 TT__HIDDEN void tt__policy_stop(tt_loop *loop);  /* tt_run's end */
+/* The process is about to _exit mid-run: the schedule file cut to its text. */
+TT__HIDDEN void tt__policy_exiting(void);
 TT__HIDDEN void tt__policy_order(tt_loop *loop, size_t n); /* reorder the round's batch */
 /* Yield here (again: extra yields made at this yield point so far)? */
 TT__HIDDEN bool tt__policy_yield(tt_loop *loop, tt_task *self, unsigned again);
@@ -407,6 +413,7 @@ TT__HIDDEN void tt__vt_after_poll(tt_loop *loop);  /* check: the real wait, adde
  * tt_run's first call under TASKTRACE_FORKSERVER serves explore's runs and
  * returns 0 in each run's child; 0 at once without it, <0 if it is bad. */
 TT__HIDDEN int tt__forkserver(void);
+TT__HIDDEN extern bool tt__served; /* this process is a run forked by a fork server */
 
 /* ---- Invariants (invariant.c) --------------------------------------------- */
 extern bool tt__inv_on; /* invariants registered and checking is on */

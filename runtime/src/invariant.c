@@ -51,6 +51,7 @@ void tt__invariant_check(tt_task *self, const char *end_site) {
             self->state == TT__T_DONE ? "its return" : end_site ? end_site : "an unknown call");
     tt_tracer_flush();
     fflush(NULL);
+    tt__policy_exiting();
     _exit(TT_INVARIANT_EXIT);
   }
 }

@@ -21,14 +21,22 @@
  *           a program that asks for a different decision has diverged and
  *           the run stops (exit 85), saying at which decision and why.
  *
- * TASKTRACE_SCHEDULE_OUT=FILE writes each decision as it is made, with
- * write(2): the file is whole up to the last decision even if the program
- * crashes (then it has no "end" line).
+ * TASKTRACE_SCHEDULE_OUT=FILE gets each decision as it is made, written
+ * into a shared mapping of the file (MAP_SHARED: the bytes are the file's
+ * pages as soon as they are stored, so the file is whole up to the last
+ * decision even if the program crashes or is killed with SIGKILL; then it
+ * has no "end" line). A write(2) a decision cost more than the rest of a
+ * short run under explore. The mapping runs ahead of what is written: a
+ * normal end, exit(), a divergence and a broken invariant cut the file to
+ * its text; a signal or a kill leaves NUL bytes after it (and maybe a line
+ * cut in the middle), which readers drop (load_replay; explore too). A file
+ * that cannot be mapped or preallocated is written with write(2) as before.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -48,6 +56,8 @@ struct tt__policy {
   bool stopped;  /* tt_run's end: leftovers are cancelled FIFO, unrecorded */
   bool lenient;
   int out;       /* TASKTRACE_SCHEDULE_OUT, or -1 */
+  char *map;     /* its shared mapping (NULL: write(2) each line) */
+  size_t len, cap; /* bytes written into map, bytes mapped (and allocated) */
   uint64_t made; /* decisions so far */
   uint64_t steps; /* pct steps counted (decisions with a real choice) */
   /* pct */
@@ -62,19 +72,91 @@ struct tt__policy {
 
 /* ---- Schedule files ------------------------------------------------------ */
 
+#define OUT_FIRST 4096 /* the first mapping: a short run's whole schedule */
+
+/* The policy whose file is mapped, for the exit paths (at most one: one
+ * loop per thread, and a schedule file only under the main one's tt_run). */
+static tt__policy *mapped;
+
+/* Cut the file to what was written: the mapping's unwritten tail goes. */
+static void out_cut(tt__policy *p) {
+  if (p->out >= 0 && p->map != NULL && ftruncate(p->out, (off_t)p->len) < 0) {
+    /* Nothing to do: the tail is NUL bytes, which readers drop. */
+  }
+}
+
+static void out_close(tt__policy *p) {
+  if (p->out < 0)
+    return;
+  if (p->map != NULL) {
+    out_cut(p);
+    munmap(p->map, p->cap);
+    p->map = NULL;
+    mapped = NULL;
+  }
+  close(p->out);
+  p->out = -1;
+}
+
+static void out_fail(tt__policy *p) {
+  out_close(p);
+  fprintf(stderr, "tasktrace: TASKTRACE_SCHEDULE_OUT: write failed; schedule not kept\n");
+}
+
+/* The mapping covers [0, cap) of the file, allocated first (fallocate): a
+ * store into a page the file system cannot back would be a SIGBUS, not an
+ * error. 0, or <0 (then the caller falls back or fails). */
+static int out_grow(tt__policy *p, size_t need) {
+  size_t cap = p->cap ? p->cap : OUT_FIRST;
+  while (cap < need)
+    cap *= 2;
+  if (fallocate(p->out, 0, (off_t)p->cap, (off_t)(cap - p->cap)) < 0)
+    return -errno;
+  void *m = p->map == NULL ? mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_SHARED, p->out, 0)
+                           : mremap(p->map, p->cap, cap, MREMAP_MAYMOVE);
+  if (m == MAP_FAILED)
+    return -errno;
+  p->map = m;
+  p->cap = cap;
+  return 0;
+}
+
 static void out_write(tt__policy *p, const char *s, size_t n) {
-  while (p->out >= 0 && n > 0) {
+  if (p->out < 0)
+    return;
+  if (p->map != NULL) {
+    if (p->len + n > MAX_FILE) { /* no replay reads more: a livelock's endless run */
+      out_close(p);
+      fprintf(stderr, "tasktrace: TASKTRACE_SCHEDULE_OUT: 256 MiB written; the rest of the run "
+                      "is not recorded\n");
+      return;
+    }
+    if (p->len + n > p->cap && out_grow(p, p->len + n) < 0) {
+      out_fail(p);
+      return;
+    }
+    memcpy(p->map + p->len, s, n);
+    p->len += n;
+    return;
+  }
+  while (n > 0) {
     ssize_t w = write(p->out, s, n);
     if (w < 0) {
-      close(p->out);
-      p->out = -1;
-      fprintf(stderr, "tasktrace: TASKTRACE_SCHEDULE_OUT: write failed; schedule not kept\n");
+      out_fail(p);
       return;
     }
     s += w;
     n -= (size_t)w;
   }
 }
+
+/* exit() from a task, or from main after the loop failed to stop it. */
+static void out_atexit(void) {
+  if (mapped != NULL)
+    out_cut(mapped);
+}
+
+void tt__policy_exiting(void) { out_atexit(); }
 
 static int parse_u32(const char **s, uint32_t *out) {
   const char *p = *s;
@@ -210,6 +292,20 @@ static int load_replay(tt__policy *p, const char *path) {
   char *buf = read_all(path, &len);
   if (buf == NULL)
     return load_fail(path, 0, "cannot be read");
+  /* The file of a run killed while recording it: NUL bytes after its text,
+   * maybe after a line cut short. What precedes its last newline is whole. */
+  size_t text = strnlen(buf, len);
+  if (text < len && text > 0 && len <= MAX_FILE) {
+    size_t z = text;
+    while (z < len && buf[z] == '\0')
+      z++;
+    if (z == len) {
+      while (text > 0 && buf[text - 1] != '\n')
+        text--;
+      len = text;
+      buf[len] = '\0';
+    }
+  }
   int r = len > MAX_FILE ? load_fail(path, 0, "larger than 256 MiB") : parse_lines(p, buf, len);
   free(buf);
   return r;
@@ -228,7 +324,19 @@ static void diverged(tt__policy *p, const char *why, char kind, uint32_t bound) 
     fprintf(stderr, " %u tasks", bound);
   fprintf(stderr, ", %s (the program is not deterministic: real I/O, clocks, threads?)\n", why);
   fflush(NULL);
+  out_cut(p);
   _exit(EXIT_DIVERGED);
+}
+
+static char *put_u32(char *e, uint32_t v) {
+  char d[10];
+  int n = 0;
+  do
+    d[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  while (n > 0)
+    *e++ = d[--n];
+  return e;
 }
 
 /* The one decision point: the policy's wish, or the file's word. */
@@ -255,10 +363,18 @@ static uint32_t decide(tt__policy *p, char kind, uint32_t bound, uint32_t want) 
   }
   p->made++;
   if (p->out >= 0) {
-    char line[48];
-    int n = kind == 'o' ? snprintf(line, sizeof line, "o %u %u\n", bound, want)
-                        : snprintf(line, sizeof line, "y %u\n", want);
-    out_write(p, line, (size_t)n);
+    /* "o BOUND VALUE\n" or "y VALUE\n", by hand: snprintf was a tenth of a
+     * short run's own time under explore. */
+    char line[32], *e = line;
+    *e++ = kind;
+    *e++ = ' ';
+    if (kind == 'o') {
+      e = put_u32(e, bound);
+      *e++ = ' ';
+    }
+    e = put_u32(e, want);
+    *e++ = '\n';
+    out_write(p, line, (size_t)(e - line));
   }
   return want;
 }
@@ -274,11 +390,18 @@ static uint64_t prio(const tt__policy *p, uint64_t id) {
 }
 
 /* At a change point (pct_step after counting a step), lower task id below
- * everyone. */
+ * everyone, the tasks lowered at earlier change points included (PCT's
+ * d - i for the i-th change point reached; shuttle's and Coyote's "next
+ * priority"): a bug of depth 3 that needs A ahead, then B, then A again is
+ * found by lowering A, then B. The change points are distinct steps, so the
+ * i-th reached is the i-th smallest. */
 static void pct_step(tt__policy *p, uint64_t id) {
   for (uint64_t i = 0; i + 1 < p->depth; i++) {
     if (p->cp[i] != p->steps)
       continue;
+    uint64_t below = 1; /* how many change points come at later steps */
+    for (uint64_t j = 0; j + 1 < p->depth; j++)
+      below += p->cp[j] > p->steps;
     size_t k = 0;
     while (k < p->nlow && p->low_id[k] != id)
       k++;
@@ -286,7 +409,7 @@ static void pct_step(tt__policy *p, uint64_t id) {
       p->nlow++;
     if (k < MAX_DEPTH) {
       p->low_id[k] = id;
-      p->low_prio[k] = i + 1;
+      p->low_prio[k] = below;
     }
   }
 }
@@ -370,7 +493,7 @@ bool tt__policy_yield(tt_loop *loop, tt_task *self, unsigned again) {
 
 static int open_out(tt__policy *p, const char *path) {
   char e[256];
-  p->out = tt_open_private(path); /* no link, FIFO, device, nor another's file */
+  p->out = tt_open_private_rw(path); /* no link, FIFO, device, nor another's file */
   if (p->out < 0) {
     fprintf(stderr, "tasktrace: TASKTRACE_SCHEDULE_OUT=%s: %s\n", tt_esc(e, sizeof e, path),
             p->out == -EPERM ? "a symbolic link, or a file of another user's or with other names"
@@ -378,6 +501,18 @@ static int open_out(tt__policy *p, const char *path) {
                                 : strerror(-p->out));
     p->out = -1;
     return -EINVAL;
+  }
+  if (out_grow(p, OUT_FIRST) == 0) {
+    static bool hooked;
+    if (!hooked && atexit(out_atexit) == 0)
+      hooked = true;
+    mapped = p;
+  } else {
+    p->map = NULL; /* a file that cannot be mapped: write(2) each line */
+    p->cap = 0;
+    if (ftruncate(p->out, 0) < 0) {
+      /* a fallocate that half worked: the tail is NUL bytes, dropped */
+    }
   }
   char head[160];
   int n = snprintf(head, sizeof head, "tasktrace-schedule 1\n# policy %s\n",
@@ -404,8 +539,18 @@ int tt__policy_start(tt_loop *loop) {
   p->depth = c->pct_depth;
   if (p->kind == TT__POL_PCT) {
     tt__rng r = {c->seed ^ 0x5bd1e995ull};
-    for (uint64_t i = 0; i + 1 < p->depth; i++)
-      p->cp[i] = 1 + tt__rng_next(&r) % c->pct_steps;
+    /* Distinct steps (two change points at one step would lower one task
+     * twice: a depth lost), while there are enough steps for them. */
+    for (uint64_t i = 0; i + 1 < p->depth; i++) {
+      bool again;
+      unsigned tries = 0;
+      do {
+        p->cp[i] = 1 + tt__rng_next(&r) % c->pct_steps;
+        again = false;
+        for (uint64_t j = 0; j < i; j++)
+          again |= p->cp[j] == p->cp[i];
+      } while (again && ++tries < 64);
+    }
   }
   int err = p->kind == TT__POL_REPLAY ? load_replay(p, c->replay) : 0;
   if (err == 0 && c->record != NULL)
@@ -417,6 +562,8 @@ int tt__policy_start(tt_loop *loop) {
     loop->seeded = false;
     return err;
   }
+  if (tt__served)
+    return 0; /* explore knows the run's seed: no banner in every run's log */
   if (p->kind == TT__POL_RANDOM && getenv("TASKTRACE_SCHED") == NULL)
     fprintf(stderr, "tasktrace: seeded scheduler: TASKTRACE_SCHED_SEED=%llu\n",
             (unsigned long long)c->seed);
@@ -437,9 +584,7 @@ void tt__policy_stop(tt_loop *loop) {
     int n = snprintf(tail, sizeof tail, "steps %llu\nend %llu\n", (unsigned long long)p->steps,
                      (unsigned long long)p->made);
     out_write(p, tail, (size_t)n);
-    if (p->out >= 0)
-      close(p->out);
-    p->out = -1;
+    out_close(p);
   }
   free(p->d);
   p->d = NULL;

@@ -9,6 +9,12 @@
  * Freed stacks of either kind are cached for reuse ("caching is faster than
  * malloc()", as libdill says); a stack is only given to a task when it first
  * runs, so tasks that finish at once reuse one stack.
+ *
+ * Under explore's fork server (forkserver.c) the cache is warmed before the
+ * first fork and kept: every run starts with stacks already mapped (its own
+ * copies, as all its memory is), and its teardown leaves them to the
+ * kernel's one unmapping of the whole process at exit. An mmap, an mprotect
+ * and a munmap a task were a good part of a short run's system time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +56,7 @@ static __thread size_t guarded_live;
 static __thread size_t dense_given; /* tasks given a dense stack, for debug mode */
 static size_t page_size;
 static size_t guarded_budget;
+static bool keep_cache; /* tt__stack_warm: trim leaves the guarded cache */
 
 static void init_limits(void) {
   if (page_size != 0)
@@ -108,13 +115,7 @@ static void *dense_alloc(stack_class *c) {
   return (char *)f + sizeof(free_stack) - c->size;
 }
 
-static void *guarded_alloc(stack_class *c) {
-  if (c->guarded_free != NULL) {
-    free_stack *f = c->guarded_free;
-    c->guarded_free = f->next;
-    c->guarded_cached--;
-    return (char *)f + sizeof(free_stack) - c->size;
-  }
+static void *guarded_map(stack_class *c) {
   size_t len = c->size + page_size;
   char *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                     -1, 0);
@@ -125,6 +126,16 @@ static void *guarded_alloc(stack_class *c) {
     return NULL;
   }
   return base + page_size;
+}
+
+static void *guarded_alloc(stack_class *c) {
+  if (c->guarded_free != NULL) {
+    free_stack *f = c->guarded_free;
+    c->guarded_free = f->next;
+    c->guarded_cached--;
+    return (char *)f + sizeof(free_stack) - c->size;
+  }
+  return guarded_map(c);
 }
 
 int tt__stack_alloc(tt_task *t) {
@@ -185,7 +196,24 @@ void tt__stack_free(tt_task *t) {
   t->stack_kind = TT__STACK_NONE;
 }
 
-/* Give every cached stack and slab back (at loop teardown: valgrind clean). */
+void tt__stack_warm(unsigned n) {
+  init_limits();
+  size_t size = (TT__DEFAULT_STACK + page_size - 1) & ~(page_size - 1);
+  stack_class *c = class_for(size);
+  for (unsigned i = 0; c != NULL && i < n && c->guarded_cached < GUARDED_CACHE_MAX; i++) {
+    char *s = guarded_map(c);
+    if (s == NULL)
+      break;
+    free_stack *f = (free_stack *)(s + c->size - sizeof(free_stack));
+    f->next = c->guarded_free;
+    c->guarded_free = f;
+    c->guarded_cached++;
+  }
+  keep_cache = true;
+}
+
+/* Give every cached stack and slab back (at loop teardown: valgrind clean),
+ * but the guarded cache a fork server warmed (tt__stack_warm). */
 void tt__stack_trim(void) {
   /* Dense stacks have no guard page: an overflow there corrupts a
    * neighbour silently. Debug mode says so, once per loop. */
@@ -195,7 +223,7 @@ void tt__stack_trim(void) {
             "(vm.max_map_count budget reached); an overflow there is not caught\n",
             dense_given);
   dense_given = 0;
-  for (stack_class *c = classes, *next; c != NULL; c = next) {
+  for (stack_class *c = classes, *next; c != NULL && !keep_cache; c = next) {
     next = c->next;
     for (free_stack *f = c->guarded_free, *fn; f != NULL; f = fn) {
       fn = f->next;
@@ -203,7 +231,10 @@ void tt__stack_trim(void) {
     }
     free(c);
   }
-  classes = NULL;
+  if (!keep_cache)
+    classes = NULL;
+  for (stack_class *c = classes; c != NULL; c = c->next)
+    c->dense_free = NULL; /* in the slabs unmapped below */
   for (slab *s = slabs, *next; s != NULL; s = next) {
     next = s->next;
     munmap(s->base, s->len);

@@ -216,41 +216,36 @@ static int load_noted(const char *path, int loud, char *tried, size_t cap) {
 
 static int loaded; /* 0: not yet, 1: done (whatever the outcome) */
 
-int tt__lttng_init(void) {
-  if (__atomic_exchange_n(&loaded, 1, __ATOMIC_ACQ_REL))
-    goto out;
-  /* No liblttng-ust-tracepoint on this machine: LTTng is not installed, the
-   * probes could not load either. */
-  if (lttng_ust_tracepoint_dlopen_ptr == NULL ||
-      lttng_ust_tracepoint_dlopen_ptr->liblttngust_handle == NULL)
-    return 0;
-  const char *v = getenv("TASKTRACE_LTTNG_PROVIDER");
-  if (v != NULL) {
-    if (*v == '\0')
-      return 0; /* explicitly off */
-    int r = load_trusted(v, 1);
-    if (r == 0) {
-      char e[PATH_MAX];
-      fprintf(stderr, "tasktrace: TASKTRACE_LTTNG_PROVIDER='%s': cannot load it: %s\n",
-              tt_esc(e, sizeof e, v), strerror(ENOENT));
-      return -ENOENT;
-    }
-    if (r < 0)
-      return r; /* the line is printed */
-    goto out;
+/* TASKTRACE_LTTNG_PROVIDER=PATH: 1 loaded, or <0 (the line is printed). */
+static __attribute__((noinline)) int load_named(const char *v) {
+  int r = load_trusted(v, 1);
+  if (r == 0) {
+    char e[PATH_MAX];
+    fprintf(stderr, "tasktrace: TASKTRACE_LTTNG_PROVIDER='%s': cannot load it: %s\n",
+            tt_esc(e, sizeof e, v), strerror(ENOENT));
+    return -ENOENT;
   }
+  return r;
+}
+
+/* No TASKTRACE_LTTNG_PROVIDER: the provider from the trusted places. 1
+ * loaded (or already there), 0 not found. Its own function, not inlined:
+ * its 20 KiB of path buffers are a frame that stack-clash protection
+ * touches page by page, which the common case (LTTng off) should not pay
+ * for (under explore, 8 page faults of every run). */
+static __attribute__((noinline)) int load_found(void) {
   /* Already there (LD_PRELOAD, or linked in): loading a second copy would
    * register the provider twice. */
   if (dlopen(TT__PROVIDER_SONAME, RTLD_NOW | RTLD_NOLOAD) != NULL)
-    goto out;
+    return 1;
   /* A refused candidate is skipped, silently unless in debug mode. */
   int loud = debug_on();
   char tried[4 * PATH_MAX] = "";
   if (load_beside_runtime(loud, tried, sizeof tried) > 0)
-    goto out;
+    return 1;
 #ifdef TT_LTTNG_PROVIDER_INSTALL
   if (load_noted(TT_LTTNG_PROVIDER_INSTALL, loud, tried, sizeof tried) > 0)
-    goto out;
+    return 1;
 #endif
 #ifdef TT_LTTNG_PROVIDER_BUILD
   /* The build tree's provider, for the programs of the build tree only (its
@@ -259,7 +254,7 @@ int tt__lttng_init(void) {
   if (runtime_file(file, sizeof file) == 0 &&
       strncmp(file, TT_BUILD_DIR, strlen(TT_BUILD_DIR)) == 0 &&
       load_noted(TT_LTTNG_PROVIDER_BUILD, loud, tried, sizeof tried) > 0)
-    goto out;
+    return 1;
 #endif
   /* No provider: LTTng tracing stays off, as documented. LTTng is on this
    * machine (liblttng-ust-tracepoint loaded), so in debug mode say why no
@@ -272,6 +267,33 @@ int tt__lttng_init(void) {
             tt_esc(e, sizeof e, tried));
   }
   return 0;
+}
+
+void tt__lttng_retire(void) {
+  /* The registration tracepoint.h's constructor made: undone here, and its
+   * count left one above its destructors' so that at exit neither
+   * unregisters again nor dlcloses liblttng-ust-tracepoint. */
+  struct lttng_ust_tracepoint_dlopen *d = lttng_ust_tracepoint_dlopen_ptr;
+  if (d == NULL || d->liblttngust_handle == NULL || d->lttng_ust_tracepoint_module_unregister == NULL ||
+      lttng_ust_tracepoint_ptrs_registered != 1)
+    return;
+  d->lttng_ust_tracepoint_module_unregister(__start_lttng_ust_tracepoints_ptrs);
+  lttng_ust_tracepoint_ptrs_registered++;
+  __atomic_store_n(&loaded, 1, __ATOMIC_RELEASE); /* and no provider is loaded after */
+}
+
+int tt__lttng_init(void) {
+  if (__atomic_exchange_n(&loaded, 1, __ATOMIC_ACQ_REL))
+    goto out;
+  /* No liblttng-ust-tracepoint on this machine: LTTng is not installed, the
+   * probes could not load either. */
+  if (lttng_ust_tracepoint_dlopen_ptr == NULL ||
+      lttng_ust_tracepoint_dlopen_ptr->liblttngust_handle == NULL)
+    return 0;
+  const char *v = getenv("TASKTRACE_LTTNG_PROVIDER");
+  int r = v == NULL ? load_found() : *v == '\0' ? 0 /* explicitly off */ : load_named(v);
+  if (r <= 0)
+    return r;
 out:
   tt__lttng_refresh();
   return 0;

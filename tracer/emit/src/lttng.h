@@ -12,6 +12,9 @@
  * TASKTRACE_LTTNG_PROVIDER fails (-ENOENT absent, -EACCES not trusted,
  * -ENOEXEC not loadable; one line printed). */
 int tt__lttng_init(void);
+/* Unregister the program's tracepoints for good (tt_tracer_fork_server):
+ * no LTTng in this process or its forks from here on. */
+void tt__lttng_retire(void);
 
 /* One function per event: the tracepoint call itself. */
 #define TT__DECL_LTTNG(id, name, ll, k0, f0, k1, f1, k2, f2, k3, f3)                              \
@@ -20,6 +23,7 @@ TT_EVENTS(TT__DECL_LTTNG)
 #undef TT__DECL_LTTNG
 #else
 static inline int tt__lttng_init(void) { return 0; }
+static inline void tt__lttng_retire(void) {}
 #endif
 
 #endif

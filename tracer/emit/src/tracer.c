@@ -17,6 +17,12 @@ int tt_tracer_init(void) {
   return result;
 }
 
+void tt_tracer_fork_server(void) {
+  const char *v = getenv("TASKTRACE_LTTNG_PROVIDER");
+  if (v != NULL && *v == '\0')
+    tt__lttng_retire();
+}
+
 void tt_tracer_flush(void) {
   if (tt__trace_on & TT__TRACE_NATIVE)
     tt__native_flush();

@@ -69,6 +69,12 @@ static inline void tt__lttng_refresh(void) {}
 #endif
 /* Flush what is buffered to every sink (at exit, before a crash dump). */
 void tt_tracer_flush(void);
+/* A fork server (runtime/src/forkserver.c) is about to serve runs that
+ * never trace with LTTng (TASKTRACE_LTTNG_PROVIDER set and empty, as
+ * explore sets it): the program's tracepoints are unregistered here, once,
+ * instead of by the destructor at every run's exit (a dozen page faults of
+ * liblttng-ust-tracepoint's tables each time). */
+void tt_tracer_fork_server(void);
 
 #ifdef __cplusplus
 }
