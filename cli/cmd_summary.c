@@ -61,7 +61,14 @@ static int follow(const char *path, uint64_t interval) {
   struct sigaction sa = {.sa_handler = on_int}; /* no SA_RESTART: the wait ends at once */
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  uint64_t next = tt_now_ns() + interval, n = 0, shown_at = 0;
+  /* A summary when events came and the last one is an interval old.
+   * Nothing new for `quiet` (two intervals, at least 2 s): one line says
+   * the viewer is waiting, so that a session with nothing to send yet (no
+   * program running, or a relay slow to pass the live timer's flushes on)
+   * is not a blank screen. Once per quiet stretch. */
+  uint64_t now = tt_now_ns(), quiet = interval * 2 > 2000000000u ? interval * 2 : 2000000000u;
+  uint64_t shown_time = now - interval, quiet_from = now, n = 0, shown_at = 0;
+  int said = 0;
   tt_trace_event ev;
   int r, rc = TT_CLI_OK;
   while (!stop_follow && (r = tt_source_next(src, &ev, err, sizeof err)) != 0) {
@@ -76,11 +83,22 @@ static int follow(const char *path, uint64_t interval) {
       break;
     }
     n += r > 0;
-    if ((r < 0 || (n & 1023) == 0) && tt_now_ns() >= next) {
-      next = tt_now_ns() + interval;
-      if (n != shown_at && show(m, 0) < 0)
+    /* The source returns -EAGAIN after each burst of events and every
+     * interval while it waits; while events pour in, the clock is read
+     * every 1024. */
+    if (r > 0 && (n & 1023) != 0)
+      continue;
+    now = tt_now_ns();
+    if (n != shown_at && now - shown_time >= interval) {
+      if (show(m, 0) < 0)
         break;
-      shown_at = n;
+      shown_at = n, shown_time = quiet_from = now, said = 0;
+    } else if (n == shown_at && !said && now - quiet_from >= quiet) {
+      printf("=== waiting for the live session: %llu events so far, none new for %.0f s (--follow) ===\n",
+             (unsigned long long)n, (double)(now - quiet_from) / 1e9);
+      if (fflush(stdout) != 0)
+        break;
+      said = 1;
     }
   }
   tt_model_set_unrecorded(m, tt_source_unrecorded(src));
