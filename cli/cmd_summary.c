@@ -21,11 +21,13 @@ static const char usage[] =
     "locks (and those held or waited for at the end); the events,\n"
     "semaphores, conditions and queues; the slowest steps. A live LTTng session is\n"
     "read from lttng-relayd as net://HOST/host/HOSTNAME/SESSION (lttng create\n"
-    "--live) to its end; with --follow the summary is printed again every\n"
-    "interval as events arrive (what is running now is counted when it\n"
-    "stops), and a last time at the session's end or on Ctrl-C. The races\n"
-    "(programs built with tasktrace-cc) and lock-order inversions (debug\n"
-    "mode) reported during the run are listed when there are any.\n";
+    "--live) to its end; with --follow the summary is printed again as\n"
+    "events arrive, at most every interval (what is running now is counted\n"
+    "when it stops), a line says when nothing new came for two intervals\n"
+    "(at least 2 s), and the summary is printed a last time at the\n"
+    "session's end or on Ctrl-C. The races (programs built with\n"
+    "tasktrace-cc) and lock-order inversions (debug mode) reported during\n"
+    "the run are listed when there are any.\n";
 
 static volatile sig_atomic_t stop_follow;
 static void on_int(int sig) {
@@ -118,9 +120,9 @@ int tt_cmd_summary(int argc, char **argv) {
   const tt__opt opts[] = {
       {.name = "follow", .letter = 'f', .kind = TT__OPT_FLAG, .p = &follow_on,
        .help = "read one trace as it grows (a live session): the summary\n"
-               "again every interval, and at the end"},
+               "again as events arrive, and at the end"},
       {.name = "interval", .kind = TT__OPT_DURATION, .p = &interval, .arg = "TIME",
-       .help = "with --follow: how often (default 1s)"},
+       .help = "with --follow: at most how often (default 1s)"},
       TT__CLI_OPT_MAX_TASKS,
       {0}};
   const tt__cli_spec spec = {.cmd = "summary", .usage = usage, .opts = opts};

@@ -412,7 +412,11 @@ static void take_bt_error(tt_source *src, const char *what) {
 }
 
 /* TASKTRACE_LIVE_DEBUG=1: when each batch of messages reaches us, what
- * it held, and how long the graph said AGAIN before it. */
+ * it held, and how long the graph said AGAIN before it (runs of AGAIN are
+ * counted, not printed), so that a delay can be placed: in the relay
+ * (nothing but AGAIN, or only inactivity beacons, while the program
+ * runs) or here (events came, no summary). 2: also src.ctf.lttng-live's
+ * own debug log. */
 static void debug_batch(lttng_source *s, bt_graph_run_once_status st) {
   static const char *const names[16] = {"stream-begin", "stream-end", "event", "packet-begin",
                                         "packet-end", "discarded-events", "discarded-packets",
@@ -696,7 +700,12 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
     s->live = 1;
     s->yielded_at = tt_now_ns();
     const char *dbg = getenv("TASKTRACE_LIVE_DEBUG");
-    s->debug = dbg == NULL ? 0 : strcmp(dbg, "1") == 0 ? 1 : strcmp(dbg, "2") == 0 ? 2 : 0;
+    if (dbg != NULL && *dbg != '\0' && strcmp(dbg, "0") != 0) {
+      s->debug = strcmp(dbg, "1") == 0 ? 1 : strcmp(dbg, "2") == 0 ? 2 : 0;
+      if (s->debug == 0)
+        fprintf(stderr, "tasktrace: warning: TASKTRACE_LIVE_DEBUG='%s' is not 0, 1 or 2: ignored\n",
+                tt_esc((char[64]){0}, 64, dbg));
+    }
     int r = (s->dirs = calloc(1, sizeof *s->dirs)) == NULL || (s->dirs[0] = strdup(dir)) == NULL
                 ? tt__errf(err, errlen, -ENOMEM, "out of memory")
                 : 0;
