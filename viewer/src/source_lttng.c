@@ -441,6 +441,12 @@ static void debug_batch(lttng_source *s, bt_graph_run_once_status st) {
                           (unsigned long long)s->dbg_agains, (now - s->dbg_again_since) / 1e9);
   n += (size_t)snprintf(line + n, sizeof line - n, ": %zu events to the model, total %llu;", s->nbuf,
                         (unsigned long long)(s->events + s->nbuf));
+  /* LTTng's clock is CLOCK_MONOTONIC, ours too: on one host, how long
+   * the newest event took from the tracepoint to here (live timer, consumer,
+   * relay, viewer protocol). */
+  if (s->nbuf > 0 && s->buf[s->nbuf - 1].ts <= now)
+    n += (size_t)snprintf(line + n, sizeof line - n, " newest %.3f s old;",
+                          (now - s->buf[s->nbuf - 1].ts) / 1e9);
   for (int b = 0; b < 16 && n < sizeof line; b++)
     if (s->dbg_msgs[b] > 0)
       n += (size_t)snprintf(line + n, sizeof line - n, " %s %u", names[b] ? names[b] : "other",
