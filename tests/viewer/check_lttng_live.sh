@@ -3,8 +3,9 @@
 # streamed to a real lttng-relayd of our own on localhost, read by
 # `tasktrace summary --follow net://...` while three traced programs run
 # one after the other: a "waiting" line before the first, a summary after
-# each run that has it (1, 2, then 3 processes) while the session runs,
-# and a last one with all three when the session is destroyed.
+# each run that has it (1, 2, then 3 processes) while the session runs;
+# then a summary with a fourth program while that one still runs, and a
+# last one with all four when the session is destroyed.
 #   check_lttng_live.sh BIN_DIR   (exit 77: no LTTng tools, skipped)
 set -u
 bin=$1
@@ -12,6 +13,7 @@ T=$bin/tasktrace
 for tool in lttng lttng-sessiond lttng-relayd; do
   command -v $tool >/dev/null || { echo "$tool not installed: skipped"; exit 77; }
 done
+[ -x "$bin/tt-lttng-prog" ] || { echo "built without LTTng (no tt-lttng-prog): skipped"; exit 77; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tt-lttng-live.XXXXXX")
 relayd="" viewer="" session="tt-live-$$"
 lt() { LTTNG_HOME=$tmp lttng "$@"; }
@@ -48,7 +50,10 @@ lt track -u -s "$session" --vpid=1 >/dev/null
 lt untrack -u -s "$session" --vpid=1 >/dev/null
 lt start "$session" >/dev/null
 url=net://127.0.0.1:$((base + 2))/host/$(hostname)/$session
-"$T" summary --follow --interval 100ms "$url" >"$tmp/out" 2>"$tmp/err" &
+# --interval 1s (the default) against a live timer of 100 ms: the viewer
+# that counted its wait from the last batch of messages never got to show
+# anything before the session ended (an inactivity beacon every 100 ms).
+"$T" summary --follow --interval 1s "$url" >"$tmp/out" 2>"$tmp/err" &
 viewer=$!
 # The most processes an interim summary (one printed while the session
 # runs) has shown so far.
@@ -74,19 +79,47 @@ for i in 1 2 3; do
   lt track -u -s "$session" --vpid=$p >/dev/null
   touch "$tmp/go"
   wait $p || fail "bank run $i"
-  # The live timer flushes every 100 ms and the viewer refreshes every
-  # 100 ms: a summary with this run should follow within a few tenths of
-  # a second; the bound (30 s) is for a loaded machine. Not seeing it
-  # while the session runs is the failure (the summary was only printed
-  # at the end, after the session was destroyed).
+  # The live timer flushes every 100 ms and the viewer shows a burst at
+  # once, or an interval after its last summary: a summary with this run
+  # follows within about a second; the bound (30 s) is for a loaded
+  # machine. Not seeing it while the session runs is the failure (the
+  # summary was only printed at the end, after the session was destroyed).
   t=$(now_ms)
   for _ in $(seq 600); do
     [ "$(interim)" -ge $i ] && break
     sleep 0.05
   done
-  [ "$(interim)" -ge $i ] || fail "run $i: no summary showing $i process(es) while the session ran (30 s): $(grep '^===' "$tmp/out" | tail -3)"
-  echo "run $i: a summary with it $(($(now_ms) - t)) ms after it ended"
+  if [ "$(interim)" -ge $i ]; then
+    echo "run $i: a summary with it $(($(now_ms) - t)) ms after it ended"
+  else
+    fail "run $i: no summary showing $i process(es) while the session ran (30 s): $(grep '^===' "$tmp/out" | tail -3)"
+  fi
 done
+# A program that runs on (no flush at its exit to help): a summary with
+# it while it runs, from the live timer's flushes alone.
+rm -f "$tmp/stop"
+( while [ ! -e "$tmp/go4" ]; do sleep 0.01; done; exec "$bin/tt-lttng-prog" ticking "$tmp/stop" ) >/dev/null 2>&1 &
+p=$!
+lt track -u -s "$session" --vpid=$p >/dev/null
+t=$(now_ms)
+touch "$tmp/go4"
+running() {
+  awk -v p="$p" '/^=== [0-9]+ events so far \(--follow\) ===$/ {s = 1; next} /^=== / {s = 0}
+       s && $1 == "process" && $2 == p ":" {f = 1} END {exit !f}' "$tmp/out"
+}
+for _ in $(seq 600); do
+  running && break
+  kill -0 $p 2>/dev/null || break
+  sleep 0.05
+done
+if running; then
+  echo "running program: a summary with it $(($(now_ms) - t)) ms after it started"
+else
+  fail "no summary with a running program (pid $p) while it ran (30 s): $(grep '^===' "$tmp/out" | tail -3)"
+fi
+kill -0 $p 2>/dev/null || fail "the ticking program ended before the test stopped it"
+touch "$tmp/stop"
+wait $p || fail "tt-lttng-prog ticking: exit $?"
 lt stop "$session" >/dev/null
 lt destroy "$session" >/dev/null
 # lttng-live notices a destroyed session within a few live timers; a
@@ -97,7 +130,8 @@ wait $viewer || fail "summary --follow failed: $(cat "$tmp/err")"
 viewer=""
 grep -q "events, the end (--follow)" "$tmp/out" || fail "no last summary: $(tail -5 "$tmp/out")"
 last=$(awk '/^=== /{buf=""; next} {buf = buf $0 "\n"} END {printf "%s", buf}' "$tmp/out")
-echo "$last" | grep -q "^trace: .* 3 processes" || fail "not three processes at the end: $(echo "$last" | head -3)"
+echo "$last" | grep -q "^trace: .* 4 processes" || fail "not four processes at the end: $(echo "$last" | head -3)"
+echo "$last" | grep -q " ticker .*lttng_prog.c" || fail "no ticker task: $(echo "$last" | head)"
 echo "$last" | grep -q "customer-4 .*examples/bank.c" || fail "no bank tasks: $(echo "$last" | head)"
 [ ! -s "$tmp/err" ] || fail "stderr: $(cat "$tmp/err")"
 # A session that does not exist: one line.
