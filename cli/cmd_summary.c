@@ -21,11 +21,13 @@ static const char usage[] =
     "locks (and those held or waited for at the end); the events,\n"
     "semaphores, conditions and queues; the slowest steps. A live LTTng session is\n"
     "read from lttng-relayd as net://HOST/host/HOSTNAME/SESSION (lttng create\n"
-    "--live) to its end; with --follow the summary is printed again every\n"
-    "interval as events arrive (what is running now is counted when it\n"
-    "stops), and a last time at the session's end or on Ctrl-C. The races\n"
-    "(programs built with tasktrace-cc) and lock-order inversions (debug\n"
-    "mode) reported during the run are listed when there are any.\n";
+    "--live) to its end; with --follow the summary is printed again as\n"
+    "events arrive, at most every interval (what is running now is counted\n"
+    "when it stops), a line says when nothing new came for two intervals\n"
+    "(at least 2 s), and the summary is printed a last time at the\n"
+    "session's end or on Ctrl-C. The races (programs built with\n"
+    "tasktrace-cc) and lock-order inversions (debug mode) reported during\n"
+    "the run are listed when there are any.\n";
 
 static volatile sig_atomic_t stop_follow;
 static void on_int(int sig) {
@@ -61,7 +63,14 @@ static int follow(const char *path, uint64_t interval) {
   struct sigaction sa = {.sa_handler = on_int}; /* no SA_RESTART: the wait ends at once */
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  uint64_t next = tt_now_ns() + interval, n = 0, shown_at = 0;
+  /* A summary when events came and the last one is an interval old.
+   * Nothing new for `quiet` (two intervals, at least 2 s): one line says
+   * the viewer is waiting, so that a session with nothing to send yet (no
+   * program running, or a relay slow to pass the live timer's flushes on)
+   * is not a blank screen. Once per quiet stretch. */
+  uint64_t now = tt_now_ns(), quiet = interval * 2 > 2000000000u ? interval * 2 : 2000000000u;
+  uint64_t shown_time = now - interval, quiet_from = now, n = 0, shown_at = 0;
+  int said = 0;
   tt_trace_event ev;
   int r, rc = TT_CLI_OK;
   while (!stop_follow && (r = tt_source_next(src, &ev, err, sizeof err)) != 0) {
@@ -76,11 +85,22 @@ static int follow(const char *path, uint64_t interval) {
       break;
     }
     n += r > 0;
-    if ((r < 0 || (n & 1023) == 0) && tt_now_ns() >= next) {
-      next = tt_now_ns() + interval;
-      if (n != shown_at && show(m, 0) < 0)
+    /* The source returns -EAGAIN after each burst of events and every
+     * interval while it waits; while events pour in, the clock is read
+     * every 1024. */
+    if (r > 0 && (n & 1023) != 0)
+      continue;
+    now = tt_now_ns();
+    if (n != shown_at && now - shown_time >= interval) {
+      if (show(m, 0) < 0)
         break;
-      shown_at = n;
+      shown_at = n, shown_time = quiet_from = now, said = 0;
+    } else if (n == shown_at && !said && now - quiet_from >= quiet) {
+      printf("=== waiting for the live session: %llu events so far, none new for %.0f s (--follow) ===\n",
+             (unsigned long long)n, (double)(now - quiet_from) / 1e9);
+      if (fflush(stdout) != 0)
+        break;
+      said = 1;
     }
   }
   tt_model_set_unrecorded(m, tt_source_unrecorded(src));
@@ -100,9 +120,9 @@ int tt_cmd_summary(int argc, char **argv) {
   const tt__opt opts[] = {
       {.name = "follow", .letter = 'f', .kind = TT__OPT_FLAG, .p = &follow_on,
        .help = "read one trace as it grows (a live session): the summary\n"
-               "again every interval, and at the end"},
+               "again as events arrive, and at the end"},
       {.name = "interval", .kind = TT__OPT_DURATION, .p = &interval, .arg = "TIME",
-       .help = "with --follow: how often (default 1s)"},
+       .help = "with --follow: at most how often (default 1s)"},
       TT__CLI_OPT_MAX_TASKS,
       {0}};
   const tt__cli_spec spec = {.cmd = "summary", .usage = usage, .opts = opts};

@@ -39,7 +39,6 @@ trap cleanup_attacker EXIT
 #   lttng.starts_fast                   the first task runs within 20 ms of exec
 #   collector.sigstop_collector         a stopped collector costs no wall time
 #   producer_security.stopped_collector the same, for the exit flush
-#   viewer.lttng_live                   a summary appears while a live session runs
 # and, inside viewer.html.chromium, the million-event page's redraw bound.
 if [ "$mode" != normal ] || [ "${TT_TEST_TIMING:-0}" != 1 ]; then set -- -LE timing "$@"; fi
 ctest --output-on-failure -j"$(nproc)" "$@"

@@ -11,7 +11,10 @@
  *               'L-mid', 'waiter' waits for it, 'napper' sleeps; FILE is
  *               created once they are all in place, then the program waits
  *               (up to 20 s: exit 3) until LTTng records tasktrace events,
- *               runs a few more loop iterations and ends. */
+ *               runs a few more loop iterations and ends;
+ *   ticking FILE  task 'ticker' wakes every 10 ms until FILE exists (up to
+ *               60 s: exit 3), a program that runs while a live viewer
+ *               reads it. */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -145,7 +148,35 @@ static int main_midrun(void *arg) {
   return res[0] != 0 ? res[0] : res[1] != 0 || res[2] != 0;
 }
 
+static const char *stop_file;
+
+static int ticker(void *arg) {
+  (void)arg;
+  int64_t give_up = tt_now() + 60 * 1000000000ll;
+  FILE *f;
+  while ((f = fopen(stop_file, "r")) == NULL && tt_now() < give_up)
+    tt_sleep_ms(10);
+  if (f == NULL)
+    return 3;
+  fclose(f);
+  return 0;
+}
+
+static int main_ticking(void *arg) {
+  (void)arg;
+  tt_task *t;
+  int res = 1;
+  if (tt_spawn(&t, ticker, NULL, "ticker") < 0 || tt_join(t, &res, TT_FOREVER) < 0)
+    return 1;
+  return res;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "ticking") == 0) {
+    stop_file = argv[2];
+    int r = tt_run(main_ticking, NULL);
+    return r < 0 ? 1 : r;
+  }
   if (argc == 3 && strcmp(argv[1], "midrun") == 0) {
     ready_file = argv[2];
     int r = tt_run(main_midrun, NULL);
@@ -160,6 +191,6 @@ int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "first-task") == 0) {
     return tt_run(main_first, NULL) != 0;
   }
-  fprintf(stderr, "usage: tt-lttng-prog all|contention|slow|first-task|midrun FILE\n");
+  fprintf(stderr, "usage: tt-lttng-prog all|contention|slow|first-task|midrun FILE|ticking FILE\n");
   return 2;
 }

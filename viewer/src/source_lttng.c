@@ -72,7 +72,12 @@ typedef struct {
   int pid_unknown;
   tt__vmap once;       /* (type, id) already created */
   int live;            /* one src.ctf.lttng-live on dirs[0], a URL */
-  uint64_t idle_since; /* live: when the graph last had nothing (ns), 0: it had */
+  uint64_t yielded_at;  /* live: when next() last returned -EAGAIN, or the source opened (ns) */
+  int handed;           /* live: events were handed out since then */
+  /* TASKTRACE_LIVE_DEBUG=1: one stderr line per batch of messages */
+  int debug;
+  uint64_t dbg_t0, dbg_again_since, dbg_agains;
+  unsigned dbg_msgs[16]; /* this batch, by bt_message_type bit */
   char note[512];
   uint32_t last_pid;
   uint64_t last_ts;
@@ -339,6 +344,12 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
   }
   int err = 0;
   for (uint64_t i = 0; i < count; i++) {
+    if (s->debug) {
+      unsigned t = (unsigned)bt_message_get_type(msgs[i]), b = 0;
+      while (t > 1 && b < 15)
+        t >>= 1, b++;
+      s->dbg_msgs[b]++;
+    }
     if (!err && bt_message_get_type(msgs[i]) == BT_MESSAGE_TYPE_EVENT)
       err = convert(s, msgs[i]);
     else if (!err && bt_message_get_type(msgs[i]) == BT_MESSAGE_TYPE_DISCARDED_EVENTS)
@@ -400,6 +411,51 @@ static void take_bt_error(tt_source *src, const char *what) {
   }
 }
 
+/* TASKTRACE_LIVE_DEBUG=1: when each batch of messages reaches us, what
+ * it held, and how long the graph said AGAIN before it (runs of AGAIN are
+ * counted, not printed), so that a delay can be placed: in the relay
+ * (nothing but AGAIN, or only inactivity beacons, while the program
+ * runs) or here (events came, no summary). 2: also src.ctf.lttng-live's
+ * own debug log. */
+static void debug_batch(lttng_source *s, bt_graph_run_once_status st) {
+  static const char *const names[16] = {"stream-begin", "stream-end", "event", "packet-begin",
+                                        "packet-end", "discarded-events", "discarded-packets",
+                                        "inactivity"};
+  uint64_t now = tt_now_ns();
+  if (s->dbg_t0 == 0)
+    s->dbg_t0 = now;
+  if (st == BT_GRAPH_RUN_ONCE_STATUS_AGAIN && s->nbuf == 0 && s->dbg_msgs[2] == 0 &&
+      s->dbg_msgs[7] == 0) {
+    if (s->dbg_agains++ == 0)
+      s->dbg_again_since = now;
+    return;
+  }
+  char line[400];
+  size_t n = (size_t)snprintf(line, sizeof line, "tasktrace: live: %8.3f s %s", (now - s->dbg_t0) / 1e9,
+                              st == BT_GRAPH_RUN_ONCE_STATUS_OK      ? "OK"
+                              : st == BT_GRAPH_RUN_ONCE_STATUS_AGAIN ? "AGAIN"
+                              : st == BT_GRAPH_RUN_ONCE_STATUS_END   ? "END"
+                                                                     : "ERROR");
+  if (s->dbg_agains > 0)
+    n += (size_t)snprintf(line + n, sizeof line - n, " (after %llu AGAIN over %.3f s)",
+                          (unsigned long long)s->dbg_agains, (now - s->dbg_again_since) / 1e9);
+  n += (size_t)snprintf(line + n, sizeof line - n, ": %zu events to the model, total %llu;", s->nbuf,
+                        (unsigned long long)(s->events + s->nbuf));
+  /* LTTng's clock is CLOCK_MONOTONIC, ours too: on one host, how long
+   * the newest event took from the tracepoint to here (live timer, consumer,
+   * relay, viewer protocol). */
+  if (s->nbuf > 0 && s->buf[s->nbuf - 1].ts <= now)
+    n += (size_t)snprintf(line + n, sizeof line - n, " newest %.3f s old;",
+                          (now - s->buf[s->nbuf - 1].ts) / 1e9);
+  for (int b = 0; b < 16 && n < sizeof line; b++)
+    if (s->dbg_msgs[b] > 0)
+      n += (size_t)snprintf(line + n, sizeof line - n, " %s %u", names[b] ? names[b] : "other",
+                            s->dbg_msgs[b]);
+  fprintf(stderr, "%s\n", line);
+  memset(s->dbg_msgs, 0, sizeof s->dbg_msgs);
+  s->dbg_agains = 0;
+}
+
 static int lttng_next(tt_source *src, tt_trace_event *ev) {
   lttng_source *s = (lttng_source *)src;
   while (s->ibuf == s->nbuf) {
@@ -407,6 +463,8 @@ static int lttng_next(tt_source *src, tt_trace_event *ev) {
       return 0;
     s->ibuf = s->nbuf = 0;
     bt_graph_run_once_status st = bt_graph_run_once(s->graph);
+    if (s->debug)
+      debug_batch(s, st);
     if (st != BT_GRAPH_RUN_ONCE_STATUS_OK && st != BT_GRAPH_RUN_ONCE_STATUS_AGAIN &&
         st != BT_GRAPH_RUN_ONCE_STATUS_END && s->no_clock) {
       bt_current_thread_clear_error(); /* our own reason says it all */
@@ -417,20 +475,28 @@ static int lttng_next(tt_source *src, tt_trace_event *ev) {
       bt_current_thread_clear_error();
       return tt__source_fail(src, -EPROTO, "%s: %s", s->path, s->why);
     }
-    if (st == BT_GRAPH_RUN_ONCE_STATUS_AGAIN && s->live && s->nbuf == 0) {
-      /* lttng-relayd has nothing new yet: wait a little, not spin; say
-       * so after follow_ms if the caller wants to show what it has. */
+    if (s->live && s->nbuf == 0 &&
+        (st == BT_GRAPH_RUN_ONCE_STATUS_AGAIN || st == BT_GRAPH_RUN_ONCE_STATUS_OK)) {
+      /* Nothing for us: lttng-relayd has nothing new (AGAIN), or only
+       * packet bounds and inactivity beacons came. -EAGAIN (in follow
+       * mode) as soon as a burst of events has been handed out, so that
+       * the caller can show it at once, and then every follow_ms while
+       * nothing comes. The time is counted from the last -EAGAIN: counted
+       * from the last batch of messages instead, the beacons, which come
+       * every live timer period (lttng create --live=USEC), reset it before
+       * it ran out whenever that period was at most follow_ms, and
+       * summary --follow showed nothing until the session ended. */
       uint64_t now = tt_now_ns();
-      if (s->idle_since == 0)
-        s->idle_since = now;
-      if (src->follow_ms > 0 && now - s->idle_since >= (uint64_t)src->follow_ms * 1000000u) {
-        s->idle_since = 0;
+      if (src->follow_ms > 0 &&
+          (s->handed || now - s->yielded_at >= (uint64_t)src->follow_ms * 1000000u)) {
+        s->yielded_at = now;
+        s->handed = 0;
         return -EAGAIN;
       }
-      nanosleep(&(struct timespec){0, 10 * 1000000}, NULL);
+      if (st == BT_GRAPH_RUN_ONCE_STATUS_AGAIN)
+        nanosleep(&(struct timespec){0, 10 * 1000000}, NULL); /* wait a little, not spin */
       continue;
     }
-    s->idle_since = 0;
     if (st == BT_GRAPH_RUN_ONCE_STATUS_END)
       s->eof = 1;
     else if (st == BT_GRAPH_RUN_ONCE_STATUS_MEMORY_ERROR) {
@@ -449,6 +515,7 @@ static int lttng_next(tt_source *src, tt_trace_event *ev) {
   }
   *ev = s->buf[s->ibuf++];
   s->events++;
+  s->handed = 1;
   return 1;
 }
 
@@ -590,7 +657,7 @@ static int build_graph(lttng_source *s, char *err, size_t errlen) {
     snprintf(name, sizeof name, "src%zu", i);
     const bt_component_source *src = NULL;
     bt_graph_add_component_status st = bt_graph_add_source_component(
-        s->graph, fs, name, params, BT_LOGGING_LEVEL_NONE, &src);
+        s->graph, fs, name, params, s->debug > 1 ? BT_LOGGING_LEVEL_DEBUG : BT_LOGGING_LEVEL_NONE, &src);
     bt_value_put_ref(params);
     if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
       char what[400], e[300];
@@ -637,6 +704,14 @@ int tt_source_open_lttng(const char *dir, tt_source **out, char *err, size_t err
   tt_esc(s->path, sizeof s->path, dir); /* for messages: escaped once */
   if (tt__is_live_url(dir)) {
     s->live = 1;
+    s->yielded_at = tt_now_ns();
+    const char *dbg = getenv("TASKTRACE_LIVE_DEBUG");
+    if (dbg != NULL && *dbg != '\0' && strcmp(dbg, "0") != 0) {
+      s->debug = strcmp(dbg, "1") == 0 ? 1 : strcmp(dbg, "2") == 0 ? 2 : 0;
+      if (s->debug == 0)
+        fprintf(stderr, "tasktrace: warning: TASKTRACE_LIVE_DEBUG='%s' is not 0, 1 or 2: ignored\n",
+                tt_esc((char[64]){0}, 64, dbg));
+    }
     int r = (s->dirs = calloc(1, sizeof *s->dirs)) == NULL || (s->dirs[0] = strdup(dir)) == NULL
                 ? tt__errf(err, errlen, -ENOMEM, "out of memory")
                 : 0;

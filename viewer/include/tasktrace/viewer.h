@@ -76,8 +76,10 @@ TT_EXTERN int tt_source_next(tt_source *src, tt_trace_event *ev, char *err, size
  * missing tail, ...), or NULL when everything was read. */
 TT_EXTERN const char *tt_source_note(const tt_source *src);
 /* A live source waits for events; with ms > 0, tt_source_next returns
- * -EAGAIN (not an error: call it again) when none came for ms, so that the
- * caller can show what it has (summary --follow). 0: wait (the default). */
+ * -EAGAIN (not an error: call it again) when it has nothing to hand out
+ * and either events were handed out since its last -EAGAIN (a burst has
+ * ended) or ms have passed since then, so that the caller can show what
+ * it has (summary --follow). 0: wait (the default). */
 TT_EXTERN void tt_source_set_follow(tt_source *src, unsigned ms);
 /* Progress: work done so far (events read) and in total (0 when unknown). */
 TT_EXTERN void tt_source_progress(const tt_source *src, uint64_t *done, uint64_t *total);
