@@ -111,9 +111,9 @@ void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
   if (TT_UNLIKELY(tt__inv_on))
     tt__invariant_check(self, tt__call_site); /* invariant.c: self's step just ended */
   tt_task *next = pick_next(loop);
-  TT__STEP_SWITCH(loop, self, next);
+  int64_t now = tt__step_switch_now(loop, self, next);
   TT__RACE(on_switch, next);
-  tt__emit_task_switch(self->id, next ? next->id : 0, why, obj);
+  tt__emit_task_switch_at((uint64_t)now, self->id, next ? next->id : 0, why, obj);
   /* A finished task's fake stack (ASan) is destroyed: it never resumes. */
   void *fake = NULL, **fakep = why == TT_STATE_done ? NULL : &fake;
   if (next != NULL) {
@@ -139,9 +139,9 @@ static void run_round(tt_loop *loop) {
   loop->batch_left = n;
   tt_task *next;
   while ((next = pick_next(loop)) != NULL) {
-    TT__STEP_SWITCH(loop, NULL, next);
+    int64_t now = tt__step_switch_now(loop, NULL, next);
     TT__RACE(on_switch, next);
-    tt__emit_task_switch(0, next->id, TT_STATE_start, 0);
+    tt__emit_task_switch_at((uint64_t)now, 0, next->id, TT_STATE_start, 0);
     loop->current = next;
     next->state = TT__T_RUNNING;
     void *fake = NULL;
