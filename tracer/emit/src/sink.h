@@ -35,7 +35,11 @@ typedef struct tt__hot {
 } tt__hot;
 extern __thread tt__hot *tt__hot_tls __attribute__((tls_model("initial-exec")));
 
-/* The native path's clock is tt__trace_now (emit.h). */
+/* The native path's clock is tt__trace_now (emit.h). Whether it may read
+ * the TSC: the rule is in tsc.c (kernel clocksource, CPU flags, a check
+ * across CPUs, TASKTRACE_CLOCK). 1 or 0, a line on stderr for a bad
+ * TASKTRACE_CLOCK or a forced TSC that fails the checks. */
+int tt__tsc_trusted(void);
 #define tt__native_now tt__trace_now
 
 #endif

@@ -101,7 +101,7 @@ __thread tt__clock tt__clk __attribute__((tls_model("initial-exec")));
 /* TSC calibration (sink.h): the rate is measured against CLOCK_MONOTONIC
  * over the whole life of the process, from the first anchor on. */
 static struct {
-  int usable;          /* the kernel's clocksource is the TSC */
+  int usable;          /* the TSC is trusted (tsc.c) */
   uint64_t tsc0, ns0;  /* the first anchor */
   uint64_t mult;       /* latest rate, ns per tick << 32 */
 } cal;
@@ -126,14 +126,7 @@ static void reanchor(void) {
 
 static void cal_init(void) {
 #if defined(__x86_64__)
-  char buf[32] = {0};
-  FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
-  if (f) {
-    if (fgets(buf, sizeof buf, f) == NULL)
-      buf[0] = 0;
-    fclose(f);
-  }
-  cal.usable = strncmp(buf, "tsc\n", 4) == 0;
+  cal.usable = tt__tsc_trusted(); /* tsc.c: the rule */
   cal.ns0 = tt_now_ns();
   cal.tsc0 = __rdtsc();
 #endif
