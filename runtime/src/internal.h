@@ -137,6 +137,8 @@ struct tt_loop {
   /* Ready queue: a ring of task pointers, with room for every task. */
   tt_ring ready;
   size_t batch_left;     /* tasks of this iteration's batch still to run */
+  int64_t switch_at;     /* tracing: a step-clock time read just before the current
+                            task's next switch out, for it to use (0: none; lock.c) */
   /* Timer heap of parked tasks with a deadline, earliest first. */
   tt_task **heap;
   size_t heap_len, heap_cap;
@@ -328,12 +330,15 @@ static inline int64_t tt__obs_now(void) { return (int64_t)tt__trace_now(); }
 /* now: tt__step_now(), read by the caller (it time-stamps the switch too). */
 TT__HIDDEN void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next, int64_t now);
 /* The step clock at a switch, after tt__step_switch ran with it: 0 when
- * neither debug mode nor tracing is on (nothing reads it then). */
-#define tt__step_switch_now(loop, prev, next)                                                      \
+ * neither debug mode nor tracing is on (nothing reads it then). given: a
+ * time read just before (evaluated only then; 0: read one). */
+#define tt__step_switch_now(loop, prev, next, given)                                               \
   ({                                                                                               \
     int64_t now_ = 0;                                                                              \
     if (TT_UNLIKELY(tt__cfg.debug | tt__trace_on)) {                                               \
-      now_ = tt__step_now();                                                                       \
+      now_ = (given);                                                                              \
+      if (now_ == 0)                                                                               \
+        now_ = tt__step_now();                                                                     \
       tt__step_switch((loop), (prev), (next), now_);                                               \
     }                                                                                              \
     now_;                                                                                          \

@@ -89,7 +89,13 @@ static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline, bool check_c
   if (TT_UNLIKELY(tt__cfg.debug))
     tt__lockdep_acquire(l, self, tt__call_site);
   uint64_t holder0 = l->holder ? l->holder_id : 0;
-  tt__emit_lock_contended(l->obj.id, self->id, holder0);
+  /* The park's switch follows at once: one read for both (sched.c). */
+  int64_t t_c = 0;
+  if (TT_UNLIKELY(tt__trace_on)) {
+    t_c = tt__obs_now();
+    self->loop->switch_at = t_c;
+  }
+  tt__emit_lock_contended_at((uint64_t)t_c, l->obj.id, self->id, holder0);
   /* The wait's time comes from the step clock's reads at the switches
    * (parked_at when it parked, step_start when it ran again): no read of
    * its own. parked_at unchanged: tt__park returned without parking. */
@@ -97,6 +103,7 @@ static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline, bool check_c
   tt__waiter w = {.task = self};
   tt__list_push(&l->waiters, &w.link);
   int r = tt__park(self, TT_STATE_lock, l->obj.id, l, &w, deadline);
+  self->loop->switch_at = 0; /* not parked (a deadline already past): no switch took it */
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
     int parked = self->parked_at != p0;
     int64_t waited = parked ? self->step_start - self->parked_at : 0;

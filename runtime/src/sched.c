@@ -107,11 +107,18 @@ static tt_task *pick_next(tt_loop *loop) {
   return NULL;
 }
 
+static inline int64_t tt__take_switch_at(tt_loop *loop) {
+  int64_t t = loop->switch_at;
+  loop->switch_at = 0;
+  return t;
+}
+
 void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
   if (TT_UNLIKELY(tt__inv_on))
     tt__invariant_check(self, tt__call_site); /* invariant.c: self's step just ended */
   tt_task *next = pick_next(loop);
-  int64_t now = tt__step_switch_now(loop, self, next);
+  /* A time read just before (lock_contended's) is this switch's too. */
+  int64_t now = tt__step_switch_now(loop, self, next, tt__take_switch_at(loop));
   TT__RACE(on_switch, next);
   tt__emit_task_switch_at((uint64_t)now, self->id, next ? next->id : 0, why, obj);
   /* A finished task's fake stack (ASan) is destroyed: it never resumes. */
@@ -139,7 +146,7 @@ static void run_round(tt_loop *loop) {
   loop->batch_left = n;
   tt_task *next;
   while ((next = pick_next(loop)) != NULL) {
-    int64_t now = tt__step_switch_now(loop, NULL, next);
+    int64_t now = tt__step_switch_now(loop, NULL, next, 0);
     TT__RACE(on_switch, next);
     tt__emit_task_switch_at((uint64_t)now, 0, next->id, TT_STATE_start, 0);
     loop->current = next;
