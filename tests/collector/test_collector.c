@@ -740,6 +740,55 @@ TEST(record_clock) {
   rmdir(tmp);
 }
 
+/* One clock read serves the events whose order is known (issue 14): a
+ * contended acquire and the park's switch, a release and the wake of the
+ * waiter it hands the lock to, a waiter's switch back in and its
+ * lock_acquired carry the same time. */
+TEST(record_shares_time_stamps) {
+  char tmp[300], file[400];
+  snprintf(tmp, sizeof tmp, "%s/shr-XXXXXX", tt_test_tmpdir());
+  ASSERT_TRUE(mkdtemp(tmp) != NULL);
+  snprintf(file, sizeof file, "%s/p.ttrace", tmp);
+  unsetenv("TASKTRACE_COLLECTOR");
+  char *tasktrace = strdup(tt_test_bin("tasktrace"));
+  char *bench = strdup(tt_test_bin("tasktrace-bench"));
+  char *argv[] = {tasktrace, "record", "-o", file, "--", bench, "--quick", "lock_counter", NULL};
+  char *out;
+  ASSERT_EQ(tt_test_spawn(argv, NULL, &out, 60), 0);
+  free(out);
+  tt_reader *r;
+  ASSERT_OK(tt_reader_open(&r, file));
+  tt_trace_event ev, prev = {0};
+  long contended = 0, handoffs = 0, resumed = 0;
+  while (tt_reader_next(r, &ev) > 0) {
+    if (prev.type == TT_EV_lock_contended) {
+      ASSERT_EQ(ev.type, TT_EV_task_switch);
+      ASSERT_EQ(ev.u[2], TT_STATE_lock);
+      ASSERT_EQ(ev.ts, prev.ts);
+      contended++;
+    }
+    if (prev.type == TT_EV_lock_released && ev.type == TT_EV_task_wake && ev.u[2] == prev.u[0]) {
+      ASSERT_EQ(ev.ts, prev.ts);
+      handoffs++;
+    }
+    if (ev.type == TT_EV_lock_acquired && ev.u[2] > 0) {
+      ASSERT_EQ(prev.type, TT_EV_task_switch);
+      ASSERT_EQ(prev.u[1], ev.u[1]);
+      ASSERT_EQ(ev.ts, prev.ts);
+      resumed++;
+    }
+    prev = ev;
+  }
+  tt_reader_close(r);
+  ASSERT_GE(contended, 900); /* --quick: 1000 critical sections, all but the first contended */
+  ASSERT_GE(handoffs, 900);
+  ASSERT_GE(resumed, 900);
+  free(bench);
+  free(tasktrace);
+  unlink(file);
+  rmdir(tmp);
+}
+
 TEST(record_and_dump) {
   char tmp[300], file[400];
   snprintf(tmp, sizeof tmp, "%s/rec-XXXXXX", tt_test_tmpdir());
