@@ -183,13 +183,13 @@ void tt__drain(uv_check_t *h) {
   }
   /* The budget is real time (it bounds real I/O latency); deadlines are
    * the loop's time, virtual under TASKTRACE_VIRTUAL_TIME. */
-  int64_t start = (int64_t)tt_now_ns();
+  int64_t start = tt__step_now(); /* the trace clock: TSC-scaled while streaming */
   for (unsigned round = 1;; round++) {
     run_round(loop);
     if (loop->ready.len == 0 || round == ROUNDS_PER_POLL || loop->stopping)
       break;
     if ((round & 3) == 0) {
-      int64_t now = (int64_t)tt_now_ns();
+      int64_t now = tt__step_now();
       int64_t clock = TT_UNLIKELY(loop->vt) ? loop->vnow : now;
       if (now - start > POLL_BUDGET_NS || (loop->heap_len > 0 && loop->heap[0]->deadline <= clock))
         break;
