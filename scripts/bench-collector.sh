@@ -7,19 +7,22 @@
 #  - the collector's ingest rate on one core (tt-ingest-bench on the switch
 #    recording: decode + validate + deflate + write).
 #
-#   scripts/bench-collector.sh [-n RUNS] [WORKLOAD...]
+#   scripts/bench-collector.sh [-n RUNS] [-t] [WORKLOAD...]
 #
 # Figures are medians of RUNS runs (default 3). Workloads: switch
 # lock_counter queue spawn million (default: all). Uses $TT_BUILD_DIR or build/.
+# -t adds the CPU time of each thread of a recording (needs perf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${TT_BUILD_DIR:-build}/bin
 RUNS=3
+THREADS=0
 WORKLOADS=()
 while [ "$#" -gt 0 ]; do
   case $1 in
   -n) RUNS=${2:-}; shift 2 ;;
-  -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -t) THREADS=1; shift ;;
+  -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   switch | lock_counter | queue | spawn | million) WORKLOADS+=("$1"); shift ;;
   *) echo "bench-collector.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -69,9 +72,29 @@ else
   "$BIN/tasktrace" record --quiet -o "$TMP/switch.ttrace" -- "$BIN/tasktrace-bench" switch >/dev/null
   src=$TMP/switch.ttrace
 fi
-: >"$TMP/ing"
+: >"$TMP/ing"; : >"$TMP/val"; : >"$TMP/rest"
 for ((i = 0; i < RUNS; i++)); do
-  "$BIN/tt-ingest-bench" "$src" 3 | sed -n 's/.*events_per_s=\([0-9.e+]*\).*/\1/p' >>"$TMP/ing"
+  line=$("$BIN/tt-ingest-bench" "$src" 3)
+  sed -n 's/.*events_per_s=\([0-9.e+]*\).*/\1/p' <<<"$line" >>"$TMP/ing"
+  sed -n 's/.*validate_ns_per_event=\([0-9.]*\).*/\1/p' <<<"$line" >>"$TMP/val"
+  sed -n 's/.*rest_ns_per_event=\([0-9.]*\).*/\1/p' <<<"$line" >>"$TMP/rest"
 done
 echo "collector ingest (decode + validate + deflate level 1 + write, one core):" \
-  "$(awk -v x="$(median <"$TMP/ing")" 'BEGIN {printf "%.1f", x / 1e6}') million events/s"
+  "$(awk -v x="$(median <"$TMP/ing")" 'BEGIN {printf "%.1f", x / 1e6}') million events/s" \
+  "($(median <"$TMP/val") ns an event validating, $(median <"$TMP/rest") ns the rest: copy," \
+  "deflate, checksum, write)"
+
+# -t: where the CPU goes while WORKLOADs are recorded, per thread (perf
+# record of the task clock, one sample per 100 us: the collector, the
+# application thread, its sender thread).
+if [ "$THREADS" = 1 ]; then
+  command -v perf >/dev/null || { echo "bench-collector.sh: -t needs perf" >&2; exit 2; }
+  echo
+  for w in "${WORKLOADS[@]}"; do
+    perf record -q -e task-clock -c 100000 -o "$TMP/perf.data" -- "$BIN/tasktrace" record \
+      --quiet -o "$TMP/t.ttrace" -- "$BIN/tasktrace-bench" "$w" >/dev/null 2>&1
+    echo "$w, CPU ms per thread: $(perf report -i "$TMP/perf.data" --sort pid -F sample,pid \
+      --stdio 2>/dev/null | awk '/^ *[0-9]/ {sub(/^[0-9]*:/, "", $2); printf "%s %.1f, ", $2, $1 * 0.1}' |
+      sed 's/, $//')"
+  done
+fi

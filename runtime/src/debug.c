@@ -19,7 +19,8 @@
  *  - SIGQUIT: a dump of every task (state, where it waits, for how long).
  *
  * Cost: one clock read per task step (tt__step_switch), CLOCK_MONOTONIC
- * (about 19 ns here; the coarse clock would be 2.5 ns, but in 4 ms steps).
+ * (about 19 ns here; the coarse clock would be 2.5 ns, but in 4 ms steps),
+ * the same read that time-stamps the switch event when tracing.
  */
 #include <dlfcn.h>
 #include <signal.h>
@@ -78,8 +79,7 @@ static void slow_step(tt_loop *loop, tt_task *t, int64_t ns, const char *end) {
           ms(ns), (long long)(tt__cfg.slow_ns / 1000000), from, to);
 }
 
-void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next) {
-  int64_t now = step_now();
+void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next, int64_t now) {
   if (prev != NULL) {
     const char *end = prev->state == TT__T_DONE ? NULL : tt__call_site;
     tt__call_site = NULL; /* consumed: a later call without the macro is "unknown" */

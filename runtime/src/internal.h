@@ -137,6 +137,8 @@ struct tt_loop {
   /* Ready queue: a ring of task pointers, with room for every task. */
   tt_ring ready;
   size_t batch_left;     /* tasks of this iteration's batch still to run */
+  int64_t switch_at;     /* tracing: a step-clock time read just before the current
+                            task's next switch out, for it to use (0: none; lock.c) */
   /* Timer heap of parked tasks with a deadline, earliest first. */
   tt_task **heap;
   size_t heap_len, heap_cap;
@@ -201,6 +203,9 @@ TT__HIDDEN int tt__park(tt_task *self, unsigned why, uint64_t obj, const void *p
 /* Make a parked task ready; tt__park returns result. Returns false if the
  * task was not parked (nothing done). */
 TT__HIDDEN bool tt__wake(tt_task *t, int result, tt_task *waker, uint64_t obj);
+/* The same, its task_wake event time-stamped ts (tt__obs_now(), read by a
+ * waker that emitted an event of its own just before; 0: read it). */
+TT__HIDDEN bool tt__wake_at(tt_task *t, int result, tt_task *waker, uint64_t obj, uint64_t ts);
 /* The common entry of every blocking call: the current task, or NULL with
  * *err = -EPERM. Delivers a pending cancellation (-ECANCELED) and, under a
  * seeded scheduler, may yield first to shake out races. */
@@ -210,6 +215,7 @@ TT__HIDDEN void tt__timer_cb(uv_timer_t *h);
 
 /* Wake the first waiter of list l (FIFO): returns its task or NULL. */
 TT__HIDDEN tt__waiter *tt__wake_first(tt__list *l, int result, uint64_t obj);
+TT__HIDDEN tt__waiter *tt__wake_first_at(tt__list *l, int result, uint64_t obj, uint64_t ts);
 
 /* Take l for self (which does not hold it), waiting as long as it takes,
  * with cancellation held off: a cancel meanwhile stays pending. For
@@ -315,18 +321,32 @@ TT__HIDDEN const char *tt__task_name_into(const tt_task *t, char *buf, size_t ca
  * (one clock read: it ends prev's step and starts next's; either may be
  * NULL, the loop itself): slow steps, how long each task has waited. */
 TT__HIDDEN void tt__poll_init(tt_loop *loop);
-/* The clock of debug-mode durations (steps, waits, holds): tt_now_ns,
- * CLOCK_MONOTONIC. The coarse clock would cost 15 ns less a read, but it
- * ticks in 4 ms steps here, and a diagnosis in 4 ms steps misleads. */
+/* The clock of debug-mode and trace durations (steps, waits, holds): the
+ * trace clock (emit.h, tt__trace_now), CLOCK_MONOTONIC nanoseconds, so that
+ * one read serves a switch's durations and its event (tt__step_switch_now
+ * returns it). It is TSC-scaled on a thread that streams events, where the
+ * TSC is trusted, else clock_gettime. The coarse clock would cost 15 ns
+ * less a read, but it ticks in 4 ms steps here, and a diagnosis in 4 ms
+ * steps misleads. */
 static inline void tt__step_clock_init(void) {}
-static inline int64_t tt__step_now(void) { return (int64_t)tt_now_ns(); }
-static inline int64_t tt__obs_now(void) { return (int64_t)tt_now_ns(); }
-TT__HIDDEN void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next);
-#define TT__STEP_SWITCH(loop, prev, next)                                                          \
-  do {                                                                                             \
-    if (TT_UNLIKELY(tt__cfg.debug | tt__trace_on))                                                 \
-      tt__step_switch((loop), (prev), (next));                                                     \
-  } while (0)
+static inline int64_t tt__step_now(void) { return (int64_t)tt__trace_now(); }
+static inline int64_t tt__obs_now(void) { return (int64_t)tt__trace_now(); }
+/* now: tt__step_now(), read by the caller (it time-stamps the switch too). */
+TT__HIDDEN void tt__step_switch(tt_loop *loop, tt_task *prev, tt_task *next, int64_t now);
+/* The step clock at a switch, after tt__step_switch ran with it: 0 when
+ * neither debug mode nor tracing is on (nothing reads it then). given: a
+ * time read just before (evaluated only then; 0: read one). */
+#define tt__step_switch_now(loop, prev, next, given)                                               \
+  ({                                                                                               \
+    int64_t now_ = 0;                                                                              \
+    if (TT_UNLIKELY(tt__cfg.debug | tt__trace_on)) {                                               \
+      now_ = (given);                                                                              \
+      if (now_ == 0)                                                                               \
+        now_ = tt__step_now();                                                                     \
+      tt__step_switch((loop), (prev), (next), now_);                                               \
+    }                                                                                              \
+    now_;                                                                                          \
+  })
 /* Debug mode only, each guarded by TT_UNLIKELY(tt__cfg.debug) at its call. */
 TT__HIDDEN int tt__debug_start(tt_loop *loop);  /* SIGQUIT dump, guard-page handler */
 TT__HIDDEN void tt__debug_stop(tt_loop *loop);  /* after the libuv loop closed */

@@ -27,7 +27,8 @@ static inline void took(tt_lock *l, tt_task *t, int64_t wait_ns, tt_deadline dea
   l->holder_id = t->id;
   TT__RACE(lock_acquire, t, l);
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
-    l->acquired_at = tt__obs_now();
+    int64_t now = tt__obs_now(); /* the hold's start and the event's time: one read */
+    l->acquired_at = now;
     if (tt__cfg.debug) {
       if (deadline != TT_NOWAIT) /* a try-acquire never waits: no order to learn */
         tt__lockdep_acquire(l, t, tt__call_site);
@@ -35,7 +36,7 @@ static inline void took(tt_lock *l, tt_task *t, int64_t wait_ns, tt_deadline dea
     }
     /* Every acquire, the free ones too (wait 0): a lock taken and never
      * released must show in the trace. */
-    tt__emit_lock_acquired(l->obj.id, t->id, wait_ns > 0 ? (uint64_t)wait_ns : 0);
+    tt__emit_lock_acquired_at((uint64_t)now, l->obj.id, t->id, wait_ns > 0 ? (uint64_t)wait_ns : 0);
   }
 }
 
@@ -88,7 +89,13 @@ static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline, bool check_c
   if (TT_UNLIKELY(tt__cfg.debug))
     tt__lockdep_acquire(l, self, tt__call_site);
   uint64_t holder0 = l->holder ? l->holder_id : 0;
-  tt__emit_lock_contended(l->obj.id, self->id, holder0);
+  /* The park's switch follows at once: one read for both (sched.c). */
+  int64_t t_c = 0;
+  if (TT_UNLIKELY(tt__trace_on)) {
+    t_c = tt__obs_now();
+    self->loop->switch_at = t_c;
+  }
+  tt__emit_lock_contended_at((uint64_t)t_c, l->obj.id, self->id, holder0);
   /* The wait's time comes from the step clock's reads at the switches
    * (parked_at when it parked, step_start when it ran again): no read of
    * its own. parked_at unchanged: tt__park returned without parking. */
@@ -96,13 +103,20 @@ static int acquire(tt_lock *l, tt_task *self, tt_deadline deadline, bool check_c
   tt__waiter w = {.task = self};
   tt__list_push(&l->waiters, &w.link);
   int r = tt__park(self, TT_STATE_lock, l->obj.id, l, &w, deadline);
+  self->loop->switch_at = 0; /* not parked (a deadline already past): no switch took it */
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
-    int64_t waited = self->parked_at != p0 ? self->step_start - self->parked_at : 0;
+    int parked = self->parked_at != p0;
+    int64_t waited = parked ? self->step_start - self->parked_at : 0;
+    if (waited < 0)
+      waited = 0;
     if (tt__cfg.debug)
       tt__debug_lock_waited(l, self, holder0, waited, r);
-    /* Woken by release(): the lock was handed to us. */
+    /* Woken by release(): the lock was handed to us. Nothing ran on this
+     * thread since the switch that resumed us, so its time (step_start)
+     * is this event's too: no read of its own. */
     if (r == 0)
-      tt__emit_lock_acquired(l->obj.id, self->id, (uint64_t)waited);
+      tt__emit_lock_acquired_at(parked ? (uint64_t)self->step_start : 0, l->obj.id, self->id,
+                                (uint64_t)waited);
   }
   return r; /* < 0: not woken, so not the holder: nothing to pass on */
 }
@@ -117,15 +131,18 @@ int tt_lock_release(tt_lock *l) {
   tt_task *self = loop ? loop->current : NULL;
   if (!tt__lock_held_by(l, self))
     return -EPERM;
+  int64_t now = 0;
   if (TT_UNLIKELY(tt__trace_on | tt__cfg.debug)) {
-    int64_t now = tt__obs_now();
-    tt__emit_lock_released(l->obj.id, self->id, (uint64_t)(now - l->acquired_at));
+    /* One read for the release, the hold time and the hand-off's wake. */
+    now = tt__obs_now();
+    int64_t held = now > l->acquired_at ? now - l->acquired_at : 0;
+    tt__emit_lock_released_at((uint64_t)now, l->obj.id, self->id, (uint64_t)held);
     if (tt__cfg.debug)
-      tt__debug_lock_held(l, self, now - l->acquired_at);
+      tt__debug_lock_held(l, self, held);
     l->acquired_at = now;
   }
   TT__RACE(lock_release, self, l);
-  tt__waiter *w = tt__wake_first(&l->waiters, 0, l->obj.id);
+  tt__waiter *w = tt__wake_first_at(&l->waiters, 0, l->obj.id, (uint64_t)now);
   if (w != NULL)
     TT__RACE(lock_acquire, w->task, l); /* handed over: it holds it from now */
   l->holder = w ? w->task : NULL;

@@ -94,6 +94,10 @@ int tt__park(tt_task *self, unsigned why, uint64_t obj, const void *ptr, tt__wai
 }
 
 bool tt__wake(tt_task *t, int result, tt_task *waker, uint64_t obj) {
+  return tt__wake_at(t, result, waker, obj, 0);
+}
+
+bool tt__wake_at(tt_task *t, int result, tt_task *waker, uint64_t obj, uint64_t ts) {
   if (t->state != TT__T_PARKED)
     return false;
   if (t->waiter != NULL) {
@@ -103,17 +107,21 @@ bool tt__wake(tt_task *t, int result, tt_task *waker, uint64_t obj) {
   if (t->heap_idx != TT__NO_HEAP)
     tt__heap_remove(t->loop, t);
   t->wake_result = result;
-  tt__emit_task_wake(t->id, waker ? waker->id : 0, obj);
+  tt__emit_task_wake_at(ts, t->id, waker ? waker->id : 0, obj);
   tt__ready_push(t->loop, t); /* cannot fail: tt_spawn made room */
   return true;
 }
 
 tt__waiter *tt__wake_first(tt__list *l, int result, uint64_t obj) {
+  return tt__wake_first_at(l, result, obj, 0);
+}
+
+tt__waiter *tt__wake_first_at(tt__list *l, int result, uint64_t obj, uint64_t ts) {
   if (tt__list_empty(l))
     return NULL;
   tt__waiter *w = tt__container_of(l->next, tt__waiter, link);
   tt_loop *loop = tt__loop;
-  tt__wake(w->task, result, loop ? loop->current : NULL, obj);
+  tt__wake_at(w->task, result, loop ? loop->current : NULL, obj, ts);
   return w;
 }
 

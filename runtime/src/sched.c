@@ -107,13 +107,20 @@ static tt_task *pick_next(tt_loop *loop) {
   return NULL;
 }
 
+static inline int64_t tt__take_switch_at(tt_loop *loop) {
+  int64_t t = loop->switch_at;
+  loop->switch_at = 0;
+  return t;
+}
+
 void tt__switch_out(tt_loop *loop, tt_task *self, unsigned why, uint64_t obj) {
   if (TT_UNLIKELY(tt__inv_on))
     tt__invariant_check(self, tt__call_site); /* invariant.c: self's step just ended */
   tt_task *next = pick_next(loop);
-  TT__STEP_SWITCH(loop, self, next);
+  /* A time read just before (lock_contended's) is this switch's too. */
+  int64_t now = tt__step_switch_now(loop, self, next, tt__take_switch_at(loop));
   TT__RACE(on_switch, next);
-  tt__emit_task_switch(self->id, next ? next->id : 0, why, obj);
+  tt__emit_task_switch_at((uint64_t)now, self->id, next ? next->id : 0, why, obj);
   /* A finished task's fake stack (ASan) is destroyed: it never resumes. */
   void *fake = NULL, **fakep = why == TT_STATE_done ? NULL : &fake;
   if (next != NULL) {
@@ -139,9 +146,9 @@ static void run_round(tt_loop *loop) {
   loop->batch_left = n;
   tt_task *next;
   while ((next = pick_next(loop)) != NULL) {
-    TT__STEP_SWITCH(loop, NULL, next);
+    int64_t now = tt__step_switch_now(loop, NULL, next, 0);
     TT__RACE(on_switch, next);
-    tt__emit_task_switch(0, next->id, TT_STATE_start, 0);
+    tt__emit_task_switch_at((uint64_t)now, 0, next->id, TT_STATE_start, 0);
     loop->current = next;
     next->state = TT__T_RUNNING;
     void *fake = NULL;
@@ -176,13 +183,13 @@ void tt__drain(uv_check_t *h) {
   }
   /* The budget is real time (it bounds real I/O latency); deadlines are
    * the loop's time, virtual under TASKTRACE_VIRTUAL_TIME. */
-  int64_t start = (int64_t)tt_now_ns();
+  int64_t start = tt__step_now(); /* the trace clock: TSC-scaled while streaming */
   for (unsigned round = 1;; round++) {
     run_round(loop);
     if (loop->ready.len == 0 || round == ROUNDS_PER_POLL || loop->stopping)
       break;
     if ((round & 3) == 0) {
-      int64_t now = (int64_t)tt_now_ns();
+      int64_t now = tt__step_now();
       int64_t clock = TT_UNLIKELY(loop->vt) ? loop->vnow : now;
       if (now - start > POLL_BUDGET_NS || (loop->heap_len > 0 && loop->heap[0]->deadline <= clock))
         break;

@@ -8,6 +8,7 @@
 
 #include "tasktrace/ttrace.h"
 #include "tasktrace/wire.h"
+#include "tasktrace/ingest.h"
 #include "tt_test.h"
 
 static char *tmp_path(const char *name) {
@@ -481,4 +482,123 @@ TEST(header_walk_a_written_file) {
   ASSERT_EQ(e.lost, 5);
   ASSERT_EQ(e.chunks + 2, nchunks); /* the index and end chunks are not counted */
   free(b);
+}
+
+/* tt__validate_message skips events without strings eight bytes at a time
+ * (ttwriter.c). It must accept and count exactly what a record-by-record
+ * walk with tt__rec_next (the definition) does: on well-formed messages of
+ * every event type, with string definitions and lost records, and on the
+ * same messages with bytes changed, cut or extended at random. */
+static int reference_validate(const uint8_t *msg, size_t len, tt__idmap *defined, uint32_t *nev,
+                              uint64_t *first, uint64_t *last, uint64_t *lost) {
+  tt__msg_hdr h;
+  if (tt__wire_hdr_decode(msg, len, &h) < 0 || h.len + 4 != len)
+    return -EBADMSG;
+  tt__dstate d;
+  tt__dstate_reset(&d, h.base_ts);
+  const uint8_t *p = msg + TT__WIRE_HDR, *end = msg + len;
+  tt__rec rec;
+  const char *why;
+  uint32_t n = 0;
+  uint64_t nl = 0, f = 0;
+  int r;
+  while ((r = tt__rec_next(&d, &p, end, &rec, &why)) > 0) {
+    if (rec.tag == TT__TAG_STRDEF) {
+      if (rec.str_id == UINT64_MAX || tt__idmap_put(defined, rec.str_id, NULL, NULL) < 0)
+        return -EBADMSG;
+      continue;
+    }
+    for (int i = 0; i < TT_EVENT_FIELDS; i++) {
+      int found;
+      if (tt__kinds[rec.tag][i] == TT_FIELD_STR && (tt__idmap_get(defined, rec.u[i], &found), !found))
+        return -EBADMSG;
+    }
+    if (n++ == 0)
+      f = rec.ts;
+    if (rec.tag == TT_EV_lost)
+      nl += rec.u[0];
+  }
+  if (r < 0)
+    return r;
+  *nev = n, *first = f, *last = d.ts, *lost = nl;
+  return 0;
+}
+
+static uint64_t rnd_state = 88172645463325252ull;
+static uint64_t rnd(void) {
+  rnd_state ^= rnd_state << 13;
+  rnd_state ^= rnd_state >> 7;
+  rnd_state ^= rnd_state << 17;
+  return rnd_state;
+}
+
+/* A message of random events (every type, values of every varint length). */
+static size_t random_message(uint8_t *buf, size_t cap) {
+  tt__dstate d;
+  uint64_t ts = rnd() >> (rnd() % 64);
+  tt__wire_hdr_encode(buf, &(tt__msg_hdr){0, 0, 7, ts});
+  tt__dstate_reset(&d, ts);
+  uint8_t *p = buf + TT__WIRE_HDR;
+  uint64_t next_str = 0;
+  size_t nrec = 1 + rnd() % 300;
+  for (size_t k = 0; k < nrec && (size_t)(p - buf) + 200 < cap; k++) {
+    unsigned type = 1 + (unsigned)(rnd() % (TT_EV_MAX - 1));
+    if (tt_ev_describe(type) == NULL)
+      continue;
+    uint64_t u[TT_EVENT_FIELDS];
+    for (int i = 0; i < TT_EVENT_FIELDS; i++) {
+      u[i] = rnd() % 4 == 0 ? rnd() : rnd() >> (rnd() % 64);
+      if (tt__kinds[type][i] == TT_FIELD_STR) {
+        p = tt__enc_strdef(p, next_str, "name", 4);
+        u[i] = next_str++;
+      }
+    }
+    ts += rnd() % 3 == 0 ? rnd() >> (rnd() % 64) : rnd() % 200;
+    p = tt__enc_event(p, &d, type, ts, u);
+  }
+  size_t len = (size_t)(p - buf);
+  tt__msg_set_len(buf, (uint32_t)(len - 4));
+  return len;
+}
+
+TEST(validate_fast_path_matches_the_decoder) {
+  static uint8_t buf[1 << 16];
+  long accepted = 0, refused = 0;
+  for (int round = 0; round < 4000; round++) {
+    size_t len = random_message(buf, sizeof buf - 64);
+    int mangle = round % 4; /* 0: as made; 1: bytes changed; 2: cut; 3: extended */
+    if (mangle == 1)
+      for (int k = 0, nk = 1 + (int)(rnd() % 4); k < nk; k++)
+        buf[TT__WIRE_HDR + rnd() % (len - TT__WIRE_HDR)] = (uint8_t)rnd();
+    if (mangle == 2 && len > TT__WIRE_HDR + 1)
+      len = TT__WIRE_HDR + rnd() % (len - TT__WIRE_HDR);
+    if (mangle == 3)
+      for (int k = 0, nk = 1 + (int)(rnd() % 12); k < nk; k++)
+        buf[len++] = (uint8_t)rnd();
+    if (mangle >= 2)
+      tt__msg_set_len(buf, (uint32_t)(len - 4));
+    tt__idmap d1 = {0}, d2 = {0};
+    uint32_t n1 = 0, n2 = 0;
+    uint64_t f1 = 0, f2 = 0, l1 = 0, l2 = 0, x1 = 0, x2 = 0;
+    const char *why = NULL;
+    int r1 = tt__validate_message(buf, len, &d1, NULL, &n1, &f1, &l1, &x1, &why);
+    int r2 = reference_validate(buf, len, &d2, &n2, &f2, &l2, &x2);
+    ASSERT_EQ(r1 < 0, r2 < 0);
+    if (r1 < 0) {
+      ASSERT_TRUE(why != NULL);
+      refused++;
+    } else {
+      ASSERT_EQ(n1, n2);
+      ASSERT_EQ(f1, f2);
+      ASSERT_EQ(l1, l2);
+      ASSERT_EQ(x1, x2);
+      accepted++;
+    }
+    if (mangle == 0)
+      ASSERT_EQ(r1, 0);
+    tt__idmap_free(&d1, NULL);
+    tt__idmap_free(&d2, NULL);
+  }
+  ASSERT_GE(accepted, 1000);
+  ASSERT_GE(refused, 100);
 }

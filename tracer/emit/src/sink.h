@@ -20,31 +20,26 @@ int tt__native_init(const char *path);
  * every exec (the exec family is interposed in stream.c). */
 void tt__native_flush(void);
 
-/* The native path's clock: CLOCK_MONOTONIC nanoseconds, read in about a
- * third of clock_gettime's time. Where the kernel's own clocksource is the
- * TSC (so the TSC is trusted constant and synchronised), a thread reads
- * rdtsc and scales it from an anchor (tsc0, ns0) that it re-takes with
- * clock_gettime at every buffer start (a few thousand events): the error
- * stays in the tens of nanoseconds and never accumulates. Elsewhere, and
- * until the rate is calibrated, clock_gettime. */
-typedef struct tt__clock {
-  uint64_t tsc0, ns0;
-  uint64_t mult; /* ns per tick << 32; 0: use clock_gettime */
-} tt__clock;
-extern __thread tt__clock tt__clk __attribute__((tls_model("initial-exec")));
-#if defined(__x86_64__)
-#include <x86intrin.h>
-static inline uint64_t tt__native_now(void) {
-  if (TT_LIKELY(tt__clk.mult)) {
-    int64_t d = (int64_t)(__rdtsc() - tt__clk.tsc0);
-    if (d < 0)
-      d = 0;
-    return tt__clk.ns0 + (uint64_t)(((unsigned __int128)(uint64_t)d * tt__clk.mult) >> 32);
-  }
-  return tt_now_ns();
-}
-#else
-static inline uint64_t tt__native_now(void) { return tt_now_ns(); }
-#endif
+/* The hot part of a thread's stream state (stream.c's tstate starts with
+ * the same fields): where the next record goes, the buffer's end, its
+ * event count and delta state. emit.c encodes an event without strings
+ * straight into it when the record fits; everything else (strings, a full
+ * buffer, a thread's first event) goes through tt__native_write. */
+#include "tasktrace/wire.h"
+#define TT__HOT_FIELDS                                                                             \
+  uint8_t *pos, *end; /* where the next record goes (NULL: none); the buffer's end */              \
+  uint32_t nev;       /* events in the buffer (lost records aside) */                              \
+  tt__dstate d;
+typedef struct tt__hot {
+  TT__HOT_FIELDS
+} tt__hot;
+extern __thread tt__hot *tt__hot_tls __attribute__((tls_model("initial-exec")));
+
+/* The native path's clock is tt__trace_now (emit.h). Whether it may read
+ * the TSC: the rule is in tsc.c (kernel clocksource, CPU flags, a check
+ * across CPUs, TASKTRACE_CLOCK). 1 or 0, a line on stderr for a bad
+ * TASKTRACE_CLOCK or a forced TSC that fails the checks. */
+int tt__tsc_trusted(void);
+#define tt__native_now tt__trace_now
 
 #endif

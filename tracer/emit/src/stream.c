@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -54,11 +55,9 @@ typedef struct tbuf {
 } tbuf;
 
 typedef struct tstate {
-  uint8_t *pos, *end;   /* hot: where the next record goes */
-  tt__dstate d;
+  TT__HOT_FIELDS        /* sink.h: what emit.c's inline encoder touches */
   tbuf *buf;            /* NULL once the thread has exited */
   uint32_t tid;
-  uint32_t nev;         /* events in buf (lost records aside) */
   uint64_t lostrec;     /* the count of buf's lost record (0: none) */
   uint64_t dropped;     /* events dropped since the last lost record handed over */
   tt__strmap strs;      /* strings defined in this thread's stream */
@@ -95,12 +94,14 @@ static struct {
        .work = PTHREAD_COND_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
 
 static __thread tstate *tls __attribute__((tls_model("initial-exec")));
+__thread tt__hot *tt__hot_tls __attribute__((tls_model("initial-exec"))); /* = tls */
+_Static_assert(offsetof(tstate, d) == offsetof(tt__hot, d), "tstate starts with tt__hot");
 __thread tt__clock tt__clk __attribute__((tls_model("initial-exec")));
 
 /* TSC calibration (sink.h): the rate is measured against CLOCK_MONOTONIC
  * over the whole life of the process, from the first anchor on. */
 static struct {
-  int usable;          /* the kernel's clocksource is the TSC */
+  int usable;          /* the TSC is trusted (tsc.c) */
   uint64_t tsc0, ns0;  /* the first anchor */
   uint64_t mult;       /* latest rate, ns per tick << 32 */
 } cal;
@@ -119,20 +120,13 @@ static void reanchor(void) {
     mult = (uint64_t)(((unsigned __int128)(ns - ns0) << 32) / (tsc - tsc0));
     __atomic_store_n(&cal.mult, mult, __ATOMIC_RELAXED);
   }
-  tt__clk = (tt__clock){tsc, ns, mult};
+  tt__clk = (tt__clock){tsc, ns, mult, tt__clk.last};
 #endif
 }
 
 static void cal_init(void) {
 #if defined(__x86_64__)
-  char buf[32] = {0};
-  FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
-  if (f) {
-    if (fgets(buf, sizeof buf, f) == NULL)
-      buf[0] = 0;
-    fclose(f);
-  }
-  cal.usable = strncmp(buf, "tsc\n", 4) == 0;
+  cal.usable = tt__tsc_trusted(); /* tsc.c: the rule */
   cal.ns0 = tt_now_ns();
   cal.tsc0 = __rdtsc();
 #endif
@@ -267,6 +261,7 @@ static tstate *thread_init(void) {
     ;
   pthread_setspecific(g.key, t);
   tls = t;
+  tt__hot_tls = (tt__hot *)t;
   return t;
 }
 

@@ -39,16 +39,59 @@ extern unsigned tt__trace_on;
 #define TT__AN_STR(n) , n
 #define TT__AN_NONE(n)
 
+/* tt__emit_NAME(fields) time-stamps the event itself; tt__emit_NAME_at(ts,
+ * fields) takes a time the caller read with tt__trace_now(), so that the
+ * events of one switch (or of one release and its hand-off) and the step
+ * clock share one read where their order is already known. ts 0: read it. */
 #define TT__DECL_EMIT(id, name, ll, k0, f0, k1, f1, k2, f2, k3, f3)                               \
-  void tt__emit_##name##_slow(TT__P1(k0, f0) TT__PN_##k1(f1) TT__PN_##k2(f2)           \
-                                            TT__PN_##k3(f3));                                      \
+  void tt__emit_##name##_slow(uint64_t ts_, TT__P1(k0, f0) TT__PN_##k1(f1) TT__PN_##k2(f2)         \
+                                  TT__PN_##k3(f3));                                                \
   static inline void tt__emit_##name(TT__P1(k0, f0) TT__PN_##k1(f1) TT__PN_##k2(f2)              \
                                          TT__PN_##k3(f3)) {                                        \
     if (TT_UNLIKELY(tt__trace_on))                                                                 \
-      tt__emit_##name##_slow(f0 TT__AN_##k1(f1) TT__AN_##k2(f2) TT__AN_##k3(f3));                 \
+      tt__emit_##name##_slow(0, f0 TT__AN_##k1(f1) TT__AN_##k2(f2) TT__AN_##k3(f3));              \
+  }                                                                                                \
+  static inline void tt__emit_##name##_at(uint64_t ts_, TT__P1(k0, f0) TT__PN_##k1(f1)             \
+                                              TT__PN_##k2(f2) TT__PN_##k3(f3)) {                   \
+    if (TT_UNLIKELY(tt__trace_on))                                                                 \
+      tt__emit_##name##_slow(ts_, f0 TT__AN_##k1(f1) TT__AN_##k2(f2) TT__AN_##k3(f3));            \
   }
 TT_EVENTS(TT__DECL_EMIT)
 #undef TT__DECL_EMIT
+
+/* The trace clock: CLOCK_MONOTONIC nanoseconds, read in about a third of
+ * clock_gettime's time where the TSC can be trusted (tracer/emit/src/
+ * stream.c, cal_init: the rule). A thread reads rdtsc and scales it from an
+ * anchor (tsc0, ns0) that it re-takes with clock_gettime at every buffer
+ * start (a few thousand events), so the error stays in the tens of
+ * nanoseconds and never accumulates; a re-anchor never takes the thread's
+ * clock back (last). Elsewhere, and until the rate is calibrated,
+ * clock_gettime. The runtime's step clock is this one, so that a switch
+ * reads the time once for its durations and its event. */
+typedef struct tt__clock {
+  uint64_t tsc0, ns0;
+  uint64_t mult; /* ns per tick << 32; 0: use clock_gettime */
+  uint64_t last; /* the latest TSC-scaled reading of this thread */
+} tt__clock;
+extern __thread tt__clock tt__clk __attribute__((tls_model("initial-exec")));
+#if defined(__x86_64__)
+#include <x86intrin.h>
+static inline uint64_t tt__trace_now(void) {
+  if (TT_LIKELY(tt__clk.mult)) {
+    int64_t d = (int64_t)(__rdtsc() - tt__clk.tsc0);
+    if (d < 0)
+      d = 0;
+    uint64_t v = tt__clk.ns0 + (uint64_t)(((unsigned __int128)(uint64_t)d * tt__clk.mult) >> 32);
+    if (TT_UNLIKELY(v < tt__clk.last))
+      v = tt__clk.last;
+    tt__clk.last = v;
+    return v;
+  }
+  return tt_now_ns();
+}
+#else
+static inline uint64_t tt__trace_now(void) { return tt_now_ns(); }
+#endif
 
 /* Start tracing for this process from the environment (TASKTRACE_COLLECTOR,
  * the LTTng provider). Idempotent. Returns 0 or a negative errno with a
