@@ -8,8 +8,14 @@
  * the end: X on the emitting thread's CPU clock, W the loop's wall time.
  * With TT_TEST_PROGRESS_FD=N it writes one byte to fd N (made non-blocking:
  * a full pipe skips bytes, never stalls it) after every 1000th numbered
- * event, so that a test waits for progress instead of a fixed time. */
+ * event, so that a test waits for progress instead of a fixed time.
+ *   tt-test-producer late-thread
+ * A thread emits, then exits with a thread-specific value whose destructor
+ * emits again, after the tracer's own exit handler gave the thread's buffer
+ * up (destructors run in key order; the tracer's key is older). */
 #include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -53,11 +59,37 @@ static int main_task(void *arg) {
   return 0;
 }
 
+static pthread_key_t late_key;
+
+static void late_destructor(void *arg) {
+  (void)arg;
+  tt__emit_lock_released(2, 0, 7); /* the thread's buffer is gone: dropped, counted */
+}
+
+static void *late_thread(void *arg) {
+  (void)arg;
+  tt__emit_lock_released(1, 0, 7);
+  pthread_key_create(&late_key, late_destructor);
+  pthread_setspecific(late_key, &late_key);
+  return NULL;
+}
+
+static int late_task(void *arg) {
+  (void)arg;
+  pthread_t th;
+  if (pthread_create(&th, NULL, late_thread, NULL) != 0 || pthread_join(th, NULL) != 0)
+    return 1;
+  printf("late-thread done\n");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: tt-test-producer EVENTS [PAUSE_EVERY PAUSE_US]\n");
     return 2;
   }
+  if (strcmp(argv[1], "late-thread") == 0)
+    return tt_run(late_task, NULL) < 0 ? 1 : 0;
   events = atol(argv[1]);
   if (argc >= 4) {
     pause_every = atol(argv[2]);

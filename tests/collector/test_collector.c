@@ -789,6 +789,39 @@ TEST(record_shares_time_stamps) {
   rmdir(tmp);
 }
 
+/* An event emitted on a thread after the tracer's exit handler gave the
+ * thread's buffer up (another thread-specific destructor emits) is dropped
+ * (and counted for the exit flush), not a crash on the missing buffer. */
+TEST(record_event_after_thread_exit) {
+  char tmp[300], file[400];
+  snprintf(tmp, sizeof tmp, "%s/late-XXXXXX", tt_test_tmpdir());
+  ASSERT_TRUE(mkdtemp(tmp) != NULL);
+  snprintf(file, sizeof file, "%s/p.ttrace", tmp);
+  unsetenv("TASKTRACE_COLLECTOR");
+  char *tasktrace = strdup(tt_test_bin("tasktrace"));
+  char *producer = strdup(tt_test_bin("tt-test-producer"));
+  char *argv[] = {tasktrace, "record", "-o", file, "--", producer, "late-thread", NULL};
+  char *out;
+  ASSERT_EQ(tt_test_spawn(argv, NULL, &out, 60), 0);
+  ASSERT_CONTAINS(out, "late-thread done");
+  free(out);
+  /* Known gap (issue 14's note): the thread's first event, queued by the
+   * exit handler, does not reach the file yet; so only the process's
+   * survival and the readable trace are checked here. */
+  tt_reader *r;
+  ASSERT_OK(tt_reader_open(&r, file));
+  tt_trace_event ev;
+  long n = 0;
+  while (tt_reader_next(r, &ev) > 0)
+    n++;
+  tt_reader_close(r);
+  ASSERT_GE(n, 1);
+  free(producer);
+  free(tasktrace);
+  unlink(file);
+  rmdir(tmp);
+}
+
 TEST(record_and_dump) {
   char tmp[300], file[400];
   snprintf(tmp, sizeof tmp, "%s/rec-XXXXXX", tt_test_tmpdir());

@@ -150,8 +150,12 @@ static void start_buf(tstate *t, uint64_t ts) {
 }
 
 /* Hand the current buffer over (or drop it) and, with restart, start the
- * next one; without (thread exit), give the buffer up. */
-static void cycle(tstate *t, int restart) {
+ * next one; without (thread exit), give the buffer up. ts: the time of the
+ * event about to be written (0: none). The new buffer's base time is not
+ * after it: an event's delta from the base is clamped at 0, so a base read
+ * later would move an event whose time was read before the buffer change
+ * (one clock read shared by two events, emit.h) forward. */
+static void cycle(tstate *t, int restart, uint64_t ts) {
   tbuf *b = t->buf, *next = b;
   uint8_t *pos = t->pos;
   int empty = pos == b->data + TT__WIRE_HDR;
@@ -194,9 +198,10 @@ static void cycle(tstate *t, int restart) {
   if (dropped)
     tt__strmap_clear(&t->strs); /* their definitions are gone too */
   t->buf = next;
-  if (next)
-    start_buf(t, tt_now_ns());
-  else
+  if (next) {
+    uint64_t now = tt_now_ns();
+    start_buf(t, ts && ts < now ? ts : now);
+  } else
     t->pos = t->end = NULL;
 }
 
@@ -235,7 +240,7 @@ static void thread_exit(void *arg) {
   altstack_stop(t->altstack);
   t->altstack = NULL;
   if (t->buf)
-    cycle(t, 0);
+    cycle(t, 0, 0);
   tt__strmap_clear(&t->strs);
 }
 
@@ -289,12 +294,18 @@ void tt__native_write(unsigned type, uint64_t ts, const uint64_t u[TT_EVENT_FIEL
     if (g.dead || (t = thread_init()) == NULL)
       return;
   }
+  if (TT_UNLIKELY(t->buf == NULL)) {
+    /* After this thread's exit handler (another key's destructor emits):
+     * its buffer is gone; the exit flush counts the drop. */
+    t->dropped++;
+    return;
+  }
   const uint8_t *kind = tt__kinds[type];
   int has_str = kind[0] == TT_FIELD_STR || kind[1] == TT_FIELD_STR ||
                 kind[2] == TT_FIELD_STR || kind[3] == TT_FIELD_STR;
   if (TT_LIKELY(!has_str)) {
     if (TT_UNLIKELY(t->end - t->pos < TT__REC_MAX))
-      cycle(t, 1);
+      cycle(t, 1, ts);
     __atomic_store_n(&t->pos, tt__enc_event(t->pos, &t->d, type, ts, u), __ATOMIC_RELEASE);
     t->nev++;
     return;
@@ -306,7 +317,7 @@ void tt__native_write(unsigned type, uint64_t ts, const uint64_t u[TT_EVENT_FIEL
     if (kind[i] == TT_FIELD_STR)
       need += 21 + strnlen(s[i] ? s[i] : "", TT__STR_MAX);
   if ((size_t)(t->end - t->pos) < need)
-    cycle(t, 1);
+    cycle(t, 1, ts);
   uint64_t v[TT_EVENT_FIELDS];
   for (int i = 0; i < TT_EVENT_FIELDS; i++)
     v[i] = kind[i] == TT_FIELD_STR ? intern(t, s[i]) : u[i];
@@ -703,7 +714,7 @@ void tt__native_flush(void) {
     return;
   tstate *t = tls;
   if (t && t->buf && t->pos > t->buf->data + TT__WIRE_HDR)
-    cycle(t, 1);
+    cycle(t, 1, 0);
   /* Wait until the sender has written everything queued, as long as it
    * makes progress: STALL_MS without a buffer written and the program goes
    * on (the buffers stay queued), and later flushes do not wait again
