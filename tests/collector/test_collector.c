@@ -791,7 +791,7 @@ TEST(record_shares_time_stamps) {
 
 /* An event emitted on a thread after the tracer's exit handler gave the
  * thread's buffer up (another thread-specific destructor emits) is dropped
- * (and counted for the exit flush), not a crash on the missing buffer. */
+ * (added to its drop count), not a crash on the missing buffer. */
 TEST(record_event_after_thread_exit) {
   char tmp[300], file[400];
   snprintf(tmp, sizeof tmp, "%s/late-XXXXXX", tt_test_tmpdir());
