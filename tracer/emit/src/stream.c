@@ -16,6 +16,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,6 +65,7 @@ typedef struct tstate {
   struct tstate *next;  /* every thread's state, for the final flush */
   void *altstack;       /* the signal stack we gave the thread, if any */
   int handoff;          /* where cycle() is, for a crash flush (HO_*) */
+  int exit_rounds;      /* thread_exit calls so far (see there) */
 } tstate;
 
 /* A crash can interrupt cycle() anywhere, and the crash flush must then
@@ -235,8 +237,16 @@ static void altstack_stop(void *p) {
     munmap(p, ALTSTACK_SIZE);
 }
 
+/* The key's destructor. Other thread-specific destructors may emit after
+ * it in the same round (keys are destroyed in creation order, and ours is
+ * made early), so it puts itself back and gives the buffer up only in the
+ * last round the C library runs: events from destructors of earlier rounds
+ * are recorded. What is emitted after that is dropped and counted (t->buf
+ * NULL), and the exit flush hands the count over as a lost record. */
 static void thread_exit(void *arg) {
   tstate *t = arg;
+  if (++t->exit_rounds < PTHREAD_DESTRUCTOR_ITERATIONS && pthread_setspecific(g.key, t) == 0)
+    return;
   altstack_stop(t->altstack);
   t->altstack = NULL;
   if (t->buf)
@@ -295,9 +305,9 @@ void tt__native_write(unsigned type, uint64_t ts, const uint64_t u[TT_EVENT_FIEL
       return;
   }
   if (TT_UNLIKELY(t->buf == NULL)) {
-    /* After this thread's exit handler (another key's destructor emits):
-     * its buffer is gone; the drop is counted (the crash flush reports
-     * it; a normal exit does not yet, see issue 14). */
+    /* After this thread's exit handler's last round (a destructor that
+     * runs later emits): its buffer is gone; the drop is counted and the
+     * exit flush hands the count over (lost_message). */
     t->dropped++;
     return;
   }
@@ -421,6 +431,20 @@ static void say_lost(uint64_t n) {
   }
 }
 
+/* Async-signal-safe: a message holding only a lost record of n events,
+ * for a thread that has no buffer left (it has exited). 0 when sent. */
+static int lost_message(uint32_t tid, uint64_t n, int64_t deadline) {
+  uint8_t m[TT__WIRE_HDR + TT__REC_MAX];
+  uint64_t ts = tt_now_ns();
+  tt__dstate d;
+  tt__wire_hdr_encode(m, &(tt__msg_hdr){0, 0, tid, ts});
+  tt__dstate_reset(&d, ts);
+  const uint64_t u[TT_EVENT_FIELDS] = {n};
+  uint8_t *p = tt__enc_event(m + TT__WIRE_HDR, &d, TT_EV_lost, ts, u);
+  tt__msg_set_len(m, (uint32_t)(p - m - 4));
+  return send_bounded(m, (size_t)(p - m), deadline);
+}
+
 /* Crash and exit path: async-signal-safe, runs once. Whatever cannot be
  * handed over (the collector stopped, gone or too slow) is counted, with
  * the drops the lost records of those buffers carried, and the count goes
@@ -461,6 +485,15 @@ static void final_flush(void) {
     tbuf *b = t->buf;
     uint8_t *pos = __atomic_load_n(&t->pos, __ATOMIC_ACQUIRE);
     int ho = __atomic_load_n(&t->handoff, __ATOMIC_ACQUIRE);
+    if (b == NULL) {
+      /* The thread exited (its last buffer was queued, or dropped and
+       * counted); what it emitted after its exit handler was counted. */
+      if (t->dropped && (failed || lost_message(t->tid, t->dropped, deadline) < 0)) {
+        failed = 1;
+        lost += t->dropped;
+      }
+      continue;
+    }
     if (ho == HO_QUEUED)
       continue; /* cut in cycle() after queueing: the queue sent or counted it */
     if (ho == HO_TAKING)
