@@ -2,6 +2,9 @@
 # The native tracing path's figures, side by side (README, "Collector"):
 #  - recording cost: tasktrace-bench WORKLOAD plain vs under `tasktrace
 #    record` (ns per op, ratio), and what it wrote (events, lost, bytes/event);
+#  - beside it, the loop thread's CPU time per op, plain and recorded, and
+#    the floor: the ratio if recording cost nothing but its clock reads
+#    (distinct time stamps per op, times one read: tasktrace-bench clock);
 #  - the application thread's cost per event (tt-test-producer's CPU clock,
 #    recorded minus plain);
 #  - the collector's ingest rate on one core (tt-ingest-bench on the switch
@@ -22,7 +25,7 @@ while [ "$#" -gt 0 ]; do
   case $1 in
   -n) RUNS=${2:-}; shift 2 ;;
   -t) THREADS=1; shift ;;
-  -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   switch | lock_counter | queue | spawn | million) WORKLOADS+=("$1"); shift ;;
   *) echo "bench-collector.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -37,13 +40,33 @@ trap 'rm -rf "$TMP"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 unset TASKTRACE_COLLECTOR
 
-printf '%-13s %10s %10s %6s %10s %8s %11s\n' workload plain_ns recorded_ns ratio events lost bytes/event
+# The floor: what recording would cost if it did nothing but read the
+# clock. A time stamp costs one read of the TSC at the least (tasktrace-bench
+# clock); a recording makes as many reads per op as it has distinct time
+# stamps per op (events that share a read carry the same one, emit.h).
+: >"$TMP/clk"
+for ((i = 0; i < RUNS; i++)); do
+  "$BIN/tasktrace-bench" clock | tail -1 | sed -n 's/.*ns_per_op=\([0-9.]*\).*/\1/p' >>"$TMP/clk"
+done
+clk=$(median <"$TMP/clk")
+echo "one read of the clock's counter (tasktrace-bench clock): $clk ns"
+echo "cpu: the loop thread's CPU time per op; reads: distinct time stamps per op;"
+echo "floor: (plain + reads x one read) / plain, the ratio if recording cost only its clock reads"
+echo
+printf '%-13s %9s %9s %6s %9s %9s %6s %6s %10s %8s %11s\n' workload plain_ns rec_ns ratio \
+  plain_cpu rec_cpu reads floor events lost bytes/event
 for w in "${WORKLOADS[@]}"; do
-  : >"$TMP/plain"; : >"$TMP/rec"; : >"$TMP/bpe"
+  : >"$TMP/plain"; : >"$TMP/rec"; : >"$TMP/bpe"; : >"$TMP/pcpu"; : >"$TMP/rcpu"; : >"$TMP/reads"
   for ((i = 0; i < RUNS; i++)); do
-    "$BIN/tasktrace-bench" "$w" | tail -1 | sed -n 's/.*ns_per_op=\([0-9.]*\).*/\1/p' >>"$TMP/plain"
+    "$BIN/tasktrace-bench" "$w" >"$TMP/pout"
+    sed -n 's/.* ns_per_op=\([0-9.]*\).*/\1/p' "$TMP/pout" | tail -1 >>"$TMP/plain"
+    sed -n 's/.* cpu_ns_per_op=\([0-9.]*\).*/\1/p' "$TMP/pout" | tail -1 >>"$TMP/pcpu"
     "$BIN/tasktrace" record -o "$TMP/$w.ttrace" -- "$BIN/tasktrace-bench" "$w" >"$TMP/out" 2>"$TMP/err"
-    sed -n 's/.*ns_per_op=\([0-9.]*\).*/\1/p' "$TMP/out" | tail -1 >>"$TMP/rec"
+    sed -n 's/.* ns_per_op=\([0-9.]*\).*/\1/p' "$TMP/out" | tail -1 >>"$TMP/rec"
+    sed -n 's/.* cpu_ns_per_op=\([0-9.]*\).*/\1/p' "$TMP/out" | tail -1 >>"$TMP/rcpu"
+    ops=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' "$TMP/out" | tail -1)
+    "$BIN/tasktrace" dump "$TMP/$w.ttrace" 2>/dev/null |
+      awk -v ops="$ops" '{if ($1 != last) n++; last = $1} END {printf "%.2f\n", n / ops}' >>"$TMP/reads"
     line=$(grep 'tasktrace record: wrote' "$TMP/err")
     ev=$(sed -n 's/.*: \([0-9]*\) events (\([0-9]*\) lost), \([0-9]*\) bytes.*/\1/p' <<<"$line")
     lost=$(sed -n 's/.*: \([0-9]*\) events (\([0-9]*\) lost), \([0-9]*\) bytes.*/\2/p' <<<"$line")
@@ -51,8 +74,11 @@ for w in "${WORKLOADS[@]}"; do
     awk -v b="$bytes" -v e="$ev" 'BEGIN {printf "%.3f\n", b / e}' >>"$TMP/bpe"
   done
   p=$(median <"$TMP/plain"); r=$(median <"$TMP/rec"); bpe=$(median <"$TMP/bpe")
-  printf '%-13s %10s %10s %6s %10s %8s %11s\n' "$w" "$p" "$r" \
-    "$(awk -v p="$p" -v r="$r" 'BEGIN {printf "%.2f", r / p}')" "$ev" "$lost" "$bpe"
+  pc=$(median <"$TMP/pcpu"); rc=$(median <"$TMP/rcpu"); rd=$(median <"$TMP/reads")
+  printf '%-13s %9s %9s %6s %9s %9s %6s %6s %10s %8s %11s\n' "$w" "$p" "$r" \
+    "$(awk -v p="$p" -v r="$r" 'BEGIN {printf "%.2f", r / p}')" "$pc" "$rc" "$rd" \
+    "$(awk -v p="$p" -v n="$rd" -v c="$clk" 'BEGIN {printf "%.2f", (p + n * c) / p}')" \
+    "$ev" "$lost" "$bpe"
 done
 
 : >"$TMP/pc"; : >"$TMP/rc"

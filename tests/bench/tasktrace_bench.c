@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 #include <tasktrace/tasktrace.h>
 
@@ -30,7 +34,33 @@ static long scale = 1;
     }                                                                                              \
   } while (0)
 
+/* The loop thread's CPU clock at the workload's start: report() prints
+ * its time per op beside the wall time, so that a recorded run shows
+ * whether its extra time is the loop thread's own work or time the thread
+ * did not run (the collector and the sender share the cores). */
+static int64_t cpu_t0;
+static long preempt0; /* the thread's involuntary context switches then */
+
+static long preemptions(void) {
+  struct rusage ru;
+  return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nivcsw : 0;
+}
+
+static int64_t cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t bench_start(void) {
+  cpu_t0 = cpu_now();
+  preempt0 = preemptions();
+  return tt_now();
+}
+
 static void report(const char *name, int64_t ns, long ops) {
+  printf("%s cpu_ns_per_op=%.1f preempted=%ld\n", name, (double)(cpu_now() - cpu_t0) / (double)ops,
+         preemptions() - preempt0);
   printf("%s ns_per_op=%.1f ops=%ld\n", name, (double)ns / (double)ops, ops);
 }
 
@@ -50,7 +80,7 @@ static int bench_switch(void *arg) {
   (void)arg;
   long yields = SW_YIELDS / scale;
   tt_task *t[SW_TASKS];
-  int64_t t0 = tt_now();
+  int64_t t0 = bench_start();
   for (int i = 0; i < SW_TASKS; i++)
     CHECK(tt_spawn(&t[i], sw_task, (void *)(intptr_t)yields, "yielder"));
   CHECK(tt_gather(t, SW_TASKS, NULL, TT_FOREVER));
@@ -84,7 +114,7 @@ static int bench_lock_counter(void *arg) {
   tt_task *t[LC_TASKS];
   CHECK(tt_lock_init(&lc_lock, "counter"));
   lc_counter = 0; /* --repeat runs this again in the same process */
-  int64_t t0 = tt_now();
+  int64_t t0 = bench_start();
   for (int i = 0; i < LC_TASKS; i++)
     CHECK(tt_spawn(&t[i], lc_task, (void *)(intptr_t)iters, "locker"));
   CHECK(tt_gather(t, LC_TASKS, NULL, TT_FOREVER));
@@ -130,7 +160,7 @@ static int bench_queue(void *arg) {
   long items = Q_ITEMS / scale;
   tt_task *t[2];
   CHECK(tt_queue_init(&q_queue, Q_CAP, "bench-queue"));
-  int64_t t0 = tt_now();
+  int64_t t0 = bench_start();
   CHECK(tt_spawn(&t[0], q_producer, (void *)(intptr_t)items, "producer"));
   CHECK(tt_spawn(&t[1], q_consumer, (void *)(intptr_t)items, "consumer"));
   CHECK(tt_gather(t, 2, NULL, TT_FOREVER));
@@ -159,7 +189,7 @@ static int bench_sync(void *arg) {
   CHECK(tt_sem_init(&s, 1, "bench-sem"));
   CHECK(tt_lock_init(&l, "bench-lock"));
   CHECK(tt_queue_init(&q, 4, "bench-queue"));
-  int64_t t0 = tt_now();
+  int64_t t0 = bench_start();
   for (long i = 0; i < rounds; i++) {
     void *item = NULL;
     CHECK(tt_event_set(&e));
@@ -194,7 +224,7 @@ static int bench_spawn(void *arg) {
   int *res = malloc((size_t)n * sizeof *res);
   if (t == NULL || res == NULL)
     CHECK(-ENOMEM);
-  int64_t t0 = tt_now();
+  int64_t t0 = bench_start();
   for (long i = 0; i < n; i++)
     CHECK(tt_spawn(&t[i], sp_task, (void *)(intptr_t)(i & 0xffff), NULL));
   CHECK(tt_gather(t, (size_t)n, res, TT_FOREVER));
@@ -229,7 +259,7 @@ static int bench_million(void *arg) {
   tt_task **t = malloc((size_t)n * sizeof *t);
   if (t == NULL)
     CHECK(-ENOMEM);
-  int64_t t0 = tt_now();
+  int64_t t0 = bench_start();
   for (long i = 0; i < n; i++)
     CHECK(tt_spawn(&t[i], m_task, NULL, NULL));
   int64_t spawned = tt_now() - t0;
@@ -258,6 +288,34 @@ static int bench_million(void *arg) {
   return 0;
 }
 
+/* ---- clock: read the trace clock's counter (op = one read) ------------
+ *
+ * What one time stamp costs at the least on this CPU: a bare rdtsc on
+ * x86-64 (the trace clock scales it, tracer/emit), clock_gettime elsewhere.
+ * scripts/bench-collector.sh multiplies it by the reads a recording makes
+ * per op (its distinct time stamps) for the floor of recording's cost. */
+
+#define CLK_READS 20000000
+
+static int bench_clock(void *arg) {
+  (void)arg;
+  long n = CLK_READS / scale;
+  uint64_t sum = 0;
+  int64_t t0 = bench_start();
+  for (long i = 0; i < n; i++) {
+#if defined(__x86_64__)
+    sum += __rdtsc();
+#else
+    sum += (uint64_t)tt_now();
+#endif
+  }
+  int64_t ns = tt_now() - t0;
+  if (sum == 1) /* keeps the reads; never true */
+    printf("clock: %llu\n", (unsigned long long)sum);
+  report("clock", ns, n);
+  return 0;
+}
+
 /* ---- Command line ------------------------------------------------------- */
 
 static const struct {
@@ -273,6 +331,9 @@ static const struct {
     {"sync", bench_sync,
      "500000 rounds of Event set+clear, Semaphore, Lock and Queue put+get, none blocking "
      "(op = one round of 8 calls)"},
+    {"clock", bench_clock,
+     "20000000 reads of the trace clock's counter: rdtsc on x86-64, else clock_gettime (op = "
+     "one read)"},
     {"million", bench_million,
      "1000000 tasks each sleep 1 s concurrently; spawn time, peak RSS (op = one task "
      "spawned and asleep)"},

@@ -1,7 +1,7 @@
 /* The collector's ingest rate: events per second on one core for what the
  * collector does with every message (validate/decode every record, copy,
  * deflate, checksum, write).
- *   tt-ingest-bench FILE.ttrace [ROUNDS [LEVEL]]
+ *   tt-ingest-bench FILE.ttrace [ROUNDS [LEVEL [CHUNK_BYTES]]]
  * The events of FILE (e.g. a recording of tasktrace-bench switch) are
  * encoded into 32 KiB stream messages as a producer would, then fed ROUNDS
  * times (default 5) through tt__validate_message + tt__writer_message into a
@@ -27,11 +27,11 @@ static double cpu_s(void) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: tt-ingest-bench FILE.ttrace [ROUNDS [LEVEL]]\n");
+    fprintf(stderr, "usage: tt-ingest-bench FILE.ttrace [ROUNDS [LEVEL [CHUNK_BYTES]]]\n");
     return 2;
   }
   int rounds = argc > 2 ? atoi(argv[2]) : 5;
-  tt_writer_opts wo = {argc > 3 ? atoi(argv[3]) : -1, 0, 0}; /* zlib level */
+  tt_writer_opts wo = {argc > 3 ? atoi(argv[3]) : -1, argc > 4 ? (size_t)atol(argv[4]) : 0, 0};
   tt_reader *r;
   if (tt_reader_open(&r, argv[1]) < 0) {
     fprintf(stderr, "tt-ingest-bench: cannot read %s\n", argv[1]);

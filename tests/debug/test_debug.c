@@ -69,7 +69,15 @@ TEST(slow_callback) {
 
 TEST(slow_iteration) {
   char *out;
-  ASSERT_EQ(run("slow-iteration", slow50, &out), 0);
+  /* Ten 10 ms steps, busy on the wall clock. On a loaded machine a step
+   * can be descheduled past 50 ms, and is then (rightly) reported as a
+   * slow step of its own: run again, up to three times, for a clean run. */
+  for (int i = 0;; i++) {
+    ASSERT_EQ(run("slow-iteration", slow50, &out), 0);
+    if (i == 2 || count(out, "slow step") == 0)
+      break;
+    free(out);
+  }
   ASSERT_LINE(out,
               "tasktrace: slow loop iteration: steps and callbacks ran * ms together before the "
               "loop could poll for I/O again (TASKTRACE_SLOW_MS=50): * task step(s), the longest "
