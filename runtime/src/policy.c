@@ -66,7 +66,7 @@ struct tt__policy {
   size_t nlow;
   /* replay */
   decision *d;
-  size_t nd, pos;
+  size_t nd, dcap, pos;
   const char *path;
 };
 
@@ -269,11 +269,19 @@ static int parse_lines(tt__policy *p, char *buf, size_t len) {
       if (why != NULL)
         return load_fail(p->path, line + 1, why);
       if (is_dec) {
-        if (p->nd % 1024 == 0) {
-          decision *nd = realloc(p->d, (p->nd + 1024) * sizeof *nd);
+        /* Doubling: a killed hang's file holds millions of decisions
+         * (about a million a second under virtual time). A fixed step
+         * copied the array once a step, quadratic in the file wherever
+         * realloc copies (ASan's does; glibc moves the pages): 7 s for a
+         * hang of explore --timeout 1, whose replay then made no decision
+         * before it was stopped in turn (tests/explore/test_schedule.c). */
+        if (p->nd == p->dcap) {
+          size_t cap = p->dcap ? 2 * p->dcap : 1024;
+          decision *nd = realloc(p->d, cap * sizeof *nd);
           if (nd == NULL)
             return -ENOMEM;
           p->d = nd;
+          p->dcap = cap;
         }
         d.line = line + 1;
         p->d[p->nd++] = d;
@@ -588,5 +596,5 @@ void tt__policy_stop(tt_loop *loop) {
   }
   free(p->d);
   p->d = NULL;
-  p->nd = p->pos = 0;
+  p->nd = p->dcap = p->pos = 0;
 }

@@ -164,22 +164,40 @@ schedule_killed)
   # hang` loops on tt_sleep_ms at full speed, so the file grows past its
   # first mapping while the run lasts; the same seed makes the same
   # decisions, so the shorter of two killed runs is a prefix of the longer.
+  # Each run is killed once its file holds enough decisions, not after a
+  # fixed time: how many a run makes in 0.3 s depends on the machine's load
+  # and on the build (ASan), and a run loaded less could make fewer in
+  # 0.6 s than another in 0.3 s (it did, two busy loops on two cores).
   p=$dir/edge
-  killed() { # FILE SECONDS
-    TASKTRACE_LTTNG_PROVIDER= TASKTRACE_VIRTUAL_TIME=1 TASKTRACE_SCHED=pct:7:2 TASKTRACE_SCHEDULE_OUT=$1 \
+  decisions() { tr -d '\000' <"$1" | grep '^[oy] [0-9 ]*$'; }
+  upto() { # FILE COUNT: wait (60 s at most) until FILE holds COUNT decisions
+    i=0
+    while [ "$(decisions "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
+      i=$((i + 1))
+      [ $i -le 1200 ] || return 1
+      sleep 0.05
+    done
+  }
+  killed() { # FILE COUNT ENV...: a run of edge hang, killed once FILE holds COUNT decisions
+    f=$1 c=$2
+    shift 2
+    env TASKTRACE_LTTNG_PROVIDER= TASKTRACE_VIRTUAL_TIME=1 "$@" TASKTRACE_SCHEDULE_OUT="$f" \
       "$p" hang >/dev/null 2>&1 &
     k=$!
-    sleep "$2"
+    upto "$f" "$c"
+    up=$?
     kill -9 $k
     wait $k 2>/dev/null
+    [ $up -eq 0 ] || fail "$f: fewer than $c decisions in 60 s"
   }
-  killed "$tmp/k1" 0.3
-  killed "$tmp/k2" 0.6
+  # 20000 decisions, 80 kB: the first mapping of 4 kB grows five times.
+  killed "$tmp/k1" 20000 TASKTRACE_SCHED=pct:7:2
+  n1=$(decisions "$tmp/k1" | wc -l)
+  killed "$tmp/k2" $((n1 + 1000)) TASKTRACE_SCHED=pct:7:2
   # The schedule of the same seed in a run that ends: edge never makes the
   # decisions edge hang makes before its loop, and no more.
   TASKTRACE_LTTNG_PROVIDER= TASKTRACE_VIRTUAL_TIME=1 TASKTRACE_SCHED=pct:7:2 TASKTRACE_SCHEDULE_OUT=$tmp/n \
     "$p" never >/dev/null 2>&1 || fail "edge never failed"
-  decisions() { tr -d '\000' <"$1" | grep '^[oy] [0-9 ]*$'; }
   decisions "$tmp/k1" >"$tmp/d1"
   decisions "$tmp/k2" >"$tmp/d2"
   decisions "$tmp/n" >"$tmp/dn"
@@ -197,12 +215,7 @@ schedule_killed)
     fail "replaying a killed run's file: exit $r: $(cat "$tmp/err")"
   # Replayed leniently under virtual time, it makes exactly its decisions
   # again before FIFO takes over (recorded anew, killed once more).
-  TASKTRACE_LTTNG_PROVIDER= TASKTRACE_VIRTUAL_TIME=1 TASKTRACE_SCHEDULE_LENIENT=1 TASKTRACE_SCHEDULE=$tmp/k1 \
-    TASKTRACE_SCHEDULE_OUT=$tmp/k3 "$p" hang >/dev/null 2>&1 &
-  k=$!
-  sleep 0.6
-  kill -9 $k
-  wait $k 2>/dev/null
+  killed "$tmp/k3" "$n1" TASKTRACE_SCHEDULE_LENIENT=1 TASKTRACE_SCHEDULE="$tmp/k1"
   decisions "$tmp/k3" | head -n "$n1" | cmp -s - "$tmp/d1" || fail "the lenient replay of a killed run's file differs"
   # And explore, whose --timeout kills a hang: its saved schedule is the
   # killed run's, and replays (leniently) to the same hang.
