@@ -70,6 +70,15 @@ int tt_open_private(const char *path);
  * of the file needs (the schedule files, runtime/src/policy.c). */
 int tt_open_private_rw(const char *path);
 
+/* ---- Threads ---- */
+
+/* Start fn(arg) on a new thread that takes no signal (every signal blocked
+ * in it), so that a program's handlers and sigwait never land on a helper
+ * of ours; the caller's own mask is left as it was. 0 or a negative errno
+ * (pthread_create's). */
+#include <pthread.h>
+int tt_thread_start_nosig(pthread_t *th, void *(*fn)(void *), void *arg);
+
 /* ---- Growable arrays ---- */
 
 /* Room for `need` elements of `elem` bytes in the array at *arrayp (any

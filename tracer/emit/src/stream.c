@@ -781,16 +781,12 @@ static int start_sender(int fd) {
   socklen_t sbl = sizeof sb;
   g.sndbuf = getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, &sbl) == 0 && sb > 0 ? (size_t)sb : 0;
   pthread_key_create(&g.key, thread_exit);
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old); /* the sender takes no signal */
   pthread_t th;
-  int r = pthread_create(&th, NULL, sender_main, NULL);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if (r != 0) {
+  int r = tt_thread_start_nosig(&th, sender_main, NULL);
+  if (r < 0) {
     close(fd);
     g.fd = -1;
-    return -r;
+    return r;
   }
   pthread_detach(th);
   for (size_t i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) {

@@ -127,13 +127,8 @@ static int cross_cpu_check(const char **why) {
   for (int c = 0; c < CPU_SETSIZE && pr->n < CHECK_CPUS; c++)
     if (CPU_ISSET(c, &allowed))
       pr->cpus[pr->n++] = c;
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old); /* the helper takes no signal */
   pthread_t th;
-  int r = pthread_create(&th, NULL, probe_main, pr);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if (r != 0) {
+  if (tt_thread_start_nosig(&th, probe_main, pr) < 0) {
     free(pr);
     *why = "cannot start the check's thread";
     return 0;
