@@ -26,13 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
-#include <linux/sockios.h> /* SIOCOUTQ */
 #include <time.h>
 #include <unistd.h>
 
@@ -86,8 +84,6 @@ static struct {
   tbuf *inflight;        /* popped, not yet written (see final_flush) */
   int disconnected;      /* the socket failed: buffers are recycled unsent */
   int sendlock;          /* held while one message is being written */
-  int direct;            /* an emitting thread is writing its own buffer (direct_send) */
-  size_t sndbuf;         /* the socket's send buffer size (SO_SNDBUF) */
   int dead;              /* the final flush ran: nothing more is sent */
   int final_done;
   int stalled;           /* a flush gave up on the sender: do not wait again */
@@ -155,47 +151,6 @@ static void start_buf(tstate *t, uint64_t ts) {
   __atomic_store_n(&t->handoff, HO_NONE, __ATOMIC_RELEASE);
 }
 
-/* The common case, without the sender thread: when nothing is queued or
- * being written, the emitting thread writes its own full buffer to the
- * socket (non-blocking) if the socket has room for all of it, and keeps the
- * buffer. A third runnable thread on two cores costs the application more
- * than the write: its wake-ups land on the application's core and preempt
- * it (README, "The collector": the loop thread's involuntary switches), and
- * a buffer that stays with its thread stays in its cache. The loop still
- * never waits on the socket: without room, the buffer goes to the sender
- * as before. 1 when written whole; 0 when not written (queue it); -1 when
- * the socket failed. Caller: b sealed, g.direct set, g.mu not held. */
-static int64_t mono_ms(void);
-static int send_bounded(const uint8_t *p, size_t len, int64_t deadline_ms);
-
-static int direct_send(tstate *t, tbuf *b) {
-  if (__atomic_exchange_n(&g.sendlock, 1, __ATOMIC_ACQUIRE))
-    return 0; /* the sender is writing another thread's buffer, or the exit flush runs */
-  int r = 0, outq = 0;
-  if (!g.dead && ioctl(g.fd, SIOCOUTQ, &outq) == 0 && outq >= 0 &&
-      (size_t)outq + 2 * (size_t)b->len <= g.sndbuf) {
-    ssize_t n;
-    do
-      n = send(g.fd, b->data, b->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n == (ssize_t)b->len)
-      r = 1;
-    else if (n > 0) /* rare with room checked (memory pressure): finish, bounded */
-      r = send_bounded(b->data + n, b->len - (size_t)n, mono_ms() + FLUSH_MAX_MS) == 0 ? 1 : -1;
-    else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-      r = -1;
-  }
-  if (r == 1) {
-    /* Before the lock goes: a crash flush that waited for it must not
-     * count these events as lost. */
-    __atomic_store_n(&t->handoff, HO_QUEUED, __ATOMIC_RELEASE);
-    __atomic_fetch_add(&g.sent, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&g.stalled, 0, __ATOMIC_RELAXED);
-  }
-  __atomic_store_n(&g.sendlock, 0, __ATOMIC_RELEASE);
-  return r;
-}
-
 /* Hand the current buffer over (or drop it) and, with restart, start the
  * next one; without (thread exit), give the buffer up. ts: the time of the
  * event about to be written (0: none). The new buffer's base time is not
@@ -211,35 +166,13 @@ static void cycle(tstate *t, int restart, uint64_t ts) {
   __atomic_store_n(&t->pos, NULL, __ATOMIC_RELEASE);
   pthread_mutex_lock(&g.mu);
   tbuf *fresh = NULL;
-  if (!empty) {
+  if (!empty && !g.disconnected && (!restart || (fresh = g.free_list) != NULL)) {
+    if (fresh)
+      g.free_list = fresh->next;
     b->len = (uint32_t)(pos - b->data);
     b->nev = t->nev;
     b->lost = t->lostrec;
     tt__msg_set_len(b->data, b->len - 4);
-  }
-  /* Nothing of this thread's can be queued or in flight then, so writing
-   * now keeps its order. */
-  if (!empty && !g.disconnected && !g.dead && g.q_head == NULL && !g.sending && !g.direct) {
-    g.direct = 1;
-    pthread_mutex_unlock(&g.mu);
-    int r = direct_send(t, b);
-    pthread_mutex_lock(&g.mu);
-    g.direct = 0;
-    if (r != 0)
-      pthread_cond_broadcast(&g.idle);
-    if (r < 0 && !g.disconnected) {
-      g.disconnected = 1;
-      fprintf(stderr, "tasktrace: lost the collector (%s): no more events are recorded\n",
-              strerror(errno));
-    }
-    if (r == 1) {
-      t->dropped = 0;
-      empty = 1; /* written: the buffer starts again, or goes back to the pool */
-    }
-  }
-  if (!empty && !g.disconnected && (!restart || (fresh = g.free_list) != NULL)) {
-    if (fresh)
-      g.free_list = fresh->next;
     b->next = NULL;
     if (g.q_tail)
       g.q_tail->next = b;
@@ -777,12 +710,9 @@ static int start_sender(int fd) {
     b->next = g.free_list;
     g.free_list = b;
   }
-  int sb = 0;
-  socklen_t sbl = sizeof sb;
-  g.sndbuf = getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, &sbl) == 0 && sb > 0 ? (size_t)sb : 0;
   pthread_key_create(&g.key, thread_exit);
   pthread_t th;
-  int r = tt_thread_start_nosig(&th, sender_main, NULL);
+  int r = tt_thread_start_nosig(&th, sender_main, NULL); /* the sender takes no signal */
   if (r < 0) {
     close(fd);
     g.fd = -1;
@@ -825,7 +755,7 @@ void tt__native_flush(void) {
   pthread_mutex_lock(&g.mu);
   uint64_t seen = __atomic_load_n(&g.sent, __ATOMIC_RELAXED);
   int64_t stall = mono_ms() + STALL_MS;
-  while ((g.q_head || g.sending || g.direct) && !g.disconnected) {
+  while ((g.q_head || g.sending) && !g.disconnected) {
     int64_t now = mono_ms();
     uint64_t sent = __atomic_load_n(&g.sent, __ATOMIC_RELAXED);
     if (sent != seen)
