@@ -4,7 +4,8 @@
 #    record` (ns per op, ratio), and what it wrote (events, lost, bytes/event);
 #  - beside it, the loop thread's CPU time per op, plain and recorded, and
 #    the floor: the ratio if recording cost nothing but its clock reads
-#    (distinct time stamps per op, times one read: tasktrace-bench clock);
+#    (distinct time stamps per op, times one read of the trace clock:
+#    tasktrace-bench clock, or clock_gettime where the TSC is not trusted);
 #  - the application thread's cost per event (tt-test-producer's CPU clock,
 #    recorded minus plain);
 #  - the collector's ingest rate on one core (tt-ingest-bench on the switch
@@ -25,7 +26,7 @@ while [ "$#" -gt 0 ]; do
   case $1 in
   -n) RUNS=${2:-}; shift 2 ;;
   -t) THREADS=1; shift ;;
-  -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   switch | lock_counter | queue | spawn | million) WORKLOADS+=("$1"); shift ;;
   *) echo "bench-collector.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -44,12 +45,26 @@ unset TASKTRACE_COLLECTOR
 # clock. A time stamp costs one read of the TSC at the least (tasktrace-bench
 # clock); a recording makes as many reads per op as it has distinct time
 # stamps per op (events that share a read carry the same one, emit.h).
+# Which clock that is follows tracer/emit/src/tsc.c's rule: the TSC where
+# the kernel uses it or still offers it (and the CPU says constant_tsc and
+# nonstop_tsc; the emitter's own cross-CPU check is not repeated here),
+# else clock_gettime for every time stamp.
+cs=/sys/devices/system/clocksource/clocksource0
+clkw=clock_gettime
+clkwhy="the kernel does not offer the TSC (available_clocksource: $(echo $(cat $cs/available_clocksource 2>/dev/null)))"
+if [ "${TASKTRACE_CLOCK:-auto}" = monotonic ]; then
+  clkwhy="TASKTRACE_CLOCK=monotonic"
+elif grep -qw tsc $cs/current_clocksource 2>/dev/null ||
+  { grep -qw tsc $cs/available_clocksource 2>/dev/null &&
+    grep -qw constant_tsc /proc/cpuinfo && grep -qw nonstop_tsc /proc/cpuinfo; }; then
+  clkw=clock clkwhy="the TSC"
+fi
 : >"$TMP/clk"
 for ((i = 0; i < RUNS; i++)); do
-  "$BIN/tasktrace-bench" clock | tail -1 | sed -n 's/.*ns_per_op=\([0-9.]*\).*/\1/p' >>"$TMP/clk"
+  "$BIN/tasktrace-bench" $clkw | tail -1 | sed -n 's/.*ns_per_op=\([0-9.]*\).*/\1/p' >>"$TMP/clk"
 done
 clk=$(median <"$TMP/clk")
-echo "one read of the clock's counter (tasktrace-bench clock): $clk ns"
+echo "one read of the trace clock, $clkwhy (tasktrace-bench $clkw): $clk ns"
 echo "cpu: the loop thread's CPU time per op; reads: distinct time stamps per op;"
 echo "floor: (plain + reads x one read) / plain, the ratio if recording cost only its clock reads"
 echo

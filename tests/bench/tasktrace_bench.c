@@ -316,6 +316,26 @@ static int bench_clock(void *arg) {
   return 0;
 }
 
+/* The fallback: where the TSC is not trusted (tracer/emit/src/tsc.c: a
+ * kernel that marked it unstable, say), every time stamp is a
+ * clock_gettime(CLOCK_MONOTONIC). */
+static int bench_clock_gettime(void *arg) {
+  (void)arg;
+  long n = CLK_READS / scale;
+  uint64_t sum = 0;
+  int64_t t0 = bench_start();
+  for (long i = 0; i < n; i++) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    sum += (uint64_t)ts.tv_nsec;
+  }
+  int64_t ns = tt_now() - t0;
+  if (sum == 1) /* keeps the reads; never true */
+    printf("clock_gettime: %llu\n", (unsigned long long)sum);
+  report("clock_gettime", ns, n);
+  return 0;
+}
+
 /* ---- Command line ------------------------------------------------------- */
 
 static const struct {
@@ -334,6 +354,9 @@ static const struct {
     {"clock", bench_clock,
      "20000000 reads of the trace clock's counter: rdtsc on x86-64, else clock_gettime (op = "
      "one read)"},
+    {"clock_gettime", bench_clock_gettime,
+     "20000000 clock_gettime(CLOCK_MONOTONIC), the trace clock where the TSC is not trusted "
+     "(op = one read)"},
     {"million", bench_million,
      "1000000 tasks each sleep 1 s concurrently; spawn time, peak RSS (op = one task "
      "spawned and asleep)"},
