@@ -25,13 +25,34 @@ static double cpu_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* argv[i] as a whole number in [lo, hi], or exit 2 naming it. */
+static long arg_num(char **argv, int i, const char *what, long lo, long hi) {
+  char *end;
+  long v = strtol(argv[i], &end, 10);
+  if (end == argv[i] || *end != 0 || v < lo || v > hi) {
+    fprintf(stderr, "tt-ingest-bench: %s '%s': want a number from %ld to %ld\n", what, argv[i],
+            lo, hi);
+    exit(2);
+  }
+  return v;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    fprintf(stderr, "usage: tt-ingest-bench FILE.ttrace [ROUNDS [LEVEL [CHUNK_BYTES]]]\n");
+  const char *use = "usage: tt-ingest-bench FILE.ttrace [ROUNDS [LEVEL [CHUNK_BYTES]]]\n";
+  if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    fputs(use, stdout);
+    puts("Feeds FILE's events ROUNDS times (default 5) through the collector's validation and\n"
+         ".ttrace writer (deflate LEVEL, default the writer's; chunks of CHUNK_BYTES, default\n"
+         "the writer's) and prints events/s on this thread's CPU clock.");
+    return 0;
+  }
+  if (argc < 2 || argc > 5) {
+    fputs(use, stderr);
     return 2;
   }
-  int rounds = argc > 2 ? atoi(argv[2]) : 5;
-  tt_writer_opts wo = {argc > 3 ? atoi(argv[3]) : -1, argc > 4 ? (size_t)atol(argv[4]) : 0, 0};
+  int rounds = argc > 2 ? (int)arg_num(argv, 2, "ROUNDS", 1, 1000) : 5;
+  tt_writer_opts wo = {argc > 3 ? (int)arg_num(argv, 3, "LEVEL", 0, 9) : -1,
+                       argc > 4 ? (size_t)arg_num(argv, 4, "CHUNK_BYTES", 4096, 64L << 20) : 0, 0};
   tt_reader *r;
   if (tt_reader_open(&r, argv[1]) < 0) {
     fprintf(stderr, "tt-ingest-bench: cannot read %s\n", argv[1]);
