@@ -297,43 +297,40 @@ static int bench_million(void *arg) {
 
 #define CLK_READS 20000000
 
-static int bench_clock(void *arg) {
-  (void)arg;
+/* One read: the TSC's counter, or (gettime, and where there is no TSC) the
+ * fallback of a trace clock that does not trust the TSC (tracer/emit/src/
+ * tsc.c: a kernel that marked it unstable, say): clock_gettime. */
+static inline uint64_t clock_read(int gettime) {
+#if defined(__x86_64__)
+  if (!gettime)
+    return __rdtsc();
+#endif
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_nsec;
+}
+
+static int clock_reads(const char *name, int gettime) {
   long n = CLK_READS / scale;
   uint64_t sum = 0;
   int64_t t0 = bench_start();
-  for (long i = 0; i < n; i++) {
-#if defined(__x86_64__)
-    sum += __rdtsc();
-#else
-    sum += (uint64_t)tt_now();
-#endif
-  }
+  for (long i = 0; i < n; i++)
+    sum += clock_read(gettime);
   int64_t ns = tt_now() - t0;
   if (sum == 1) /* keeps the reads; never true */
-    printf("clock: %llu\n", (unsigned long long)sum);
-  report("clock", ns, n);
+    printf("%s: %llu\n", name, (unsigned long long)sum);
+  report(name, ns, n);
   return 0;
 }
 
-/* The fallback: where the TSC is not trusted (tracer/emit/src/tsc.c: a
- * kernel that marked it unstable, say), every time stamp is a
- * clock_gettime(CLOCK_MONOTONIC). */
+static int bench_clock(void *arg) {
+  (void)arg;
+  return clock_reads("clock", 0);
+}
+
 static int bench_clock_gettime(void *arg) {
   (void)arg;
-  long n = CLK_READS / scale;
-  uint64_t sum = 0;
-  int64_t t0 = bench_start();
-  for (long i = 0; i < n; i++) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    sum += (uint64_t)ts.tv_nsec;
-  }
-  int64_t ns = tt_now() - t0;
-  if (sum == 1) /* keeps the reads; never true */
-    printf("clock_gettime: %llu\n", (unsigned long long)sum);
-  report("clock_gettime", ns, n);
-  return 0;
+  return clock_reads("clock_gettime", 1);
 }
 
 /* ---- Command line ------------------------------------------------------- */
