@@ -803,14 +803,35 @@ int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {
     }
     unlinkat(c->sock_dirfd, c->sock_base, 0);
   }
+  /* Listening before the name appears: bound under a name of our own in
+   * the private directory, made 0600, listening, and only then linked to
+   * its real name. A client that sees the socket can connect at once (bound
+   * under the real name, it refused connections until listen, and a chmod
+   * by its owner in that window was undone by ours); the link fails if
+   * another collector got the name since the probe above. */
+  char tmp_base[64], fdtmp[300];
+  snprintf(tmp_base, sizeof tmp_base, ".tasktraced-%ld.sock", (long)getpid());
+  snprintf(fdtmp, sizeof fdtmp, "/proc/self/fd/%d/%s", c->sock_dirfd, tmp_base);
+  unlinkat(c->sock_dirfd, tmp_base, 0); /* a killed collector's, same pid */
   mode_t old = umask(0177); /* the socket is born 0600 */
-  r = tt_pipe_listen(&c->listener, fdsock, 128);
+  r = tt_pipe_listen(&c->listener, fdtmp, 128);
   umask(old);
   if (r < 0) {
     logf_(c, 1, "listen on %s: %s", ESC(e1, opts->socket_path), tt_strerror(r));
     goto err;
   }
-  fchmodat(c->sock_dirfd, c->sock_base, 0600, 0);
+  fchmodat(c->sock_dirfd, tmp_base, 0600, 0);
+  if (linkat(c->sock_dirfd, tmp_base, c->sock_dirfd, c->sock_base, 0) < 0) {
+    r = -errno;
+    if (r == -EEXIST) {
+      logf_(c, 1, "%s: another collector is listening there", ESC(e1, opts->socket_path));
+      r = -EADDRINUSE;
+    } else {
+      logf_(c, 1, "listen on %s: %s", ESC(e1, opts->socket_path), tt_strerror(r));
+    }
+    goto err; /* closing the listener unlinks the temporary name */
+  }
+  unlinkat(c->sock_dirfd, tmp_base, 0);
   fd_budget(c);
   tt_queue_init(&c->q, QUEUE_MAX, "collector");
   tt_event_init(&c->none_left, "no-connections");
@@ -845,6 +866,9 @@ const char *tt__collector_first_file(tt_collector *c) {
 void tt__collector_stop(tt_collector *c, tt_deadline drain, tt_collector_stats *stats) {
   tt_cancel(c->acceptor);
   tt_join(c->acceptor, NULL, TT_FOREVER);
+  /* libuv unlinks the name it bound (the temporary one, gone): the real
+   * name is ours to remove, through the checked directory. */
+  unlinkat(c->sock_dirfd, c->sock_base, 0);
   tt_stream_close(c->listener);
   if (drain != TT_NOWAIT)
     tt_event_wait(&c->none_left, drain);

@@ -85,19 +85,26 @@ static int hup_main(void *arg) {
 
 static int daemon_main(void *arg) {
   (void)arg;
-  tt_collector *c;
-  int r = tt__collector_start(&c, &opts);
-  if (r < 0)
-    return r;
   tt_event_init(&stop_ev, "stop");
   tt_event_init(&hup_ev, "hup");
   /* Static: libuv still owns them until their close completes, after this
-   * task's stack is gone. */
+   * task's stack is gone. Caught before the socket appears: a SIGTERM the
+   * moment a client can see it is a clean stop (it killed the collector
+   * outright, leaving its socket behind, when it came first). */
   static uv_signal_t sigs[3];
   const int which[3] = {SIGTERM, SIGINT, SIGHUP};
   for (int i = 0; i < 3; i++) {
     uv_signal_init(tt_loop_uv(tt_loop_current()), &sigs[i]);
     uv_signal_start(&sigs[i], on_signal, which[i]);
+  }
+  tt_collector *c;
+  int r = tt__collector_start(&c, &opts);
+  if (r < 0) {
+    for (int i = 0; i < 3; i++)
+      uv_close((uv_handle_t *)&sigs[i], NULL);
+    tt_event_close(&stop_ev);
+    tt_event_close(&hup_ev);
+    return r;
   }
   tt_task *hup;
   tt_spawn(&hup, hup_main, c, "sighup");

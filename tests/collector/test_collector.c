@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -649,6 +650,94 @@ TEST(other_uid_refused) {
   }
   ASSERT_EQ(wait_exit(child), 0);
   chmod(sock, 0600);
+  stop_collector(c);
+}
+
+/* The socket's name appears only once it listens, already 0600: a client
+ * that connects the moment it sees the name gets in, and a chmod by the
+ * socket's owner then is not undone. The collector bound the real name,
+ * then listened, then chmod-ed it: a connect in that window was refused
+ * (ECONNREFUSED; other_uid_refused's connect failed so under load, and its
+ * chmod 0666 was undone). Watched with inotify, twenty starts. */
+TEST(socket_listens_when_it_appears) {
+  for (int round = 0; round < 20; round++) {
+    snprintf(dir, sizeof dir, "%s/coll-XXXXXX", tt_test_tmpdir());
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    char rundir[sizeof dir + 8];
+    snprintf(rundir, sizeof rundir, "%s/run", dir);
+    ASSERT_OK(mkdir(rundir, 0700));
+    snprintf(sock, sizeof sock, "%s/c.sock", rundir);
+    snprintf(outdir, sizeof outdir, "%s/out", dir);
+    int in = inotify_init1(IN_CLOEXEC);
+    ASSERT_TRUE(in >= 0);
+    ASSERT_TRUE(inotify_add_watch(in, rundir, IN_CREATE | IN_MOVED_TO) >= 0);
+    char *argv[] = {(char *)tt_test_bin("tasktraced"), "--socket", sock, "--dir", outdir,
+                    "--quiet", NULL};
+    pid_t c = start(argv, 0);
+    int fd = -1, seen = 0;
+    char buf[4096] __attribute__((aligned(8)));
+    for (int64_t end = mono_ns() + PROGRESS_DEADLINE_NS; !seen && mono_ns() < end;) {
+      struct pollfd pf = {in, POLLIN, 0};
+      if (poll(&pf, 1, 100) <= 0)
+        continue;
+      ssize_t n = read(in, buf, sizeof buf);
+      for (char *q = buf; n > 0 && q < buf + n;) {
+        struct inotify_event *e = (struct inotify_event *)q;
+        if (e->len > 0 && strcmp(e->name, "c.sock") == 0)
+          seen = 1;
+        q += sizeof *e + e->len;
+      }
+    }
+    ASSERT_TRUE(seen);
+    struct stat st;
+    ASSERT_OK(stat(sock, &st));
+    ASSERT_EQ(st.st_mode & 0777, 0600);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    ASSERT_TRUE(strlen(sock) < sizeof sa.sun_path);
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+      tt_test_fail(__FILE__, __LINE__, "round %d: connect as the name appeared: %s", round,
+                   strerror(errno));
+    close(fd);
+    close(in);
+    /* Nothing else stays in the directory: the temporary name goes (just
+     * after the link that made the real one). */
+    int names = 0;
+    for (int64_t end = mono_ns() + PROGRESS_DEADLINE_NS; mono_ns() < end; sleep_ms(5)) {
+      DIR *d = opendir(rundir);
+      ASSERT_TRUE(d != NULL);
+      names = 0;
+      for (struct dirent *de; (de = readdir(d)) != NULL;)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+          names++;
+      closedir(d);
+      if (names == 1)
+        break;
+    }
+    ASSERT_EQ(names, 1);
+    kill(c, SIGTERM);
+    ASSERT_EQ(wait_exit(c), 0);
+    ASSERT_TRUE(access(sock, F_OK) != 0); /* and the socket goes with the collector */
+    cleanup();
+  }
+}
+
+/* A second collector on a live collector's socket says so and leaves it
+ * alone: the first still takes connections, through the same name. */
+TEST(second_collector_refused) {
+  pid_t c = start_collector();
+  char *out;
+  char *argv[] = {(char *)tt_test_bin("tasktraced"), "--socket", sock, "--dir", outdir, NULL};
+  ASSERT_EQ(tt_test_spawn(argv, NULL, &out, 30), 1);
+  ASSERT_CONTAINS(out, "another collector is listening there");
+  free(out);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  ASSERT_TRUE(strlen(sock) < sizeof sa.sun_path);
+  memcpy(sa.sun_path, sock, strlen(sock) + 1);
+  ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof sa));
+  close(fd);
   stop_collector(c);
 }
 
