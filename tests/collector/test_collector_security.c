@@ -596,15 +596,28 @@ TEST(record_kill9_socket_dir_cleaned) {
                   "0", NULL};
   pid_t live = start_to(argv, "/dev/null", 0);
   pid_t rec = start_to(argv, log, 0);
-  sleep_ms(800);
+  /* Both listen in their directories (a fixed 800 ms was too short for
+   * two starts on a loaded machine). */
+  int before = 0, listening = 0;
+  DIR *d;
+  struct dirent *de;
+  for (int i = 0; i < 3000 && listening < 2; i++) {
+    if (i > 0)
+      sleep_ms(10);
+    before = listening = 0;
+    d = opendir(tmp);
+    while ((de = readdir(d)) != NULL)
+      if (strncmp(de->d_name, "tasktrace-record-", 17) == 0) {
+        char s[900];
+        snprintf(s, sizeof s, "%s/%s/collector.sock", tmp, de->d_name);
+        before++;
+        listening += access(s, F_OK) == 0;
+      }
+    closedir(d);
+  }
   kill(-rec, SIGKILL);
   wait_exit(rec);
-  int before = 0;
-  DIR *d = opendir(tmp);
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL)
-    before += strncmp(de->d_name, "tasktrace-record-", 17) == 0;
-  closedir(d);
+  ASSERT_EQ(listening, 2);
   ASSERT_EQ(before, 2); /* the live one and the stale one */
   char *again[] = {tasktrace, "record", "-o", out, "--", "/bin/true", NULL};
   char *msg;
