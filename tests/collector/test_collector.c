@@ -402,7 +402,8 @@ TEST(crash_flushes) {
 TEST(kill9_collector) {
   pid_t c = start_collector();
   pid_t p = start_producer(0, 10000, 1000);
-  sleep_ms(1200); /* idle flushes put chunks on disk */
+  wait_streaming(p); /* on a loaded machine the producer's start took over the 1.2 s below */
+  sleep_ms(1200);    /* idle flushes put chunks on disk */
   kill(c, SIGKILL);
   ASSERT_EQ(wait_exit(c), 128 + SIGKILL);
   sleep_ms(300);
