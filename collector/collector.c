@@ -756,6 +756,7 @@ static int output_dir(tt_collector *c) {
 
 int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {
   tt_collector *c = calloc(1, sizeof *c);
+  int linked = 0; /* the socket has its real name: remove it on error */
   if (c == NULL)
     return -ENOMEM;
   c->o = *opts;
@@ -821,6 +822,8 @@ int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {
     goto err;
   }
   fchmodat(c->sock_dirfd, tmp_base, 0600, 0);
+  /* A link, not a rename: it never replaces (every local file system
+   * that holds sockets - tmpfs, ext4, xfs, btrfs - links them). */
   if (linkat(c->sock_dirfd, tmp_base, c->sock_dirfd, c->sock_base, 0) < 0) {
     r = -errno;
     if (r == -EEXIST) {
@@ -832,6 +835,7 @@ int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {
     goto err; /* closing the listener unlinks the temporary name */
   }
   unlinkat(c->sock_dirfd, tmp_base, 0);
+  linked = 1;
   fd_budget(c);
   tt_queue_init(&c->q, QUEUE_MAX, "collector");
   tt_event_init(&c->none_left, "no-connections");
@@ -844,6 +848,8 @@ int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {
   *out = c;
   return 0;
 err:
+  if (linked)
+    unlinkat(c->sock_dirfd, c->sock_base, 0);
   if (c->listener)
     tt_stream_close(c->listener);
   if (c->out_fd >= 0)
