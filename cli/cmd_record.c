@@ -155,6 +155,26 @@ static int listening(const char *path) {
   return r == 0 || (e != ECONNREFUSED && e != ENOENT);
 }
 
+/* A collector killed between binding its socket and linking it to its
+ * name (collector.c, listen_socket) leaves the temporary name: in a dead
+ * directory, those go too. */
+static void drop_temporary_sockets(int dfd) {
+  int fd = dup(dfd);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (d == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  struct dirent *de;
+  struct stat st;
+  while ((de = readdir(d)) != NULL)
+    if (strncmp(de->d_name, ".tasktraced-", 12) == 0 &&
+        fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode))
+      unlinkat(dfd, de->d_name, 0);
+  closedir(d);
+}
+
 /* A record killed with -9 leaves its socket directory behind: remove those
  * of ours in base, only when they are real 0700 directories of our uid
  * holding nothing but a socket no one listens on (or nothing at all, a
@@ -185,8 +205,10 @@ static void clean_stale(const char *base) {
     snprintf(path, sizeof path, "%s/%s/collector.sock", base, de->d_name);
     int stale = has_sock ? S_ISSOCK(ss.st_mode) && !listening(path)
                          : fstat(dfd, &ds) == 0 && time(NULL) - ds.st_mtime > 60;
-    if (stale && (!has_sock || unlinkat(dfd, "collector.sock", 0) == 0))
+    if (stale && (!has_sock || unlinkat(dfd, "collector.sock", 0) == 0)) {
+      drop_temporary_sockets(dfd);
       unlinkat(bfd, de->d_name, AT_REMOVEDIR); /* fails, harmlessly, if not empty */
+    }
     close(dfd);
   }
   closedir(d);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -69,6 +70,8 @@ struct tt_collector {
   char out_base[512];  /* out_path's file name */
   int sock_dirfd;      /* the socket's directory, checked */
   char sock_base[256]; /* the socket's name in it */
+  dev_t sock_dev;      /* the socket under that name, once linked: */
+  ino_t sock_ino;      /* only that one is ever removed (0: none yet) */
   int refusing;        /* a burst of refusals is being logged once */
   size_t nofile;       /* RLIMIT_NOFILE */
   size_t fd_cap;       /* connections the fds left can take (a socket and a file each) */
@@ -754,9 +757,102 @@ static int output_dir(tt_collector *c) {
   return fd;
 }
 
+/* Remove the socket's real name, only while it is still our socket: a
+ * collector that found ours dead (a stopped one is not: it still takes
+ * connections into its backlog) and took the name owns it now. */
+static void unlink_socket(tt_collector *c) {
+  struct stat st;
+  if (c->sock_ino != 0 && fstatat(c->sock_dirfd, c->sock_base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+      st.st_dev == c->sock_dev && st.st_ino == c->sock_ino)
+    unlinkat(c->sock_dirfd, c->sock_base, 0);
+}
+
+/* Whether the name holds a socket, for the messages of a name in use. */
+static int name_is_socket(tt_collector *c) {
+  struct stat st;
+  return fstatat(c->sock_dirfd, c->sock_base, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISSOCK(st.st_mode);
+}
+
+/* Listen on the socket's name in the checked directory (fdsock names it
+ * through the directory's descriptor; shown is the path for messages).
+ * Returns 0, or -errno after one logged line.
+ *
+ * A socket already there is a killed collector's when connecting to it is
+ * refused (or it went): then it is removed, if it is still the one probed.
+ * Any other answer, a collector that is stopped or behind on accepting
+ * included, leaves it alone.
+ *
+ * The name appears only once the socket listens: bound under a name of its
+ * own in the directory (random, so collectors of one pid in two pid
+ * namespaces never share it), made 0600, listening, then linked to the
+ * real name. A client that sees the name can connect at once (bound under
+ * the real name, it refused connections until listen, and an owner's
+ * chmod in that window was undone by ours), and a link never replaces: of
+ * two collectors starting at once, one gets the name and the other is
+ * refused. Every local file system that holds sockets (tmpfs, ext4, xfs,
+ * btrfs) links them. */
+static int listen_socket(tt_collector *c, const char *shown, const char *fdsock) {
+  char e1[600];
+  struct stat st, now;
+  if (fstatat(c->sock_dirfd, c->sock_base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      logf_(c, 1, "%s: exists and is not a socket: not replaced", ESC(e1, shown));
+      return -EEXIST;
+    }
+    tt_stream *probe;
+    int r = tt_pipe_connect(&probe, fdsock, tt_after_ms(1000));
+    if (r == 0) {
+      tt_stream_close(probe);
+      logf_(c, 1, "%s: another collector is listening there", ESC(e1, shown));
+      return -EADDRINUSE;
+    }
+    if (r != -ECONNREFUSED && r != -ENOENT) {
+      logf_(c, 1, "%s: cannot tell whether a collector listens there (%s): not replaced",
+            ESC(e1, shown), tt_strerror(r));
+      return -EADDRINUSE;
+    }
+    if (fstatat(c->sock_dirfd, c->sock_base, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+        now.st_dev == st.st_dev && now.st_ino == st.st_ino)
+      unlinkat(c->sock_dirfd, c->sock_base, 0);
+  }
+  char tmp_base[80], fdtmp[300];
+  int r = -EADDRINUSE;
+  for (int attempt = 0; attempt < 4 && r == -EADDRINUSE; attempt++) {
+    uint64_t rnd;
+    if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd)
+      rnd = (uint64_t)tt_now() * 0x9e3779b97f4a7c15ull + (uint64_t)attempt;
+    snprintf(tmp_base, sizeof tmp_base, ".tasktraced-%ld-%016llx.sock", (long)getpid(),
+             (unsigned long long)rnd);
+    snprintf(fdtmp, sizeof fdtmp, "/proc/self/fd/%d/%s", c->sock_dirfd, tmp_base);
+    mode_t old = umask(0177); /* the socket is born 0600 */
+    r = tt_pipe_listen(&c->listener, fdtmp, 128);
+    umask(old);
+  }
+  if (r < 0) {
+    logf_(c, 1, "listen on %s: %s", ESC(e1, shown), tt_strerror(r));
+    return r;
+  }
+  fchmodat(c->sock_dirfd, tmp_base, 0600, 0);
+  if (linkat(c->sock_dirfd, tmp_base, c->sock_dirfd, c->sock_base, 0) < 0) {
+    r = -errno;
+    if (r == -EEXIST && name_is_socket(c))
+      logf_(c, 1, "%s: another collector is listening there", ESC(e1, shown));
+    else if (r == -EEXIST)
+      logf_(c, 1, "%s: exists and is not a socket: not replaced", ESC(e1, shown));
+    else
+      logf_(c, 1, "listen on %s: %s", ESC(e1, shown), tt_strerror(r));
+    return r == -EEXIST ? -EADDRINUSE : r; /* closing the listener unlinks the temporary name */
+  }
+  if (fstatat(c->sock_dirfd, tmp_base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    c->sock_dev = st.st_dev;
+    c->sock_ino = st.st_ino;
+  }
+  unlinkat(c->sock_dirfd, tmp_base, 0);
+  return 0;
+}
+
 int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {
   tt_collector *c = calloc(1, sizeof *c);
-  int linked = 0; /* the socket has its real name: remove it on error */
   if (c == NULL)
     return -ENOMEM;
   c->o = *opts;
@@ -790,52 +886,8 @@ int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {
     r = -ENAMETOOLONG;
     goto err;
   }
-  /* A stale socket from a killed collector: remove it only if nobody
-   * answers on it. */
-  struct stat st;
-  if (fstatat(c->sock_dirfd, c->sock_base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-      S_ISSOCK(st.st_mode)) {
-    tt_stream *probe;
-    if (tt_pipe_connect(&probe, fdsock, tt_after_ms(1000)) == 0) {
-      tt_stream_close(probe);
-      logf_(c, 1, "%s: another collector is listening there", ESC(e1, opts->socket_path));
-      r = -EADDRINUSE;
-      goto err;
-    }
-    unlinkat(c->sock_dirfd, c->sock_base, 0);
-  }
-  /* Listening before the name appears: bound under a name of our own in
-   * the private directory, made 0600, listening, and only then linked to
-   * its real name. A client that sees the socket can connect at once (bound
-   * under the real name, it refused connections until listen, and a chmod
-   * by its owner in that window was undone by ours); the link fails if
-   * another collector got the name since the probe above. */
-  char tmp_base[64], fdtmp[300];
-  snprintf(tmp_base, sizeof tmp_base, ".tasktraced-%ld.sock", (long)getpid());
-  snprintf(fdtmp, sizeof fdtmp, "/proc/self/fd/%d/%s", c->sock_dirfd, tmp_base);
-  unlinkat(c->sock_dirfd, tmp_base, 0); /* a killed collector's, same pid */
-  mode_t old = umask(0177); /* the socket is born 0600 */
-  r = tt_pipe_listen(&c->listener, fdtmp, 128);
-  umask(old);
-  if (r < 0) {
-    logf_(c, 1, "listen on %s: %s", ESC(e1, opts->socket_path), tt_strerror(r));
+  if ((r = listen_socket(c, opts->socket_path, fdsock)) < 0)
     goto err;
-  }
-  fchmodat(c->sock_dirfd, tmp_base, 0600, 0);
-  /* A link, not a rename: it never replaces (every local file system
-   * that holds sockets - tmpfs, ext4, xfs, btrfs - links them). */
-  if (linkat(c->sock_dirfd, tmp_base, c->sock_dirfd, c->sock_base, 0) < 0) {
-    r = -errno;
-    if (r == -EEXIST) {
-      logf_(c, 1, "%s: another collector is listening there", ESC(e1, opts->socket_path));
-      r = -EADDRINUSE;
-    } else {
-      logf_(c, 1, "listen on %s: %s", ESC(e1, opts->socket_path), tt_strerror(r));
-    }
-    goto err; /* closing the listener unlinks the temporary name */
-  }
-  unlinkat(c->sock_dirfd, tmp_base, 0);
-  linked = 1;
   fd_budget(c);
   tt_queue_init(&c->q, QUEUE_MAX, "collector");
   tt_event_init(&c->none_left, "no-connections");
@@ -848,8 +900,7 @@ int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {
   *out = c;
   return 0;
 err:
-  if (linked)
-    unlinkat(c->sock_dirfd, c->sock_base, 0);
+  unlink_socket(c);
   if (c->listener)
     tt_stream_close(c->listener);
   if (c->out_fd >= 0)
@@ -874,7 +925,7 @@ void tt__collector_stop(tt_collector *c, tt_deadline drain, tt_collector_stats *
   tt_join(c->acceptor, NULL, TT_FOREVER);
   /* libuv unlinks the name it bound (the temporary one, gone): the real
    * name is ours to remove, through the checked directory. */
-  unlinkat(c->sock_dirfd, c->sock_base, 0);
+  unlink_socket(c);
   tt_stream_close(c->listener);
   if (drain != TT_NOWAIT)
     tt_event_wait(&c->none_left, drain);

@@ -690,6 +690,17 @@ TEST(socket_listens_when_it_appears) {
       }
     }
     ASSERT_TRUE(seen);
+    if (round % 2 == 1) {
+      /* A SIGTERM the moment the name appears is a clean stop that takes
+       * the name with it (the signals were caught only after the socket
+       * appeared: it killed the collector and left the socket). */
+      kill(c, SIGTERM);
+      ASSERT_EQ(wait_exit(c), 0);
+      ASSERT_TRUE(access(sock, F_OK) != 0);
+      close(in);
+      cleanup();
+      continue;
+    }
     struct stat st;
     ASSERT_OK(stat(sock, &st));
     ASSERT_EQ(st.st_mode & 0777, 0600);
@@ -740,6 +751,94 @@ TEST(second_collector_refused) {
   ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof sa));
   close(fd);
   stop_collector(c);
+}
+
+/* A stale socket file: bound, then its listener gone without removing it
+ * (what a collector killed with -9 leaves). */
+static void plant_stale_socket(const char *path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  ASSERT_TRUE(strlen(path) < sizeof sa.sun_path);
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof sa));
+  close(fd);
+}
+
+/* Two collectors started at the same moment on one name, with nothing
+ * there and over a stale socket: exactly one gets the name and takes
+ * connections, the other says why it did not start. */
+TEST(simultaneous_collectors_one_wins) {
+  for (int round = 0; round < 10; round++) {
+    snprintf(dir, sizeof dir, "%s/coll-XXXXXX", tt_test_tmpdir());
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    char rundir[sizeof dir + 8], err[2][sizeof dir + 16];
+    snprintf(rundir, sizeof rundir, "%s/run", dir);
+    ASSERT_OK(mkdir(rundir, 0700));
+    snprintf(sock, sizeof sock, "%s/c.sock", rundir);
+    snprintf(outdir, sizeof outdir, "%s/out", dir);
+    if (round % 2 == 1)
+      plant_stale_socket(sock);
+    char *argv[] = {(char *)tt_test_bin("tasktraced"), "--socket", sock, "--dir", outdir,
+                    "--quiet", NULL};
+    pid_t c[2];
+    for (int i = 0; i < 2; i++) {
+      snprintf(err[i], sizeof err[i], "%s/err%d", dir, i);
+      child_stderr = err[i];
+      c[i] = start(argv, 0);
+    }
+    child_stderr = NULL;
+    /* The loser exits 1 on its own; the winner runs until told to stop. */
+    int loser = -1, st = 0;
+    for (int64_t end = mono_ns() + PROGRESS_DEADLINE_NS; loser < 0 && mono_ns() < end;) {
+      for (int i = 0; i < 2 && loser < 0; i++)
+        if (waitpid(c[i], &st, WNOHANG) == c[i])
+          loser = i;
+      sleep_ms(5);
+    }
+    if (loser < 0)
+      tt_test_fail(__FILE__, __LINE__, "round %d: both collectors run on one name", round);
+    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    char msg[4096] = "";
+    FILE *f = fopen(err[loser], "r");
+    if (f != NULL) {
+      msg[fread(msg, 1, sizeof msg - 1, f)] = 0;
+      fclose(f);
+    }
+    ASSERT_CONTAINS(msg, "another collector is listening there");
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+      tt_test_fail(__FILE__, __LINE__, "round %d: the winner is not reachable: %s", round,
+                   strerror(errno));
+    close(fd);
+    stop_collector(c[1 - loser]);
+  }
+}
+
+/* Something else of the user's under the socket's name is left alone, and
+ * said. */
+TEST(socket_name_taken_by_a_file) {
+  snprintf(dir, sizeof dir, "%s/coll-XXXXXX", tt_test_tmpdir());
+  ASSERT_TRUE(mkdtemp(dir) != NULL);
+  char rundir[sizeof dir + 8];
+  snprintf(rundir, sizeof rundir, "%s/run", dir);
+  ASSERT_OK(mkdir(rundir, 0700));
+  snprintf(sock, sizeof sock, "%s/c.sock", rundir);
+  snprintf(outdir, sizeof outdir, "%s/out", dir);
+  int fd = open(sock, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  ASSERT_TRUE(fd >= 0);
+  ASSERT_EQ(write(fd, "keep", 4), 4);
+  close(fd);
+  char *out;
+  char *argv[] = {(char *)tt_test_bin("tasktraced"), "--socket", sock, "--dir", outdir, NULL};
+  ASSERT_EQ(tt_test_spawn(argv, NULL, &out, 30), 1);
+  ASSERT_CONTAINS(out, "c.sock: exists and is not a socket: not replaced");
+  free(out);
+  struct stat st;
+  ASSERT_OK(stat(sock, &st));
+  ASSERT_TRUE(S_ISREG(st.st_mode) && st.st_size == 4);
+  cleanup();
 }
 
 TEST(options_are_checked) {

@@ -635,6 +635,41 @@ TEST(record_kill9_socket_dir_cleaned) {
   free(tasktrace);
 }
 
+/* A recording killed between binding its socket and naming it leaves a
+ * directory holding only the temporary name: once that directory is a
+ * minute old, the next record removes it with its socket. */
+TEST(record_stale_temporary_socket_cleaned) {
+  char tmp[400], dead[450], s[500], out[400];
+  snprintf(tmp, sizeof tmp, "%s/t2", tt_test_tmpdir());
+  ASSERT_OK(mkdir(tmp, 0700));
+  snprintf(dead, sizeof dead, "%s/tasktrace-record-AbCdEf", tmp);
+  ASSERT_OK(mkdir(dead, 0700));
+  /* Bound by a name relative to the directory: its full path may be longer
+   * than a socket address holds. */
+  int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_OK(chdir(dead));
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = ".tasktraced-1-0123456789abcdef.sock"};
+  ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof sa));
+  close(fd);
+  ASSERT_OK(fchdir(here));
+  close(here);
+  snprintf(s, sizeof s, "%s/%s", dead, sa.sun_path);
+  struct stat st;
+  ASSERT_OK(stat(s, &st));
+  ASSERT_TRUE(S_ISSOCK(st.st_mode));
+  struct timespec old[2] = {{time(NULL) - 120, 0}, {time(NULL) - 120, 0}};
+  ASSERT_OK(utimensat(AT_FDCWD, dead, old, 0));
+  snprintf(out, sizeof out, "%s/k2.ttrace", tt_test_tmpdir());
+  setenv("TMPDIR", tmp, 1);
+  char *argv[] = {(char *)tt_test_bin("tasktrace"), "record", "-o", out, "--", "/bin/true", NULL};
+  char *msg;
+  ASSERT_EQ(tt_test_spawn(argv, NULL, &msg, 20), 0);
+  free(msg);
+  unsetenv("TMPDIR");
+  ASSERT_TRUE(access(dead, F_OK) != 0);
+}
+
 /* Item 14: SIGHUP on a full disk: the new file cannot be written; it is
  * removed (no 0-byte file), said once, and the old file goes on and ends
  * whole. A small tmpfs is the full disk (root only). */
