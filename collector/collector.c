@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -757,14 +758,35 @@ static int output_dir(tt_collector *c) {
   return fd;
 }
 
+/* The socket directory's lock (flock on its descriptor), held while a
+ * collector probes, replaces, names or removes a socket there: without it
+ * one starting over a dead socket could, between its check that the name
+ * still held that socket and its unlink, remove the name another collector
+ * had just given its live one (two collectors running, one unreachable).
+ * It is held for microseconds; one that is stopped while holding it is
+ * waited for at most ms. Returns 0 or -errno. */
+static int dir_lock(tt_collector *c, int ms) {
+  for (int waited = 0;; waited += 10) {
+    if (flock(c->sock_dirfd, LOCK_EX | LOCK_NB) == 0)
+      return 0;
+    if (errno != EWOULDBLOCK || waited >= ms)
+      return -errno;
+    tt_sleep_ms(10);
+  }
+}
+
 /* Remove the socket's real name, only while it is still our socket: a
  * collector that found ours dead (a stopped one is not: it still takes
- * connections into its backlog) and took the name owns it now. */
+ * connections into its backlog) and took the name owns it now. Without the
+ * lock the name stays, for the next collector to find dead. */
 static void unlink_socket(tt_collector *c) {
   struct stat st;
-  if (c->sock_ino != 0 && fstatat(c->sock_dirfd, c->sock_base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+  if (c->sock_ino == 0 || dir_lock(c, 1000) < 0)
+    return;
+  if (fstatat(c->sock_dirfd, c->sock_base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
       st.st_dev == c->sock_dev && st.st_ino == c->sock_ino)
     unlinkat(c->sock_dirfd, c->sock_base, 0);
+  flock(c->sock_dirfd, LOCK_UN);
 }
 
 /* Whether the name holds a socket, for the messages of a name in use. */
@@ -777,8 +799,9 @@ static int name_is_socket(tt_collector *c) {
  * through the directory's descriptor; shown is the path for messages).
  * Returns 0, or -errno after one logged line.
  *
- * A socket already there is a killed collector's when connecting to it is
- * refused (or it went): then it is removed, if it is still the one probed.
+ * Called with the directory locked (dir_lock). A socket already there is a
+ * killed collector's when connecting to it is refused (or it went): then
+ * it is removed, if it is still the one probed.
  * Any other answer, a collector that is stopped or behind on accepting
  * included, leaves it alone.
  *
@@ -791,7 +814,7 @@ static int name_is_socket(tt_collector *c) {
  * two collectors starting at once, one gets the name and the other is
  * refused. Every local file system that holds sockets (tmpfs, ext4, xfs,
  * btrfs) links them. */
-static int listen_socket(tt_collector *c, const char *shown, const char *fdsock) {
+static int listen_locked(tt_collector *c, const char *shown, const char *fdsock) {
   char e1[600];
   struct stat st, now;
   if (fstatat(c->sock_dirfd, c->sock_base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -849,6 +872,19 @@ static int listen_socket(tt_collector *c, const char *shown, const char *fdsock)
   }
   unlinkat(c->sock_dirfd, tmp_base, 0);
   return 0;
+}
+
+static int listen_socket(tt_collector *c, const char *shown, const char *fdsock) {
+  int r = dir_lock(c, 2000);
+  if (r < 0) {
+    char e1[600];
+    logf_(c, 1, "%s: cannot lock its directory (%s): another collector holds it",
+          ESC(e1, shown), tt_strerror(r));
+    return r;
+  }
+  r = listen_locked(c, shown, fdsock);
+  flock(c->sock_dirfd, LOCK_UN);
+  return r;
 }
 
 int tt__collector_start(tt_collector **out, const tt_collector_opts *opts) {

@@ -229,7 +229,9 @@ static int check_dir(void) {
   struct stat st;
   char e[600];
   if (lstat(opts.dir, &st) < 0) {
-    if (errno != ENOENT || mkdir(opts.dir, 0700) < 0) {
+    /* Made by another collector meanwhile (EEXIST) is as good: the
+     * collector checks what it opens (collector.c, output_dir). */
+    if (errno != ENOENT || (mkdir(opts.dir, 0700) < 0 && errno != EEXIST)) {
       fprintf(stderr, "tasktraced: --dir %s: %s\n", tt_esc(e, sizeof e, opts.dir),
               strerror(errno));
       return 2;

@@ -654,6 +654,32 @@ TEST(other_uid_refused) {
   stop_collector(c);
 }
 
+/* Connect to (or, do_bind, bind and close: a stale socket file, what a
+ * collector killed with -9 leaves) the Unix socket at path: 0 or -errno. */
+static int unix_socket_at(const char *path, int do_bind) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  ASSERT_TRUE(fd >= 0 && strlen(path) < sizeof sa.sun_path);
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  int r = do_bind ? bind(fd, (struct sockaddr *)&sa, sizeof sa)
+                  : connect(fd, (struct sockaddr *)&sa, sizeof sa);
+  int e = errno;
+  close(fd);
+  return r < 0 ? -e : 0;
+}
+
+/* A new dir with the socket's directory made (0700) before any collector
+ * starts, so that a test can watch it or plant names in it; sets sock and
+ * outdir as start_collector does. */
+static void fresh_run_dir(char *rundir, size_t n) {
+  snprintf(dir, sizeof dir, "%s/coll-XXXXXX", tt_test_tmpdir());
+  ASSERT_TRUE(mkdtemp(dir) != NULL);
+  snprintf(rundir, n, "%s/run", dir);
+  ASSERT_OK(mkdir(rundir, 0700));
+  snprintf(sock, sizeof sock, "%s/c.sock", rundir);
+  snprintf(outdir, sizeof outdir, "%s/out", dir);
+}
+
 /* The socket's name appears only once it listens, already 0600: a client
  * that connects the moment it sees the name gets in, and a chmod by the
  * socket's owner then is not undone. The collector bound the real name,
@@ -662,20 +688,15 @@ TEST(other_uid_refused) {
  * chmod 0666 was undone). Watched with inotify, twenty starts. */
 TEST(socket_listens_when_it_appears) {
   for (int round = 0; round < 20; round++) {
-    snprintf(dir, sizeof dir, "%s/coll-XXXXXX", tt_test_tmpdir());
-    ASSERT_TRUE(mkdtemp(dir) != NULL);
     char rundir[sizeof dir + 8];
-    snprintf(rundir, sizeof rundir, "%s/run", dir);
-    ASSERT_OK(mkdir(rundir, 0700));
-    snprintf(sock, sizeof sock, "%s/c.sock", rundir);
-    snprintf(outdir, sizeof outdir, "%s/out", dir);
+    fresh_run_dir(rundir, sizeof rundir);
     int in = inotify_init1(IN_CLOEXEC);
     ASSERT_TRUE(in >= 0);
     ASSERT_TRUE(inotify_add_watch(in, rundir, IN_CREATE | IN_MOVED_TO) >= 0);
     char *argv[] = {(char *)tt_test_bin("tasktraced"), "--socket", sock, "--dir", outdir,
                     "--quiet", NULL};
     pid_t c = start(argv, 0);
-    int fd = -1, seen = 0;
+    int seen = 0;
     char buf[4096] __attribute__((aligned(8)));
     for (int64_t end = mono_ns() + PROGRESS_DEADLINE_NS; !seen && mono_ns() < end;) {
       struct pollfd pf = {in, POLLIN, 0};
@@ -704,14 +725,10 @@ TEST(socket_listens_when_it_appears) {
     struct stat st;
     ASSERT_OK(stat(sock, &st));
     ASSERT_EQ(st.st_mode & 0777, 0600);
-    fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    ASSERT_TRUE(strlen(sock) < sizeof sa.sun_path);
-    memcpy(sa.sun_path, sock, strlen(sock) + 1);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+    int r = unix_socket_at(sock, 0);
+    if (r < 0)
       tt_test_fail(__FILE__, __LINE__, "round %d: connect as the name appeared: %s", round,
-                   strerror(errno));
-    close(fd);
+                   strerror(-r));
     close(in);
     /* Nothing else stays in the directory: the temporary name goes (just
      * after the link that made the real one). */
@@ -744,24 +761,8 @@ TEST(second_collector_refused) {
   ASSERT_EQ(tt_test_spawn(argv, NULL, &out, 30), 1);
   ASSERT_CONTAINS(out, "another collector is listening there");
   free(out);
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  ASSERT_TRUE(strlen(sock) < sizeof sa.sun_path);
-  memcpy(sa.sun_path, sock, strlen(sock) + 1);
-  ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof sa));
-  close(fd);
+  ASSERT_EQ(unix_socket_at(sock, 0), 0);
   stop_collector(c);
-}
-
-/* A stale socket file: bound, then its listener gone without removing it
- * (what a collector killed with -9 leaves). */
-static void plant_stale_socket(const char *path) {
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  ASSERT_TRUE(strlen(path) < sizeof sa.sun_path);
-  memcpy(sa.sun_path, path, strlen(path) + 1);
-  ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof sa));
-  close(fd);
 }
 
 /* Two collectors started at the same moment on one name, with nothing
@@ -769,15 +770,10 @@ static void plant_stale_socket(const char *path) {
  * connections, the other says why it did not start. */
 TEST(simultaneous_collectors_one_wins) {
   for (int round = 0; round < 10; round++) {
-    snprintf(dir, sizeof dir, "%s/coll-XXXXXX", tt_test_tmpdir());
-    ASSERT_TRUE(mkdtemp(dir) != NULL);
     char rundir[sizeof dir + 8], err[2][sizeof dir + 16];
-    snprintf(rundir, sizeof rundir, "%s/run", dir);
-    ASSERT_OK(mkdir(rundir, 0700));
-    snprintf(sock, sizeof sock, "%s/c.sock", rundir);
-    snprintf(outdir, sizeof outdir, "%s/out", dir);
+    fresh_run_dir(rundir, sizeof rundir);
     if (round % 2 == 1)
-      plant_stale_socket(sock);
+      ASSERT_EQ(unix_socket_at(sock, 1), 0);
     char *argv[] = {(char *)tt_test_bin("tasktraced"), "--socket", sock, "--dir", outdir,
                     "--quiet", NULL};
     pid_t c[2];
@@ -797,21 +793,19 @@ TEST(simultaneous_collectors_one_wins) {
     }
     if (loser < 0)
       tt_test_fail(__FILE__, __LINE__, "round %d: both collectors run on one name", round);
-    ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1);
     char msg[4096] = "";
     FILE *f = fopen(err[loser], "r");
     if (f != NULL) {
       msg[fread(msg, 1, sizeof msg - 1, f)] = 0;
       fclose(f);
     }
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 1)
+      tt_test_fail(__FILE__, __LINE__, "round %d: the loser's status %#x, said: %s", round, st, msg);
     ASSERT_CONTAINS(msg, "another collector is listening there");
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    memcpy(sa.sun_path, sock, strlen(sock) + 1);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+    int r = unix_socket_at(sock, 0);
+    if (r < 0)
       tt_test_fail(__FILE__, __LINE__, "round %d: the winner is not reachable: %s", round,
-                   strerror(errno));
-    close(fd);
+                   strerror(-r));
     stop_collector(c[1 - loser]);
   }
 }
@@ -819,13 +813,8 @@ TEST(simultaneous_collectors_one_wins) {
 /* Something else of the user's under the socket's name is left alone, and
  * said. */
 TEST(socket_name_taken_by_a_file) {
-  snprintf(dir, sizeof dir, "%s/coll-XXXXXX", tt_test_tmpdir());
-  ASSERT_TRUE(mkdtemp(dir) != NULL);
   char rundir[sizeof dir + 8];
-  snprintf(rundir, sizeof rundir, "%s/run", dir);
-  ASSERT_OK(mkdir(rundir, 0700));
-  snprintf(sock, sizeof sock, "%s/c.sock", rundir);
-  snprintf(outdir, sizeof outdir, "%s/out", dir);
+  fresh_run_dir(rundir, sizeof rundir);
   int fd = open(sock, O_WRONLY | O_CREAT | O_EXCL, 0600);
   ASSERT_TRUE(fd >= 0);
   ASSERT_EQ(write(fd, "keep", 4), 4);
