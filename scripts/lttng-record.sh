@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lttng-record.sh -o DIR [-e EVENTS] [-l LOGLEVEL] [-b] [-C] [-n N] [-w FILE] -- PROGRAM ARGS...
+# lttng-record.sh -o DIR [-e EVENTS] [-l LOGLEVEL] [-b] [-C] [-n N] [-w FILE [-s SECONDS]] -- PROGRAM ARGS...
 #
 # Record one program with LTTng in a fresh session and leave a CTF trace in
 # DIR (read it with `babeltrace2 DIR` or `tasktrace ... DIR`). Starts
@@ -19,13 +19,15 @@
 #   -n N         run N copies of the program at once (each one tracked)
 #   -w FILE      start the session only once FILE exists: the program runs
 #                first (and creates FILE), as when tracing a running program
+#   -s SECONDS   with -w, start it SECONDS after that (its events are
+#                enabled already), as a session started by hand
 set -euo pipefail
 
 usage() {
-  echo "usage: lttng-record.sh -o DIR [-e EVENTS] [-l LOGLEVEL] [-b] [-C] [-n N] [-w FILE] -- PROGRAM ARGS..." >&2
+  echo "usage: lttng-record.sh -o DIR [-e EVENTS] [-l LOGLEVEL] [-b] [-C] [-n N] [-w FILE [-s SECONDS]] -- PROGRAM ARGS..." >&2
   exit 2
 }
-out="" events='tasktrace:*' loglevel="" blocking=0 contexts=1 copies=1 wait_file=""
+out="" events='tasktrace:*' loglevel="" blocking=0 contexts=1 copies=1 wait_file="" start_after=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -o) out=${2:-}; shift 2 || usage ;;
@@ -35,13 +37,17 @@ while [ $# -gt 0 ]; do
     -C) contexts=0; shift ;;
     -n) copies=${2:-}; shift 2 || usage ;;
     -w) wait_file=${2:-}; shift 2 || usage ;;
-    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -s) start_after=${2:-}; shift 2 || usage ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
     *) usage ;;
   esac
 done
 [ -n "$out" ] && [ $# -gt 0 ] || usage
 case "$copies" in '' | *[!0-9]* | 0) echo "lttng-record: -n '$copies': not a count above 0" >&2; exit 2 ;; esac
+case "$start_after" in '' | [0-9] | [0-9].[0-9] | [0-9].[0-9][0-9]) ;;
+  *) echo "lttng-record: -s '$start_after': want seconds, 0 to 9.99" >&2; exit 2 ;; esac
+[ -z "$start_after" ] || [ -n "$wait_file" ] || { echo "lttng-record: -s needs -w" >&2; exit 2; }
 [ ! -e "$out" ] || [ -d "$out" ] || { echo "lttng-record: -o $out: not a directory" >&2; exit 2; }
 command -v "$1" >/dev/null ||
   { echo "lttng-record: cannot run $1: not found or not executable" >&2; exit 127; }
@@ -135,6 +141,7 @@ if [ -n "$wait_file" ]; then
     sleep 0.01
   done
   [ -e "$wait_file" ] || { echo "lttng-record: -w $wait_file: the program did not create it" >&2; exit 1; }
+  [ -z "$start_after" ] || sleep "$start_after"
 fi
 lt track -u -s "$session" --vpid="$(echo $pids | tr ' ' ,)" >/dev/null
 lt start "$session" >/dev/null

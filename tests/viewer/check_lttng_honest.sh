@@ -5,8 +5,9 @@
 #    program: read, with a warning;
 #  - --loglevel=TRACE_INFO (no task_switch, task_wake, lock_released): the
 #    summary names what is missing and shows '?', not "busy 0 ns";
-#  - a session started while the program runs: the state dump names the
-#    tasks and their spawn sites (not "task-3" and "-").
+#  - a session started while the program runs, at once or half a second
+#    after its events were enabled: the state dump names the tasks and
+#    their spawn sites (not "task-3" and "-").
 #   check_lttng_honest.sh BIN_DIR SRC_DIR   (exit 77: no LTTng tools, skipped)
 set -u
 bin=$1 src=$2
@@ -64,6 +65,14 @@ for t in holder waiter napper; do
   grep -q " $t .*tests/tracer/lttng_prog.c:" "$tmp/out" || fail "$t not named with its site: $(cat "$tmp/out")"
 done
 grep -q "task-[0-9]" "$tmp/out" && fail "unnamed tasks: $(cat "$tmp/out")"
+# The same with the session started half a second after its events were
+# enabled, as by hand: the dump comes once it records, not when its events
+# were enabled (the probe dropped it then: tasks "task-3", no sites).
+rec -w "$tmp/ready2" -s 0.5 -o "$tmp/mid2" -- "$P" midrun "$tmp/ready2"
+"$T" summary "$tmp/mid2" >"$tmp/out" 2>"$tmp/err" || fail "summary, late start: $(cat "$tmp/err")"
+for t in holder waiter napper; do
+  grep -q " $t .*tests/tracer/lttng_prog.c:" "$tmp/out" || fail "late start: $t not named: $(cat "$tmp/out")"
+done
 "$T" import -o "$tmp/mid.ttrace" "$tmp/mid" >/dev/null 2>&1 || fail "import mid-run"
 "$T" dump "$tmp/mid.ttrace" | grep -q "statedump_object.*L-mid" || fail "no lock in the state dump"
 # dump and import -o - take LTTng directories too.

@@ -9,9 +9,10 @@
  * with a session daemon if one runs.
  *
  * The hot path: every emission site is `if (tt__trace_on) slow()`. The
- * TT__TRACE_LTTNG bit of tt__trace_on is the OR of the tasktrace
- * tracepoints' own enabled states, folded in by tt__lttng_refresh() at
- * tracer init and once per loop iteration (before the loop polls). So with
+ * TT__TRACE_LTTNG bit of tt__trace_on says whether any tasktrace
+ * tracepoint records (enabled, in an active session: tp_recording), folded
+ * in by tt__lttng_refresh() at tracer init and once per loop iteration
+ * (before the loop polls). So with
  * the provider loaded and no session enabled the sites still cost one load
  * and one branch. The price: a session started while the program runs
  * records from the loop's next iteration on, and one stopped meanwhile costs
@@ -34,6 +35,7 @@
 #define LTTNG_UST_TRACEPOINT_DEFINE
 #define LTTNG_UST_TRACEPOINT_PROBE_DYNAMIC_LINKAGE
 #include "tasktrace_tp.h"
+#include <lttng/ust-events.h> /* the probes' ABI: tp_recording */
 
 #define TT__PROVIDER_SONAME "libtasktrace-lttng.so"
 
@@ -45,10 +47,40 @@ TT_EVENTS(TT__DEF_LTTNG)
 
 unsigned tt__lttng_sessions;
 
+/* Whether tracepoint tp records now. Its state turns on at `lttng
+ * enable-event`, before `lttng start`, and the probe then drops every event
+ * until the session is active: a state dump made at that moment was lost
+ * (a session started by hand, seconds after its events were enabled,
+ * never had one). So, as the probe itself checks (lttng/ust-tracepoint-
+ * event.h, the probes' ABI): one of its probes is an enabled event
+ * recorder whose channel is enabled and whose session is active. The
+ * probes are read as the call site reads them, under the tracepoint RCU
+ * read lock. */
+static int tp_recording(struct lttng_ust_tracepoint *tp) {
+  if (!CMM_LOAD_SHARED(tp->state))
+    return 0;
+  if (lttng_ust_tracepoint_dlopen_ptr == NULL ||
+      lttng_ust_tracepoint_dlopen_ptr->rcu_read_lock_sym == NULL)
+    return 1; /* cannot look: as before, the state alone */
+  int rec = 0;
+  lttng_ust_tp_rcu_read_lock();
+  struct lttng_ust_tracepoint_probe *p = lttng_ust_tp_rcu_dereference(tp->probes);
+  for (; p != NULL && p->func != NULL && !rec; p++) {
+    const struct lttng_ust_event_common *ev = p->data;
+    if (ev == NULL || ev->type != LTTNG_UST_EVENT_TYPE_RECORDER || !CMM_LOAD_SHARED(ev->enabled))
+      continue; /* a notifier (a trigger's) records nothing */
+    const struct lttng_ust_event_recorder *er = ev->child;
+    const struct lttng_ust_channel_common *ch = er->chan->parent;
+    rec = CMM_LOAD_SHARED(ch->enabled) && CMM_LOAD_SHARED(ch->session->active);
+  }
+  lttng_ust_tp_rcu_read_unlock();
+  return rec;
+}
+
 void tt__lttng_refresh(void) {
   int on = 0;
 #define TT__STATE(id, name, ll, k0, f0, k1, f1, k2, f2, k3, f3)                                   \
-  on |= CMM_LOAD_SHARED(lttng_ust_tracepoint_tasktrace___##name.state);
+  on = on || tp_recording(&lttng_ust_tracepoint_tasktrace___##name);
   TT_EVENTS(TT__STATE)
 #undef TT__STATE
   unsigned cur = __atomic_load_n(&tt__trace_on, __ATOMIC_RELAXED);
